@@ -1,0 +1,228 @@
+//! The working-day calendar. Monday to Friday are working days unless the calendar says
+//! otherwise: statutory holidays are days off, and the weekend make-up days (调休上班) are
+//! working days. The calendar is data: the built-in years are only the default that a new
+//! database is seeded with, and administrators edit it when the State Council publishes
+//! the next year's arrangement.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::time::{end_of_local_day, local_date};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayKind {
+    /// A statutory holiday or a day off moved by 调休.
+    Holiday,
+    /// A weekend day on which people work (调休上班).
+    Workday,
+}
+
+impl DayKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::Workday => "workday",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "holiday" => Some(DayKind::Holiday),
+            "workday" => Some(DayKind::Workday),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// What the day is, e.g. 国庆节 or 国庆节调休上班.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    overrides: BTreeMap<NaiveDate, DayKind>,
+}
+
+impl Calendar {
+    pub fn new(days: impl IntoIterator<Item = CalendarDay>) -> Self {
+        Calendar { overrides: days.into_iter().map(|d| (d.date, d.kind)).collect() }
+    }
+
+    pub fn set(&mut self, date: NaiveDate, kind: DayKind) {
+        self.overrides.insert(date, kind);
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        match self.overrides.get(&date) {
+            Some(DayKind::Holiday) => false,
+            Some(DayKind::Workday) => true,
+            None => !matches!(date.weekday(), Weekday::Sat | Weekday::Sun),
+        }
+    }
+
+    /// The first working day on or after `date`.
+    pub fn next_working_day_from(&self, mut date: NaiveDate) -> NaiveDate {
+        while !self.is_working_day(date) {
+            date = date.succ_opt().expect("date in range");
+        }
+        date
+    }
+
+    /// The date that is `n` working days after `date`, counting from the next day
+    /// (n = 0: `date` itself if it is a working day, else the next working day).
+    pub fn add_working_days(&self, date: NaiveDate, n: u32) -> NaiveDate {
+        if n == 0 {
+            return self.next_working_day_from(date);
+        }
+        let mut d = date;
+        let mut left = n;
+        while left > 0 {
+            d = d.succ_opt().expect("date in range");
+            if self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        d
+    }
+
+    /// Deadline `n` working days after the instant `from`: the end of that local day.
+    pub fn working_days_deadline(&self, from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        end_of_local_day(self.add_working_days(local_date(from), n))
+    }
+
+    /// Working days strictly after `from`'s date up to and including `to`'s date.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> i64 {
+        let mut count = 0;
+        let mut d = from;
+        while d < to {
+            d = d.succ_opt().expect("date in range");
+            if self.is_working_day(d) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Natural-day deadline: the end of the local day `n` days later.
+    pub fn natural_days_deadline(from: DateTime<Utc>, n: u32) -> DateTime<Utc> {
+        end_of_local_day(local_date(from) + Duration::days(n as i64))
+    }
+}
+
+/// The official arrangements for 2025 (国办发明电〔2024〕12号) and 2026 (国办发明电〔2025〕7号),
+/// the default content of a new database's calendar.
+pub fn builtin_days() -> Vec<CalendarDay> {
+    let mut days = Vec::new();
+    let mut off = |y: i32, m: u32, d1: u32, d2: u32, note: &str| {
+        for d in d1..=d2 {
+            days.push(CalendarDay {
+                date: NaiveDate::from_ymd_opt(y, m, d).expect("valid holiday date"),
+                kind: DayKind::Holiday,
+                note: note.to_string(),
+            });
+        }
+    };
+    // 2025
+    off(2025, 1, 1, 1, "元旦");
+    off(2025, 1, 28, 31, "春节");
+    off(2025, 2, 1, 4, "春节");
+    off(2025, 4, 4, 6, "清明节");
+    off(2025, 5, 1, 5, "劳动节");
+    off(2025, 5, 31, 31, "端午节");
+    off(2025, 6, 1, 2, "端午节");
+    off(2025, 10, 1, 8, "国庆节、中秋节");
+    // 2026
+    off(2026, 1, 1, 3, "元旦");
+    off(2026, 2, 15, 23, "春节");
+    off(2026, 4, 4, 6, "清明节");
+    off(2026, 5, 1, 5, "劳动节");
+    off(2026, 6, 19, 21, "端午节");
+    off(2026, 9, 25, 27, "中秋节");
+    off(2026, 10, 1, 7, "国庆节");
+    let mut work = |y: i32, m: u32, d: u32, note: &str| {
+        days.push(CalendarDay {
+            date: NaiveDate::from_ymd_opt(y, m, d).expect("valid make-up date"),
+            kind: DayKind::Workday,
+            note: note.to_string(),
+        });
+    };
+    work(2025, 1, 26, "春节调休上班");
+    work(2025, 2, 8, "春节调休上班");
+    work(2025, 4, 27, "劳动节调休上班");
+    work(2025, 9, 28, "国庆节调休上班");
+    work(2025, 10, 11, "国庆节调休上班");
+    work(2026, 1, 4, "元旦调休上班");
+    work(2026, 2, 14, "春节调休上班");
+    work(2026, 2, 28, "春节调休上班");
+    work(2026, 5, 9, "劳动节调休上班");
+    work(2026, 9, 20, "国庆节调休上班");
+    work(2026, 10, 10, "国庆节调休上班");
+    days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn cal() -> Calendar {
+        Calendar::new(builtin_days())
+    }
+
+    #[test]
+    fn weekends_holidays_and_makeup_days() {
+        let c = cal();
+        assert!(c.is_working_day(d(2026, 9, 30)), "Wednesday before National Day");
+        assert!(!c.is_working_day(d(2026, 10, 1)));
+        assert!(!c.is_working_day(d(2026, 10, 7)));
+        assert!(c.is_working_day(d(2026, 10, 10)), "make-up Saturday");
+        assert!(c.is_working_day(d(2026, 9, 20)), "make-up Sunday");
+        assert!(!c.is_working_day(d(2026, 10, 11)), "ordinary Sunday");
+        assert!(!c.is_working_day(d(2025, 1, 28)), "Spring Festival eve 2025");
+        assert!(c.is_working_day(d(2025, 2, 8)));
+    }
+
+    #[test]
+    fn two_working_days_across_national_day() {
+        let c = cal();
+        // Received on Wednesday 30 September: 1–7 October are off, 8 and 9 October count.
+        assert_eq!(c.add_working_days(d(2026, 9, 30), 2), d(2026, 10, 9));
+        // Received on Thursday 8 October: Friday 9 and the make-up Saturday 10 October.
+        assert_eq!(c.add_working_days(d(2026, 10, 8), 2), d(2026, 10, 10));
+        // Received during the holiday: counting starts after it.
+        assert_eq!(c.add_working_days(d(2026, 10, 3), 2), d(2026, 10, 9));
+    }
+
+    #[test]
+    fn same_day_rolls_to_next_working_day() {
+        let c = cal();
+        assert_eq!(c.add_working_days(d(2026, 10, 2), 0), d(2026, 10, 8));
+        assert_eq!(c.add_working_days(d(2026, 10, 10), 0), d(2026, 10, 10));
+    }
+
+    #[test]
+    fn spring_festival_2026_with_two_makeup_saturdays() {
+        let c = cal();
+        // Friday 13 February + 2 working days: Sat 14 (make-up), then 15–23 off, Tue 24.
+        assert_eq!(c.add_working_days(d(2026, 2, 13), 2), d(2026, 2, 24));
+        // 14 (make-up), 24, 25, 26, 27 and the make-up Saturday 28.
+        assert_eq!(c.working_days_between(d(2026, 2, 13), d(2026, 2, 28)), 6);
+    }
+
+    #[test]
+    fn deadline_is_end_of_local_day() {
+        let c = cal();
+        let received = chrono::DateTime::parse_from_rfc3339("2026-09-30T10:15:00+08:00").unwrap().with_timezone(&Utc);
+        let due = c.working_days_deadline(received, 2);
+        assert_eq!(crate::time::rfc3339(due), "2026-10-09T23:59:59+08:00");
+    }
+}

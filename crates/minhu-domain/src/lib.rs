@@ -1,0 +1,21 @@
+//! Minhu's domain core. Pure: no database, no HTTP, no clock of its own
+//! (every decision takes `now` from its caller), so it can be tested exhaustively.
+//!
+//! - [`org`]: jurisdictions (district → street → community → grid), units, people and their scope.
+//! - [`calendar`]: the working-day calendar (holidays and 调休 make-up days as data).
+//! - [`sla`]: the versioned deadline policy.
+//! - [`request`]: the request (工单), its events and the state derived from them.
+//! - [`lifecycle`]: commands checked against state, role and scope, producing events.
+//! - [`privacy`]: validation and masking of personal fields.
+
+pub mod calendar;
+pub mod error;
+pub mod intake;
+pub mod lifecycle;
+pub mod org;
+pub mod privacy;
+pub mod request;
+pub mod sla;
+pub mod time;
+
+pub use error::{DomainError, ErrorKind};

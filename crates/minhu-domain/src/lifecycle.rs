@@ -1,0 +1,584 @@
+//! The lifecycle as one state machine. A [`Command`] is parsed from an action name and its
+//! fields; [`decide`] checks it against the request's state (409), the actor's scope (404)
+//! and role (403), and produces the [`EventData`] to append. Applying that event with
+//! [`Request::apply`] gives the new state.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Map, Value};
+
+use crate::calendar::Calendar;
+use crate::error::{DomainError, ErrorKind};
+use crate::org::{Actor, Org, Role, Tier};
+use crate::request::{Difficulty, EMERGENCY_LINES, EventData, NOT_ACCEPTED_REASONS, Request, Satisfaction, State, Urgency};
+use crate::sla::{SlaPolicy, yellow_at};
+
+/// Longest free text a step accepts (characters).
+pub const MAX_NOTE: usize = 5000;
+
+/// Everything a decision needs besides the request and the actor.
+pub struct Ctx<'a> {
+    pub now: DateTime<Utc>,
+    pub org: &'a Org,
+    pub calendar: &'a Calendar,
+    pub sla: &'a SlaPolicy,
+    /// For `merge`: the request to merge into, loaded by the caller.
+    pub merge_target: Option<&'a Request>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Accept { note: Option<String> },
+    Answer { reply: String },
+    Reject { reason_code: u8, note: Option<String>, referral: Option<String> },
+    Dispatch { unit: String, co_units: Vec<String>, difficulty: Option<Difficulty>, urgency: Option<Urgency> },
+    Sign,
+    RequestReturn { reason: String },
+    DecideReturn { approve: bool, note: Option<String> },
+    Progress { note: String },
+    RequestExtension { days: u32, reason: String },
+    DecideExtension { approve: bool },
+    Suspend { reason: String },
+    Resume,
+    Escalate { reason: String },
+    Urge { note: Option<String> },
+    Supervise { note: Option<String> },
+    Reply { account: String, public_reply: String, measures: Option<String>, solved: bool },
+    Review { pass: bool, note: Option<String> },
+    Callback { reached: bool, contacted: bool, solved: bool, satisfaction: Option<Satisfaction>, note: Option<String> },
+    Reopen { reason: String },
+    Close { note: Option<String> },
+    Archive,
+    Merge { into: i64 },
+}
+
+/// Every action name the API accepts, in lifecycle order.
+pub const ACTIONS: [&str; 22] = [
+    "accept",
+    "answer",
+    "reject",
+    "dispatch",
+    "sign",
+    "request_return",
+    "decide_return",
+    "progress",
+    "request_extension",
+    "decide_extension",
+    "suspend",
+    "resume",
+    "escalate",
+    "urge",
+    "supervise",
+    "reply",
+    "review",
+    "callback",
+    "reopen",
+    "close",
+    "archive",
+    "merge",
+];
+
+struct Fields<'a>(&'a Map<String, Value>);
+
+fn missing(field: &str) -> DomainError {
+    DomainError::invalid(field, "required", format!("缺少必填字段“{field}”"), format!("field '{field}' is required"))
+}
+
+fn wrong_type(field: &str, want_zh: &str, want_en: &str) -> DomainError {
+    DomainError::invalid(field, "invalid_type", format!("字段“{field}”应为{want_zh}"), format!("field '{field}' must be {want_en}"))
+}
+
+impl Fields<'_> {
+    fn get(&self, f: &str) -> Option<&Value> {
+        self.0.get(f).filter(|v| !v.is_null())
+    }
+    fn opt_text(&self, f: &str) -> Result<Option<String>, DomainError> {
+        match self.get(f) {
+            None => Ok(None),
+            Some(Value::String(s)) => {
+                let t = s.trim();
+                if t.chars().count() > MAX_NOTE {
+                    return Err(DomainError::invalid(
+                        f,
+                        "too_long",
+                        format!("字段“{f}”超过{MAX_NOTE}字"),
+                        format!("field '{f}' is longer than {MAX_NOTE} characters"),
+                    ));
+                }
+                Ok(if t.is_empty() { None } else { Some(t.to_string()) })
+            }
+            Some(_) => Err(wrong_type(f, "文本", "a string")),
+        }
+    }
+    fn text(&self, f: &str) -> Result<String, DomainError> {
+        self.opt_text(f)?.ok_or_else(|| missing(f))
+    }
+    fn opt_bool(&self, f: &str) -> Result<Option<bool>, DomainError> {
+        match self.get(f) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(wrong_type(f, "true 或 false", "true or false")),
+        }
+    }
+    fn bool(&self, f: &str) -> Result<bool, DomainError> {
+        self.opt_bool(f)?.ok_or_else(|| missing(f))
+    }
+    fn int(&self, f: &str) -> Result<i64, DomainError> {
+        match self.get(f) {
+            None => Err(missing(f)),
+            Some(v) => v.as_i64().ok_or_else(|| wrong_type(f, "整数", "an integer")),
+        }
+    }
+    fn opt_code<T>(&self, f: &str, parse: fn(&str) -> Option<T>, codes: fn() -> String) -> Result<Option<T>, DomainError> {
+        match self.get(f) {
+            None => Ok(None),
+            Some(Value::String(s)) => parse(s).map(Some).ok_or_else(|| {
+                DomainError::invalid(
+                    f,
+                    "unknown_value",
+                    format!("字段“{f}”的取值“{s}”无效，可选：{}", codes()),
+                    format!("unknown value '{s}' for '{f}'; one of: {}", codes()),
+                )
+            }),
+            Some(_) => Err(wrong_type(f, "文本", "a string")),
+        }
+    }
+    fn strings(&self, f: &str) -> Result<Vec<String>, DomainError> {
+        match self.get(f) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(|s| s.trim().to_string()).ok_or_else(|| wrong_type(f, "文本数组", "an array of strings")))
+                .collect(),
+            Some(_) => Err(wrong_type(f, "文本数组", "an array of strings")),
+        }
+    }
+}
+
+impl Command {
+    /// Parses an action name and its JSON fields, naming the field at fault.
+    pub fn parse(action: &str, body: &Value) -> Result<Command, DomainError> {
+        let empty = Map::new();
+        let obj = match body {
+            Value::Object(m) => m,
+            Value::Null => &empty,
+            _ => {
+                return Err(DomainError::new(ErrorKind::Invalid, "invalid_body", "请求体应为 JSON 对象", "the body must be a JSON object"));
+            }
+        };
+        let f = Fields(obj);
+        Ok(match action {
+            "accept" => Command::Accept { note: f.opt_text("note")? },
+            "answer" => Command::Answer { reply: f.text("reply")? },
+            "reject" => {
+                let code = f.int("reason_code")?;
+                if !(1..=7).contains(&code) {
+                    return Err(DomainError::invalid(
+                        "reason_code",
+                        "out_of_range",
+                        "不予受理原因代码应为1至7",
+                        "reason_code must be 1 to 7",
+                    ));
+                }
+                Command::Reject { reason_code: code as u8, note: f.opt_text("note")?, referral: f.opt_text("referral")? }
+            }
+            "dispatch" => Command::Dispatch {
+                unit: f.text("unit")?,
+                co_units: f.strings("co_units")?,
+                difficulty: f.opt_code("difficulty", Difficulty::parse, Difficulty::codes)?,
+                urgency: f.opt_code("urgency", Urgency::parse, Urgency::codes)?,
+            },
+            "sign" => Command::Sign,
+            "request_return" => Command::RequestReturn { reason: f.text("reason")? },
+            "decide_return" => Command::DecideReturn { approve: f.bool("approve")?, note: f.opt_text("note")? },
+            "progress" => Command::Progress { note: f.text("note")? },
+            "request_extension" => {
+                let days = f.int("days")?;
+                if !(1..=30).contains(&days) {
+                    return Err(DomainError::invalid("days", "out_of_range", "延期天数应为1至30个工作日", "days must be 1 to 30 working days"));
+                }
+                Command::RequestExtension { days: days as u32, reason: f.text("reason")? }
+            }
+            "decide_extension" => Command::DecideExtension { approve: f.bool("approve")? },
+            "suspend" => Command::Suspend { reason: f.text("reason")? },
+            "resume" => Command::Resume,
+            "escalate" => Command::Escalate { reason: f.text("reason")? },
+            "urge" => Command::Urge { note: f.opt_text("note")? },
+            "supervise" => Command::Supervise { note: f.opt_text("note")? },
+            "reply" => Command::Reply {
+                account: f.text("account")?,
+                public_reply: f.text("public_reply")?,
+                measures: f.opt_text("measures")?,
+                solved: f.bool("solved")?,
+            },
+            "review" => Command::Review { pass: f.bool("pass")?, note: f.opt_text("note")? },
+            "callback" => {
+                let reached = f.bool("reached")?;
+                let (contacted, solved, satisfaction) = if reached {
+                    let s = f.opt_code("satisfaction", Satisfaction::parse, Satisfaction::codes)?.ok_or_else(|| missing("satisfaction"))?;
+                    (f.bool("contacted")?, f.bool("solved")?, Some(s))
+                } else {
+                    (false, false, None)
+                };
+                Command::Callback { reached, contacted, solved, satisfaction, note: f.opt_text("note")? }
+            }
+            "reopen" => Command::Reopen { reason: f.text("reason")? },
+            "close" => Command::Close { note: f.opt_text("note")? },
+            "archive" => Command::Archive,
+            "merge" => Command::Merge { into: f.int("into")? },
+            other => {
+                return Err(DomainError::new(
+                    ErrorKind::NotFound,
+                    "unknown_action",
+                    format!("未知操作“{other}”"),
+                    format!("unknown action '{other}'"),
+                ));
+            }
+        })
+    }
+
+    pub fn action(&self) -> &'static str {
+        match self {
+            Command::Accept { .. } => "accept",
+            Command::Answer { .. } => "answer",
+            Command::Reject { .. } => "reject",
+            Command::Dispatch { .. } => "dispatch",
+            Command::Sign => "sign",
+            Command::RequestReturn { .. } => "request_return",
+            Command::DecideReturn { .. } => "decide_return",
+            Command::Progress { .. } => "progress",
+            Command::RequestExtension { .. } => "request_extension",
+            Command::DecideExtension { .. } => "decide_extension",
+            Command::Suspend { .. } => "suspend",
+            Command::Resume => "resume",
+            Command::Escalate { .. } => "escalate",
+            Command::Urge { .. } => "urge",
+            Command::Supervise { .. } => "supervise",
+            Command::Reply { .. } => "reply",
+            Command::Review { .. } => "review",
+            Command::Callback { .. } => "callback",
+            Command::Reopen { .. } => "reopen",
+            Command::Close { .. } => "close",
+            Command::Archive => "archive",
+            Command::Merge { .. } => "merge",
+        }
+    }
+
+    /// The states from which this command is allowed.
+    pub fn allowed_from(&self, req: &Request) -> bool {
+        use State::*;
+        let s = req.state;
+        match self {
+            Command::Accept { .. } | Command::Answer { .. } => s == Registered,
+            Command::Reject { .. } => matches!(s, Registered | PendingDispatch),
+            Command::Dispatch { .. } => s == PendingDispatch,
+            Command::Sign => s == Dispatched,
+            Command::RequestReturn { .. } => matches!(s, Dispatched | InProgress),
+            Command::DecideReturn { .. } => s == ReturnRequested,
+            Command::Progress { .. } => s == InProgress,
+            Command::RequestExtension { .. } => s == InProgress && req.pending_extension.is_none(),
+            Command::DecideExtension { .. } => s == InProgress && req.pending_extension.is_some(),
+            Command::Suspend { .. } => s == InProgress,
+            Command::Resume => s == Suspended,
+            Command::Escalate { .. } => matches!(s, PendingDispatch | Dispatched | InProgress) && req.tier.up().is_some(),
+            Command::Urge { .. } => matches!(s, PendingDispatch | Dispatched | ReturnRequested | InProgress),
+            Command::Supervise { .. } => matches!(s, PendingDispatch | Dispatched | ReturnRequested | InProgress | Suspended),
+            Command::Reply { .. } => s == InProgress,
+            Command::Review { .. } => s == Replied,
+            Command::Callback { .. } | Command::Close { .. } => s == PendingCallback,
+            Command::Reopen { .. } => s == Closed && req.reply.is_some(),
+            Command::Archive => s == Closed,
+            Command::Merge { .. } => matches!(s, Registered | PendingDispatch),
+        }
+    }
+}
+
+/// What an actor is to a request.
+pub struct Relation {
+    /// May read the request at all.
+    pub sees: bool,
+    /// Screens, dispatches, arbitrates returns and extensions, reviews (the current tier's office).
+    pub dispatcher: bool,
+    /// Handles it as the lead unit.
+    pub handler: bool,
+    /// A co-handling unit.
+    pub co_handler: bool,
+    /// Jurisdiction staff over the request (callbacks, urging, reopening).
+    pub staff: bool,
+}
+
+fn staff_role(role: Role) -> bool {
+    matches!(role, Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff)
+}
+
+/// Works out what `actor` is to `req`.
+pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
+    let Some(role) = actor.role else {
+        return Relation { sees: true, dispatcher: false, handler: false, co_handler: false, staff: false };
+    };
+    let jur = &req.intake.jurisdiction;
+    let in_scope = role != Role::UnitHandler && org.within(jur, &actor.scope);
+    let acting_unit: Option<&str> = match role {
+        Role::UnitHandler => Some(actor.scope.as_str()),
+        Role::CommunityStaff | Role::StreetStaff => org.own_unit(&actor.scope).map(|u| u.code.as_str()),
+        _ => None,
+    };
+    let handler = acting_unit.is_some_and(|u| req.lead_unit.as_deref() == Some(u));
+    let co_handler = acting_unit.is_some_and(|u| req.co_units.iter().any(|c| c == u));
+    let staff = in_scope && staff_role(role);
+    let dispatcher = staff
+        && match role {
+            Role::DistrictAdmin => true,
+            Role::StreetStaff => req.tier <= Tier::Street,
+            Role::CommunityStaff => req.tier == Tier::Community,
+            _ => false,
+        };
+    Relation { sees: in_scope || handler || co_handler, dispatcher, handler, co_handler, staff }
+}
+
+fn forbid(action: &str, who_zh: &str, who_en: &str) -> DomainError {
+    DomainError::forbidden(format!("只有{who_zh}可以执行“{action}”"), format!("only {who_en} may '{action}'"))
+}
+
+/// Decides a command: the event to append, or the reason it is refused.
+pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<EventData, DomainError> {
+    let rel = relation(actor, req, ctx.org);
+    if !rel.sees {
+        return Err(DomainError::not_found("未找到该诉求", "request not found"));
+    }
+    let action = cmd.action();
+    if !cmd.allowed_from(req) {
+        let extra_zh = match cmd {
+            Command::Escalate { .. } if req.tier.up().is_none() => "，已在区级，无法再上报",
+            Command::DecideExtension { .. } if req.pending_extension.is_none() => "，没有待审批的延期申请",
+            Command::RequestExtension { .. } if req.pending_extension.is_some() => "，已有待审批的延期申请",
+            _ => "",
+        };
+        return Err(DomainError::conflict(
+            "invalid_transition",
+            format!("当前状态“{}”下不能执行“{action}”{extra_zh}", req.state.zh()),
+            format!("'{action}' is not allowed in state '{}'", req.state.as_str()),
+        ));
+    }
+    let system = actor.is_system();
+    let role = actor.role;
+    let dispatcher = || forbid(action, "当前层级的派单人员（社区/街道/区综合办）", "the dispatching office of the current tier");
+    let handler = || forbid(action, "主办单位", "the lead unit");
+    let staff = || forbid(action, "辖区工作人员", "staff of the request's jurisdiction");
+    let now = ctx.now;
+    Ok(match cmd {
+        Command::Accept { note } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            EventData::Accept { note: note.clone() }
+        }
+        Command::Answer { reply } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            EventData::Answer { reply: reply.clone() }
+        }
+        Command::Reject { reason_code, note, referral } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            if *reason_code == 3 {
+                match referral.as_deref() {
+                    Some(r) if EMERGENCY_LINES.contains(&r) => {}
+                    _ => {
+                        return Err(DomainError::invalid(
+                            "referral",
+                            "referral_required",
+                            "紧急事项（原因3）须注明转接的紧急热线：110、119、120 或 122",
+                            "an emergency (code 3) must record the referral: 110, 119, 120 or 122",
+                        ));
+                    }
+                }
+            }
+            let reason = NOT_ACCEPTED_REASONS[(*reason_code - 1) as usize].1.to_string();
+            EventData::Reject { reason_code: *reason_code, reason, note: note.clone(), referral: referral.clone() }
+        }
+        Command::Dispatch { unit, co_units, difficulty, urgency } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            let unknown = |field: &str, code: &str| {
+                DomainError::invalid(field, "unknown_unit", format!("未找到单位“{code}”"), format!("unknown unit '{code}'"))
+            };
+            let u = ctx.org.unit(unit).ok_or_else(|| unknown("unit", unit))?;
+            for c in co_units {
+                if ctx.org.unit(c).is_none() {
+                    return Err(unknown("co_units", c));
+                }
+                if c == unit {
+                    return Err(DomainError::invalid("co_units", "lead_in_co_units", "协办单位不能与主办单位相同", "a co-handler cannot be the lead unit"));
+                }
+            }
+            // A tier dispatches within its own area; the district office may dispatch anywhere.
+            if role != Some(Role::DistrictAdmin) && req.tier != Tier::District {
+                let area = ctx.org.ancestor_at(&req.intake.jurisdiction, req.tier.level()).map(|j| j.code.clone());
+                let inside = area.as_deref().is_some_and(|a| ctx.org.within(&u.jurisdiction, a));
+                if !inside {
+                    return Err(DomainError::new(
+                        ErrorKind::Forbidden,
+                        "unit_outside_tier",
+                        format!("单位“{}”不在本{}辖区内，请上报上级派单", u.name, req.tier.level().zh()),
+                        format!("unit '{unit}' is outside this {}; escalate instead", req.tier.as_str()),
+                    )
+                    .with_field("unit"));
+                }
+            }
+            let mut co: Vec<String> = Vec::new();
+            for c in co_units {
+                if !co.contains(c) {
+                    co.push(c.clone());
+                }
+            }
+            let urgency = urgency.unwrap_or(req.urgency);
+            let difficulty = difficulty.or(req.difficulty);
+            let d = ctx.sla.deadline(ctx.calendar, now, req.tier, req.intake.kind, urgency, difficulty);
+            EventData::Dispatch {
+                unit: unit.clone(),
+                co_units: co,
+                difficulty,
+                urgency,
+                deadline: d.due,
+                yellow_at: d.yellow_at,
+                sla_version: d.sla_version,
+            }
+        }
+        Command::Sign => {
+            if !rel.handler {
+                return Err(handler());
+            }
+            EventData::Sign {}
+        }
+        Command::RequestReturn { reason } => {
+            if !rel.handler {
+                return Err(handler());
+            }
+            EventData::RequestReturn { reason: reason.clone() }
+        }
+        Command::DecideReturn { approve, note } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            EventData::DecideReturn { approve: *approve, note: note.clone() }
+        }
+        Command::Progress { note } => {
+            if !(rel.handler || rel.co_handler) {
+                return Err(forbid(action, "主办或协办单位", "the lead or a co-handling unit"));
+            }
+            EventData::Progress { note: note.clone() }
+        }
+        Command::RequestExtension { days, reason } => {
+            if !rel.handler {
+                return Err(handler());
+            }
+            EventData::RequestExtension { days: *days, reason: reason.clone() }
+        }
+        Command::DecideExtension { approve } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            let (deadline, yellow) = if *approve {
+                let days = req.pending_extension.unwrap_or(0);
+                let base = req.deadline.unwrap_or(now).max(now);
+                let due = ctx.calendar.working_days_deadline(base, days);
+                (Some(due), Some(yellow_at(now, due)))
+            } else {
+                (None, None)
+            };
+            EventData::DecideExtension { approve: *approve, deadline, yellow_at: yellow }
+        }
+        Command::Suspend { reason } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            EventData::Suspend { reason: reason.clone() }
+        }
+        Command::Resume => {
+            if !(rel.dispatcher || rel.handler) {
+                return Err(forbid(action, "派单人员或主办单位", "the dispatching office or the lead unit"));
+            }
+            // The clock was paused: the deadline moves by the time spent suspended.
+            let paused = req.suspended_at.map(|s| now - s).unwrap_or_else(Duration::zero);
+            let deadline = req.deadline.map(|d| d + paused);
+            let yellow = req.yellow_at.map(|y| y + paused);
+            EventData::Resume { deadline, yellow_at: yellow }
+        }
+        Command::Escalate { reason } => {
+            if !(system || rel.dispatcher || rel.handler) {
+                return Err(forbid(action, "派单人员或主办单位", "the dispatching office or the lead unit"));
+            }
+            let to = req.tier.up().expect("checked in allowed_from");
+            EventData::Escalate { reason: reason.clone(), from: req.tier, to }
+        }
+        Command::Urge { note } => {
+            if !(system || rel.staff) {
+                return Err(staff());
+            }
+            EventData::Urge { note: note.clone() }
+        }
+        Command::Supervise { note } => {
+            if !(rel.staff && matches!(role, Some(Role::DistrictAdmin | Role::StreetStaff))) {
+                return Err(forbid(action, "街道或区综合办", "the street office or the district office"));
+            }
+            EventData::Supervise { note: note.clone() }
+        }
+        Command::Reply { account, public_reply, measures, solved } => {
+            if !rel.handler {
+                return Err(handler());
+            }
+            EventData::Reply { account: account.clone(), public_reply: public_reply.clone(), measures: measures.clone(), solved: *solved }
+        }
+        Command::Review { pass, note } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            EventData::Review { pass: *pass, note: note.clone() }
+        }
+        Command::Callback { reached, contacted, solved, satisfaction, note } => {
+            if !rel.staff {
+                return Err(staff());
+            }
+            EventData::Callback { reached: *reached, contacted: *contacted, solved: *solved, satisfaction: *satisfaction, note: note.clone() }
+        }
+        Command::Reopen { reason } => {
+            if !rel.staff {
+                return Err(staff());
+            }
+            let d = ctx.sla.deadline(ctx.calendar, now, req.tier, req.intake.kind, req.urgency, req.difficulty);
+            EventData::Reopen { reason: reason.clone(), deadline: d.due, yellow_at: d.yellow_at, sla_version: d.sla_version }
+        }
+        Command::Close { note } => {
+            if !rel.staff {
+                return Err(staff());
+            }
+            EventData::Close { note: note.clone() }
+        }
+        Command::Archive => {
+            if role != Some(Role::DistrictAdmin) || !rel.staff {
+                return Err(forbid(action, "区综合办管理员", "the district office"));
+            }
+            EventData::Archive {}
+        }
+        Command::Merge { into } => {
+            if !rel.dispatcher {
+                return Err(dispatcher());
+            }
+            let bad = |zh: &str, en: &str| DomainError::invalid("into", "invalid_merge_target", zh.to_string(), en.to_string());
+            if *into == req.id {
+                return Err(bad("不能合并到自身", "cannot merge a request into itself"));
+            }
+            let target = ctx.merge_target.filter(|t| t.id == *into).ok_or_else(|| bad("未找到要合并到的诉求", "merge target not found"))?;
+            if !relation(actor, target, ctx.org).sees {
+                return Err(bad("未找到要合并到的诉求", "merge target not found"));
+            }
+            if !target.state.is_open() {
+                return Err(bad("只能合并到仍在办理的诉求", "the merge target must still be open"));
+            }
+            EventData::Merge { into: *into }
+        }
+    })
+}

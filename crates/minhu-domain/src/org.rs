@@ -1,0 +1,340 @@
+//! The organisation: the jurisdiction tree (区 → 街道 → 社区 → 网格), the units that handle
+//! requests, and the people who act, each with a role scoped to a jurisdiction or a unit.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// Level of a jurisdiction in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Grid,
+    Community,
+    Street,
+    District,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Grid => "grid",
+            Level::Community => "community",
+            Level::Street => "street",
+            Level::District => "district",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "grid" => Level::Grid,
+            "community" => Level::Community,
+            "street" => Level::Street,
+            "district" => Level::District,
+            _ => return None,
+        })
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Level::Grid => "网格",
+            Level::Community => "社区",
+            Level::Street => "街道",
+            Level::District => "区",
+        }
+    }
+}
+
+/// The tier whose dispatch queue holds a request: what the community can solve it solves;
+/// what it cannot goes to the street, then to the district.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Community,
+    Street,
+    District,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Community => "community",
+            Tier::Street => "street",
+            Tier::District => "district",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "community" => Tier::Community,
+            "street" => Tier::Street,
+            "district" => Tier::District,
+            _ => return None,
+        })
+    }
+    pub fn up(self) -> Option<Tier> {
+        match self {
+            Tier::Community => Some(Tier::Street),
+            Tier::Street => Some(Tier::District),
+            Tier::District => None,
+        }
+    }
+    pub fn level(self) -> Level {
+        match self {
+            Tier::Community => Level::Community,
+            Tier::Street => Level::Street,
+            Tier::District => Level::District,
+        }
+    }
+    /// The tier at which a request located in a jurisdiction of this level starts.
+    pub fn for_level(level: Level) -> Tier {
+        match level {
+            Level::Grid | Level::Community => Tier::Community,
+            Level::Street => Tier::Street,
+            Level::District => Tier::District,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jurisdiction {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    pub parent: Option<String>,
+}
+
+/// Level of a unit: the community and street offices are units too; departments and
+/// companies are district (or city) units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitLevel {
+    Community,
+    Street,
+    District,
+    City,
+}
+
+impl UnitLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitLevel::Community => "community",
+            UnitLevel::Street => "street",
+            UnitLevel::District => "district",
+            UnitLevel::City => "city",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "community" => UnitLevel::Community,
+            "street" => UnitLevel::Street,
+            "district" => UnitLevel::District,
+            "city" => UnitLevel::City,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    pub level: UnitLevel,
+    /// The jurisdiction the unit sits in (a community's own office sits in the community).
+    pub jurisdiction: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    DistrictAdmin,
+    StreetStaff,
+    CommunityStaff,
+    GridWorker,
+    UnitHandler,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::DistrictAdmin,
+        Role::StreetStaff,
+        Role::CommunityStaff,
+        Role::GridWorker,
+        Role::UnitHandler,
+        Role::Auditor,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "district_admin",
+            Role::StreetStaff => "street_staff",
+            Role::CommunityStaff => "community_staff",
+            Role::GridWorker => "grid_worker",
+            Role::UnitHandler => "unit_handler",
+            Role::Auditor => "auditor",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::DistrictAdmin => "区综合办管理员",
+            Role::StreetStaff => "街道工作人员",
+            Role::CommunityStaff => "社区工作人员",
+            Role::GridWorker => "网格员",
+            Role::UnitHandler => "承办单位经办人",
+            Role::Auditor => "审计查阅员",
+        }
+    }
+    /// The jurisdiction level a person of this role must be scoped to (None: scoped to a unit).
+    pub fn scope_level(self) -> Option<Level> {
+        match self {
+            Role::DistrictAdmin | Role::Auditor => Some(Level::District),
+            Role::StreetStaff => Some(Level::Street),
+            Role::CommunityStaff => Some(Level::Community),
+            Role::GridWorker => Some(Level::Grid),
+            Role::UnitHandler => None,
+        }
+    }
+}
+
+/// Who performs a step: a person with a role and scope, or the system itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub username: String,
+    pub role: Option<Role>,
+    /// Jurisdiction code, or unit code for unit handlers.
+    pub scope: String,
+}
+
+impl Actor {
+    pub fn person(username: &str, role: Role, scope: &str) -> Self {
+        Actor { username: username.to_string(), role: Some(role), scope: scope.to_string() }
+    }
+    pub fn system() -> Self {
+        Actor { username: "system".to_string(), role: None, scope: String::new() }
+    }
+    pub fn is_system(&self) -> bool {
+        self.role.is_none()
+    }
+    pub fn role_str(&self) -> &'static str {
+        self.role.map(Role::as_str).unwrap_or("system")
+    }
+}
+
+/// The whole organisation held in memory: small (thousands of rows even for a city).
+#[derive(Debug, Clone, Default)]
+pub struct Org {
+    jurisdictions: HashMap<String, Jurisdiction>,
+    units: HashMap<String, Unit>,
+    order: Vec<String>,
+    unit_order: Vec<String>,
+}
+
+impl Org {
+    pub fn new(jurisdictions: Vec<Jurisdiction>, units: Vec<Unit>) -> Self {
+        let mut org = Org::default();
+        for j in jurisdictions {
+            org.order.push(j.code.clone());
+            org.jurisdictions.insert(j.code.clone(), j);
+        }
+        for u in units {
+            org.unit_order.push(u.code.clone());
+            org.units.insert(u.code.clone(), u);
+        }
+        org
+    }
+
+    pub fn jurisdictions(&self) -> impl Iterator<Item = &Jurisdiction> {
+        self.order.iter().filter_map(|c| self.jurisdictions.get(c))
+    }
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.unit_order.iter().filter_map(|c| self.units.get(c))
+    }
+    pub fn jurisdiction(&self, code: &str) -> Option<&Jurisdiction> {
+        self.jurisdictions.get(code)
+    }
+    pub fn unit(&self, code: &str) -> Option<&Unit> {
+        self.units.get(code)
+    }
+
+    /// Codes from the root down to `code`, e.g. [district, street, community, grid].
+    pub fn lineage(&self, code: &str) -> Vec<&str> {
+        let mut chain = Vec::new();
+        let mut cur = self.jurisdictions.get(code);
+        while let Some(j) = cur {
+            chain.push(j.code.as_str());
+            if chain.len() > 16 {
+                break; // a cycle in bad data must not hang us
+            }
+            cur = j.parent.as_deref().and_then(|p| self.jurisdictions.get(p));
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// Materialised path "/D/S/C/G/" used for scope queries in storage (prefix match).
+    pub fn path(&self, code: &str) -> String {
+        let mut s = String::from("/");
+        for c in self.lineage(code) {
+            s.push_str(c);
+            s.push('/');
+        }
+        s
+    }
+
+    /// Is `code` the jurisdiction `ancestor` or below it?
+    pub fn within(&self, code: &str, ancestor: &str) -> bool {
+        self.lineage(code).contains(&ancestor)
+    }
+
+    /// The ancestor (or self) of a jurisdiction at a level.
+    pub fn ancestor_at(&self, code: &str, level: Level) -> Option<&Jurisdiction> {
+        self.lineage(code).into_iter().filter_map(|c| self.jurisdictions.get(c)).find(|j| j.level == level)
+    }
+
+    /// The office of a community or street as a unit (its own 社区/街道 unit), if registered.
+    pub fn own_unit(&self, jurisdiction: &str) -> Option<&Unit> {
+        let j = self.jurisdictions.get(jurisdiction)?;
+        let want = match j.level {
+            Level::Community => UnitLevel::Community,
+            Level::Street => UnitLevel::Street,
+            Level::District => UnitLevel::District,
+            Level::Grid => return None,
+        };
+        self.units().find(|u| u.jurisdiction == jurisdiction && u.level == want)
+    }
+
+    /// Checks that a role may be given this scope.
+    pub fn check_scope(&self, role: Role, scope: &str) -> Result<(), DomainError> {
+        match role.scope_level() {
+            None => {
+                if self.units.contains_key(scope) {
+                    Ok(())
+                } else {
+                    Err(DomainError::invalid(
+                        "scope",
+                        "unknown_unit",
+                        format!("承办单位经办人的范围必须是已登记的单位代码，未找到“{scope}”"),
+                        format!("a unit_handler must be scoped to a known unit code; '{scope}' not found"),
+                    ))
+                }
+            }
+            Some(level) => match self.jurisdictions.get(scope) {
+                Some(j) if j.level == level => Ok(()),
+                Some(j) => Err(DomainError::invalid(
+                    "scope",
+                    "scope_level",
+                    format!("角色 {} 的范围应为{}级辖区，“{scope}”是{}", role.as_str(), level.zh(), j.level.zh()),
+                    format!("role {} needs a {} jurisdiction; '{scope}' is a {}", role.as_str(), level.as_str(), j.level.as_str()),
+                )),
+                None => Err(DomainError::invalid(
+                    "scope",
+                    "unknown_jurisdiction",
+                    format!("未找到辖区代码“{scope}”"),
+                    format!("unknown jurisdiction code '{scope}'"),
+                )),
+            },
+        }
+    }
+}
