@@ -117,3 +117,47 @@ mod tests {
         assert_eq!(mask_address("德馨苑3号楼2单元501"), "德馨苑3号楼");
     }
 }
+
+/// Masks phone numbers and ID-card numbers that residents wrote into free text, for the
+/// public views of a request's content.
+pub fn redact_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || ((chars[i] == 'X' || chars[i] == 'x') && i - start == 17)) {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            let n = run.chars().count();
+            if n == 18 || (n == 15 && run.chars().all(|c| c.is_ascii_digit())) {
+                // Resident ID numbers: keep the first 3 and last 2 digits.
+                out.push_str(&run[..3]);
+                out.push_str(&"*".repeat(n - 5));
+                out.push_str(&run[n - 2..]);
+            } else if n >= 7 {
+                out.push_str(&mask_phone(&run));
+            } else {
+                out.push_str(&run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::redact_text;
+
+    #[test]
+    fn free_text_phones_and_ids_masked() {
+        assert_eq!(redact_text("请联系我13812345678，谢谢"), "请联系我138****5678，谢谢");
+        assert_eq!(redact_text("身份证410102199001011234"), "身份证410*************34");
+        assert_eq!(redact_text("3号楼201室"), "3号楼201室");
+    }
+}

@@ -572,14 +572,15 @@ impl Request {
         }
     }
 
-    /// Yellow/red warning as of `now`: only while a deadline is running or the answer is due.
+    /// Yellow/red warning as of `now`: only while the handling clock runs (storage filters
+    /// on the same rule: states dispatched, return_requested, in_progress).
     pub fn warning(&self, now: DateTime<Utc>) -> Warning {
-        if !self.state.is_open() || self.state == State::Suspended {
+        if !self.state.clock_running() {
             return Warning::None;
         }
         match (self.deadline, self.yellow_at) {
-            (Some(due), _) if now > due && self.replied_at.is_none() => Warning::Red,
-            (Some(_), Some(y)) if now >= y && self.replied_at.is_none() => Warning::Yellow,
+            (Some(due), _) if now > due => Warning::Red,
+            (Some(_), Some(y)) if now >= y => Warning::Yellow,
             _ => Warning::None,
         }
     }

@@ -1,0 +1,104 @@
+//! Minhu's web layer: the JSON API under `/api/v1`, `/healthz`, and the OpenAPI document.
+//! Handlers are thin: parse, ask the domain to decide, hand the event to the store.
+#![recursion_limit = "256"]
+
+pub mod api;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod view;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use chrono::{DateTime, Utc};
+use minhu_domain::calendar::Calendar;
+use minhu_domain::org::Org;
+use minhu_domain::sla::SlaPolicy;
+use minhu_store::Store;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// Largest request body the API accepts (bytes). Larger bodies get 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Shared state of the server. The organisation, calendar and policy are small and read on
+/// every decision, so they live in memory and are swapped whole when they change.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    org: Arc<RwLock<Arc<Org>>>,
+    calendar: Arc<RwLock<Arc<Calendar>>>,
+    sla: Arc<RwLock<Arc<SlaPolicy>>>,
+    pub tokens: auth::TokenCache,
+}
+
+impl AppState {
+    /// Loads the organisation, calendar and policy from the store.
+    pub async fn load(store: Store) -> Result<AppState, minhu_store::StoreError> {
+        let org = store.load_org().await?;
+        let calendar = store.load_calendar().await?;
+        let sla = store.load_sla_policy().await?;
+        Ok(AppState {
+            store,
+            org: Arc::new(RwLock::new(Arc::new(org))),
+            calendar: Arc::new(RwLock::new(Arc::new(calendar))),
+            sla: Arc::new(RwLock::new(Arc::new(sla))),
+            tokens: auth::TokenCache::new(Duration::from_secs(30)),
+        })
+    }
+
+    pub fn org(&self) -> Arc<Org> {
+        self.org.read().expect("org lock").clone()
+    }
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().expect("calendar lock").clone()
+    }
+    pub fn sla(&self) -> Arc<SlaPolicy> {
+        self.sla.read().expect("sla lock").clone()
+    }
+
+    /// Re-reads what may have changed in the database (after demo load or admin edits).
+    pub async fn reload(&self) -> Result<(), minhu_store::StoreError> {
+        let org = self.store.load_org().await?;
+        let calendar = self.store.load_calendar().await?;
+        let sla = self.store.load_sla_policy().await?;
+        *self.org.write().expect("org lock") = Arc::new(org);
+        *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
+        *self.sla.write().expect("sla lock") = Arc::new(sla);
+        Ok(())
+    }
+
+    /// The current instant, at the millisecond precision both databases keep.
+    pub fn now(&self) -> DateTime<Utc> {
+        minhu_domain::time::truncate_ms(Utc::now())
+    }
+}
+
+/// The whole application as a router: used by `minhu serve` and by the tests alike.
+pub fn build_router(state: AppState) -> Router {
+    Router::new()
+        .merge(api::router())
+        .layer(axum::middleware::from_fn(error::language))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish and flushes writes.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let app = build_router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! JSON views of requests: the staff view (personal fields masked unless revealed and
+//! logged), the queue line, and the requester's public tracking view.
+
+use chrono::{DateTime, Utc};
+use minhu_domain::org::Org;
+use minhu_domain::privacy::{mask_address, mask_name, mask_phone, redact_text};
+use minhu_domain::request::{Event, EventData, Request};
+use minhu_domain::time::rfc3339;
+use minhu_store::RequestSummary;
+use serde_json::{Value, json};
+
+fn t(at: Option<DateTime<Utc>>) -> Value {
+    at.map(|a| Value::String(rfc3339(a))).unwrap_or(Value::Null)
+}
+
+fn unit_name(org: &Org, code: Option<&str>) -> Value {
+    code.and_then(|c| org.unit(c)).map(|u| Value::String(u.name.clone())).unwrap_or(Value::Null)
+}
+
+/// Whether personal fields are shown as stored or masked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Personal {
+    Masked,
+    Revealed,
+}
+
+pub fn event_json(e: &Event) -> Value {
+    json!({
+        "seq": e.seq,
+        "action": e.data.action(),
+        "at": rfc3339(e.at),
+        "actor": e.actor,
+        "role": e.role,
+        "data": e.data.fields(),
+    })
+}
+
+/// The staff view of a request (`GET /api/v1/requests/{id}`).
+pub fn request_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>, personal: Personal) -> Value {
+    let i = &r.intake;
+    let (name, phone, address) = match personal {
+        Personal::Revealed => (i.requester.name.clone(), i.requester.phone.clone(), i.address.clone()),
+        Personal::Masked => (
+            i.requester.name.as_deref().map(mask_name),
+            i.requester.phone.as_deref().map(mask_phone),
+            i.address.as_deref().map(mask_address),
+        ),
+    };
+    json!({
+        "id": r.id,
+        "code": i.code,
+        "state": r.state.as_str(),
+        "state_name": r.state.zh(),
+        "channel": i.channel.as_str(),
+        "type": i.kind.as_str(),
+        "category": i.category,
+        "difficulty": r.difficulty.map(|d| d.as_str()),
+        "urgency": r.urgency.as_str(),
+        "jurisdiction": i.jurisdiction,
+        "jurisdiction_name": org.jurisdiction(&i.jurisdiction).map(|j| j.name.clone()),
+        "tier": r.tier.as_str(),
+        "lead_unit": r.lead_unit,
+        "lead_unit_name": unit_name(org, r.lead_unit.as_deref()),
+        "co_units": r.co_units,
+        "deadline": t(r.deadline),
+        "warning": r.warning(now).as_str(),
+        "overdue": r.overdue(now),
+        "sla_version": r.sla_version,
+        "subject": i.subject,
+        "content": i.content,
+        "requester": {"name": name, "phone": phone},
+        "personal_fields": if personal == Personal::Revealed { "revealed" } else { "masked" },
+        "address": address,
+        "lat": i.lat,
+        "lon": i.lon,
+        "confidential": i.confidential,
+        "external_id": i.external_id,
+        "received_at": rfc3339(i.received_at),
+        "dispatched_at": t(r.dispatched_at),
+        "signed_at": t(r.signed_at),
+        "replied_at": t(r.replied_at),
+        "closed_at": t(r.closed_at),
+        "updated_at": rfc3339(r.updated_at),
+        "urge_count": r.urge_count,
+        "supervise_count": r.supervise_count,
+        "return_count": r.return_count,
+        "extension_count": r.extension_count,
+        "reopen_count": r.reopen_count,
+        "pending_extension_days": r.pending_extension,
+        "reply": r.reply,
+        "callback": r.callback,
+        "merged_into": r.merged_into,
+        "version": r.version,
+        "events": events.iter().map(event_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One line of a queue (`GET /api/v1/requests`): no personal fields.
+pub fn summary_json(s: &RequestSummary, org: &Org) -> Value {
+    json!({
+        "id": s.id,
+        "code": s.code,
+        "state": s.state.as_str(),
+        "state_name": s.state.zh(),
+        "channel": s.channel.as_str(),
+        "type": s.kind.as_str(),
+        "subject": s.subject,
+        "excerpt": redact_text(&s.excerpt),
+        "jurisdiction": s.jurisdiction,
+        "category": s.category,
+        "tier": s.tier.as_str(),
+        "lead_unit": s.lead_unit,
+        "lead_unit_name": unit_name(org, s.lead_unit.as_deref()),
+        "urgency": s.urgency,
+        "difficulty": s.difficulty,
+        "deadline": t(s.deadline),
+        "warning": s.warning.as_str(),
+        "received_at": rfc3339(s.received_at),
+        "updated_at": rfc3339(s.updated_at),
+    })
+}
+
+/// Public wording of each step on the requester's timeline.
+fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
+    use EventData as E;
+    Some(match e {
+        E::Register { .. } => ("已登记", "registered"),
+        E::Accept { .. } => ("已受理", "accepted"),
+        E::Answer { .. } => ("已直接答复", "answered directly"),
+        E::Reject { .. } => ("不予受理", "not accepted"),
+        E::Dispatch { .. } => ("已派单至承办单位", "dispatched to the handling unit"),
+        E::Sign {} => ("承办单位已签收", "signed for by the unit"),
+        E::Progress { .. } => ("办理进展更新", "progress noted"),
+        E::DecideExtension { approve: true, .. } => ("办理时限已延长", "deadline extended"),
+        E::Suspend { .. } => ("暂时挂起", "suspended"),
+        E::Resume { .. } => ("恢复办理", "resumed"),
+        E::Escalate { .. } => ("已上报上级协调", "escalated to the next tier"),
+        E::Reply { .. } => ("承办单位已答复", "replied"),
+        E::Review { pass: true, .. } => ("答复已审核", "reply reviewed"),
+        E::Callback { reached: true, .. } => ("已回访", "called back"),
+        E::Reopen { .. } => ("重新办理", "reopened"),
+        E::Close { .. } => ("已办结", "closed"),
+        E::Merge { .. } => ("已与相同诉求合并办理", "merged with the same request"),
+        _ => return None,
+    })
+}
+
+/// The requester's view (`GET /api/v1/track/{code}`): de-identified, no staff names.
+pub fn track_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>, merged_into_code: Option<String>) -> Value {
+    let i = &r.intake;
+    let community = org.ancestor_at(&i.jurisdiction, minhu_domain::org::Level::Community).map(|j| j.name.clone());
+    let reject_reason = events.iter().rev().find_map(|e| match &e.data {
+        EventData::Reject { reason, referral, .. } => Some(json!({"reason": reason, "referral": referral})),
+        _ => None,
+    });
+    let answer = events.iter().rev().find_map(|e| match &e.data {
+        EventData::Answer { reply } => Some(reply.clone()),
+        _ => None,
+    });
+    json!({
+        "code": i.code,
+        "state": r.state.as_str(),
+        "state_name": r.state.zh(),
+        "channel": i.channel.as_str(),
+        "channel_name": i.channel.zh(),
+        "type": i.kind.as_str(),
+        "type_name": i.kind.zh(),
+        "subject": i.subject.as_deref().map(redact_text),
+        "content": if i.confidential { None } else { Some(redact_text(&i.content)) },
+        "community": community,
+        "received_at": rfc3339(i.received_at),
+        "deadline": t(r.deadline),
+        "warning": r.warning(now).as_str(),
+        "lead_unit_name": unit_name(org, r.lead_unit.as_deref()),
+        "public_reply": r.reply.as_ref().map(|x| x.public_reply.clone()),
+        "measures": r.reply.as_ref().and_then(|x| x.measures.clone()),
+        "answer": answer,
+        "not_accepted": reject_reason,
+        "satisfaction": r.callback.as_ref().and_then(|c| c.satisfaction).map(|s| s.as_str()),
+        "merged_into": merged_into_code,
+        "timeline": events.iter().filter_map(|e| public_step(&e.data).map(|(zh, en)| json!({"at": rfc3339(e.at), "step": zh, "step_en": en}))).collect::<Vec<_>>(),
+    })
+}
