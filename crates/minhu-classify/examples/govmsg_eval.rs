@@ -49,13 +49,16 @@ struct Args {
     folds: usize,
     skip_cv: bool,
     skip_dup: bool,
+    identical_only: bool,
+    repeats: usize,
 }
 
 fn parse_args() -> Args {
     let mut it = std::env::args().skip(1);
     let dir = PathBuf::from(it.next().unwrap_or_else(|| "/work/shared/data/govmsg".into()));
     let mut opts = TrainOptions::default();
-    let (mut folds, mut skip_cv, mut skip_dup) = (5, false, false);
+    let (mut folds, mut skip_cv, mut skip_dup, mut identical_only) = (5, false, false, false);
+    let mut repeats = 1;
     while let Some(a) = it.next() {
         let mut val = || it.next().expect("flag needs a value");
         match a.as_str() {
@@ -71,16 +74,22 @@ fn parse_args() -> Args {
             "--bigrams" => opts.features.word_bigrams = true,
             "--keep-punct" => opts.features.strip_punct = false,
             "--keep-digits" => opts.features.fold_digits = false,
+            "--title" => opts.features.title_chars = val().parse().unwrap(),
+            "--nb" => opts.nb_scale = true,
+            "--nb-alpha" => opts.nb_alpha = val().parse().unwrap(),
             "--no-balance" => opts.class_weight = false,
             "--min-df" => opts.features.min_df = val().parse().unwrap(),
             "--epochs" => opts.max_epochs = val().parse().unwrap(),
             "--folds" => folds = val().parse().unwrap(),
             "--skip-cv" => skip_cv = true,
+            "--repeats" => repeats = val().parse().unwrap(),
+            "--identical-only" => identical_only = true,
+            "--seed" => opts.seed = val().parse().unwrap(),
             "--skip-dup" => skip_dup = true,
             other => panic!("unknown flag {other}"),
         }
     }
-    Args { dir, opts, folds, skip_cv, skip_dup }
+    Args { dir, opts, folds, skip_cv, skip_dup, identical_only, repeats }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -137,7 +146,7 @@ fn main() -> anyhow::Result<()> {
     if !args.skip_cv {
         let t = Instant::now();
         let mut groups = identical_text_groups(&texts);
-        let pairs = near_duplicates(&texts, 0.5);
+        let pairs = if args.identical_only { vec![] } else { near_duplicates(&texts, 0.5) };
         let cross = pairs.iter().filter(|p| is_raw[p.0] != is_raw[p.1]).count();
         // union the near-duplicate pairs into the identical-text groups
         let mut parent: Vec<usize> = (0..texts.len()).collect();
@@ -175,11 +184,29 @@ fn main() -> anyhow::Result<()> {
             t.elapsed().as_secs_f64()
         );
         let t = Instant::now();
-        let pred = cross_val_predict(&texts, &labels, args.folds, &opts, Some(&groups));
-        let secs = t.elapsed().as_secs_f64();
         let mut names = labels.clone();
         names.sort();
         names.dedup();
+        if args.repeats > 1 {
+            // fold assignment and shuffling depend on the seed: average a few
+            let (mut sum_raw, mut sum_all) = (0.0, 0.0);
+            for r in 0..args.repeats {
+                let mut o = opts.clone();
+                o.seed = opts.seed.wrapping_add(r as u64 * 7919);
+                let p = cross_val_predict(&texts, &labels, args.folds, &o, Some(&groups));
+                let a = Metrics::from_predictions("", &names, &labels, &p).macro_f1;
+                let (g, q): (Vec<&String>, Vec<&String>) =
+                    labels.iter().zip(&p).enumerate().filter(|(i, _)| is_raw[*i]).map(|(_, x)| x).unzip();
+                let rw = Metrics::from_predictions("", &names, &g, &q).macro_f1;
+                println!("  seed {}: raw macro-F1 {rw:.4}, all {a:.4}", o.seed);
+                sum_raw += rw;
+                sum_all += a;
+            }
+            let n = args.repeats as f64;
+            println!("mean over {} seeds: raw macro-F1 {:.4}, all {:.4}", args.repeats, sum_raw / n, sum_all / n);
+        }
+        let pred = cross_val_predict(&texts, &labels, args.folds, &opts, Some(&groups));
+        let secs = t.elapsed().as_secs_f64();
         let all = Metrics::from_predictions(&format!("{}-fold CV, all rows", args.folds), &names, &labels, &pred);
         let (g_raw, p_raw): (Vec<&String>, Vec<&String>) =
             labels.iter().zip(&pred).enumerate().filter(|(i, _)| is_raw[*i]).map(|(_, p)| p).unzip();
@@ -190,6 +217,17 @@ fn main() -> anyhow::Result<()> {
             &p_raw,
         );
         println!("CV took {secs:.1}s\n{raw}\n{all}");
+        if let Ok(dump) = std::env::var("GOVMSG_DUMP") {
+            let mut w = csv::Writer::from_path(dump)?;
+            w.write_record(["raw", "gold", "pred", "text"])?;
+            for i in 0..texts.len() {
+                w.write_record([if is_raw[i] { "1" } else { "0" }, &labels[i], &pred[i], &texts[i]])?;
+            }
+        }
+        println!("confusion (raw rows; gold rows x predicted columns, label order as above):");
+        for row in &raw.confusion {
+            println!("  {row:?}");
+        }
     }
 
     // ---- full model: train time, save, load + predict throughput

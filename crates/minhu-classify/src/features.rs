@@ -23,6 +23,10 @@ pub struct FeatureConfig {
     pub fold_digits: bool,
     /// Use 1 + ln(tf) instead of raw term counts.
     pub sublinear_tf: bool,
+    /// Extra character n-gram features (separately hashed) for the first
+    /// `title_chars` characters: messages start with their subject line.
+    #[serde(default)]
+    pub title_chars: usize,
     /// Features seen in fewer training documents are dropped.
     pub min_df: u32,
 }
@@ -39,6 +43,7 @@ impl Default for FeatureConfig {
             fold_digits: true,
             sublinear_tf: true,
             min_df: 1,
+            title_chars: 0,
         }
     }
 }
@@ -117,6 +122,7 @@ pub struct Scratch {
 }
 
 const WORD_SEED: u64 = 0x9e3779b97f4a7c15;
+const TITLE_SEED: u64 = 0x7f4a7c159e3779b9;
 const BIGRAM_SEED: u64 = 0x632be59bd9b4e019;
 
 /// Appends the hash bucket of every feature occurrence of `text` to
@@ -133,6 +139,20 @@ pub fn extract_buckets(cfg: &FeatureConfig, text: &str, scratch: &mut Scratch) {
             let mut h = FNV_OFFSET;
             for n in 1..=hi {
                 let Some(&c) = chars.get(i + n - 1) else { break };
+                h = step(h, c as u32);
+                if n >= lo {
+                    scratch.buckets.push((mix64(h) & mask) as u32);
+                }
+            }
+        }
+    }
+    if cfg.title_chars > 0 && cfg.char_ngram_min > 0 {
+        let (lo, hi) = (cfg.char_ngram_min, cfg.char_ngram_max.max(cfg.char_ngram_min));
+        let t = &chars[..chars.len().min(cfg.title_chars)];
+        for i in 0..t.len() {
+            let mut h = FNV_OFFSET ^ TITLE_SEED;
+            for n in 1..=hi {
+                let Some(&c) = t.get(i + n - 1) else { break };
                 h = step(h, c as u32);
                 if n >= lo {
                     scratch.buckets.push((mix64(h) & mask) as u32);

@@ -61,6 +61,11 @@ pub struct TrainOptions {
     pub bias: f32,
     /// Shuffling seed (training is deterministic for a given seed).
     pub seed: u64,
+    /// NB-SVM: scale each feature, per class, by its smoothed log-count
+    /// ratio (Wang & Manning 2012) before training the class's SVM.
+    pub nb_scale: bool,
+    /// Additive smoothing of the NB ratio (document counts).
+    pub nb_alpha: f32,
     /// Scale applied to decision values before the softmax that turns them
     /// into confidences.
     pub confidence_scale: f32,
@@ -76,6 +81,8 @@ impl Default for TrainOptions {
             tol: 0.1,
             bias: 1.0,
             seed: 0x5eed,
+            nb_scale: false,
+            nb_alpha: 1.0,
             confidence_scale: 4.0,
         }
     }
@@ -155,7 +162,30 @@ impl Rng {
 
 /// Binary L2-loss SVM, dual coordinate descent (Hsieh et al. 2008).
 /// Returns (w, bias weight).
-fn solve_binary(x: &Csr, y: &[f32], cost: &[f32], dim: usize, opts: &TrainOptions, seed: u64) -> (Vec<f32>, f32) {
+fn solve_binary(
+    x: &Csr,
+    r: Option<&[f32]>,
+    y: &[f32],
+    cost: &[f32],
+    dim: usize,
+    opts: &TrainOptions,
+    seed: u64,
+) -> (Vec<f32>, f32) {
+    // With a per-feature scale r, the effective data value is x_ij * r_j; we
+    // solve in the scaled space and return w already multiplied by r, so that
+    // prediction uses the unscaled features.
+    let scaled;
+    let x = match r {
+        Some(r) => {
+            scaled = Csr {
+                indptr: x.indptr.clone(),
+                idx: x.idx.clone(),
+                val: x.idx.iter().zip(&x.val).map(|(j, v)| v * r[*j as usize]).collect(),
+            };
+            &scaled
+        }
+        None => x,
+    };
     let n = y.len();
     let mut w = vec![0.0f32; dim];
     let mut wb = 0.0f32;
@@ -202,7 +232,26 @@ fn solve_binary(x: &Csr, y: &[f32], cost: &[f32], dim: usize, opts: &TrainOption
             break;
         }
     }
+    if let Some(r) = r {
+        w.iter_mut().zip(r).for_each(|(w, r)| *w *= r);
+    }
     (w, wb * b)
+}
+
+/// Per-feature log-count ratio for class `k` vs the rest (document counts).
+fn nb_ratio(x: &Csr, y: &[usize], k: usize, dim: usize, alpha: f32) -> Vec<f32> {
+    let mut p = vec![alpha; dim];
+    let mut q = vec![alpha; dim];
+    for i in 0..y.len() {
+        let (ix, _) = x.row(i);
+        let t = if y[i] == k { &mut p } else { &mut q };
+        for &j in ix {
+            t[j as usize] += 1.0;
+        }
+    }
+    let sp: f32 = p.iter().sum();
+    let sq: f32 = q.iter().sum();
+    p.iter().zip(&q).map(|(a, b)| ((a / sp) / (b / sq)).ln()).collect()
 }
 
 /// Trains on pre-counted documents. `y` are class indices into `n_classes`.
@@ -237,7 +286,9 @@ pub(crate) fn train_counts(docs: &[&Counts], y: &[usize], n_classes: usize, opts
                             break;
                         }
                         let yk: Vec<f32> = y.iter().map(|&c| if c == k { 1.0 } else { -1.0 }).collect();
-                        let (w, b) = solve_binary(x, &yk, cost, dim, opts, opts.seed ^ (k as u64 + 1));
+                        let r = opts.nb_scale.then(|| nb_ratio(x, y, k, dim, opts.nb_alpha));
+                        let (w, b) =
+                            solve_binary(x, r.as_deref(), &yk, cost, dim, opts, opts.seed ^ (k as u64 + 1));
                         out.push((k, w, b));
                     }
                     out

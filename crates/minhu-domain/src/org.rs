@@ -293,16 +293,10 @@ impl Org {
         self.lineage(code).into_iter().filter_map(|c| self.jurisdictions.get(c)).find(|j| j.level == level)
     }
 
-    /// The office of a community or street as a unit (its own 社区/街道 unit), if registered.
+    /// The office of a community or street as a unit (its own 社区/街道 unit). By convention
+    /// it carries the same code as its jurisdiction.
     pub fn own_unit(&self, jurisdiction: &str) -> Option<&Unit> {
-        let j = self.jurisdictions.get(jurisdiction)?;
-        let want = match j.level {
-            Level::Community => UnitLevel::Community,
-            Level::Street => UnitLevel::Street,
-            Level::District => UnitLevel::District,
-            Level::Grid => return None,
-        };
-        self.units().find(|u| u.jurisdiction == jurisdiction && u.level == want)
+        self.units.get(jurisdiction).filter(|u| u.jurisdiction == jurisdiction)
     }
 
     /// Checks that a role may be given this scope.

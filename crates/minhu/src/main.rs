@@ -1,0 +1,348 @@
+//! `minhu`: the one binary. Server, administration and batch jobs.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand};
+use minhu_domain::calendar::{CalendarDay, DayKind};
+use minhu_domain::org::{Role, Tier};
+use minhu_domain::request::{Channel, Event, EventData, Intake, RequestType, Requester, Warning};
+use minhu_store::{ListFilter, Store, StoreOptions};
+use minhu_web::AppState;
+
+#[derive(Parser)]
+#[command(name = "minhu", version, about = "民呼必应 Minhu — civic request response system", long_about = None)]
+struct Cli {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, global = true, env = "MINHU_DATABASE_URL", default_value = "sqlite://minhu.db")]
+    database: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (JSON API, /healthz).
+    Serve {
+        #[arg(long, env = "MINHU_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo district into an empty database first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Manage people.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Deadline monitor.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
+    /// The working-day calendar (holidays and 调休 make-up days).
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Load the demo district into an empty database (as `serve --demo` does).
+    Demo,
+    /// Measure the storage layer's durable intake rate (no HTTP).
+    Bench {
+        /// Number of intakes.
+        #[arg(long, default_value_t = 20000)]
+        n: usize,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a person. Roles: district_admin, street_staff, community_staff, grid_worker,
+    /// unit_handler, auditor. Scope: a jurisdiction code (a unit code for unit_handler).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read a password for web login from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new bearer token for a person (shown once; stored hashed).
+    Issue {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke every token of a person.
+    Revoke {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SlaCommand {
+    /// Report the deadline warnings (yellow: last quarter of the time; red: past due) as of a
+    /// moment. Read-only for now: automatic urging and escalation by the system arrive with
+    /// issue 02 (deadlines that act); the server does not yet sweep by itself.
+    Sweep {
+        /// The moment to sweep at (RFC 3339), default now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// List the overrides of a year.
+    List {
+        #[arg(long)]
+        year: Option<i32>,
+    },
+    /// Mark a date as a holiday or a (make-up) working day.
+    Set {
+        date: NaiveDate,
+        /// holiday or workday
+        kind: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("MINHU_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("MINHU_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(url: &str) -> Result<Store> {
+    Store::open(url, StoreOptions::default()).await.with_context(|| format!("opening database {url}"))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_tracing();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, demo } => serve(&cli.database, listen, demo).await,
+        Command::User { command: UserCommand::Add { username, role, scope, display_name, password_stdin } } => {
+            let store = open(&cli.database).await?;
+            let role = Role::parse(&role).with_context(|| format!("unknown role '{role}'; one of: district_admin, street_staff, community_staff, grid_worker, unit_handler, auditor"))?;
+            let org = store.load_org().await?;
+            org.check_scope(role, &scope).map_err(|e| anyhow::anyhow!("{}", e.en))?;
+            let hash = if password_stdin {
+                let mut pw = String::new();
+                std::io::stdin().read_to_string(&mut pw)?;
+                let pw = pw.trim_end_matches(['\r', '\n']);
+                if pw.chars().count() < 8 {
+                    bail!("the password must have at least 8 characters");
+                }
+                Some(minhu_web::auth::hash_password(pw))
+            } else {
+                None
+            };
+            let id = store.add_user(&username, display_name.as_deref(), role, &scope, hash.as_deref()).await?;
+            println!("added user {username} (id {id}, role {}, scope {scope})", role.as_str());
+            store.close().await;
+            Ok(())
+        }
+        Command::Token { command } => {
+            let store = open(&cli.database).await?;
+            match command {
+                TokenCommand::Issue { username, label } => {
+                    let token = minhu_web::auth::issue_token(&store, &username, label.as_deref()).await?;
+                    println!("{token}");
+                }
+                TokenCommand::Revoke { username } => {
+                    let user = store.user_by_username(&username).await?.with_context(|| format!("no such user: {username}"))?;
+                    let n = store.revoke_tokens(user.id).await?;
+                    println!("revoked {n} token(s) of {username}");
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Sla { command: SlaCommand::Sweep { at } } => {
+            let store = open(&cli.database).await?;
+            let at = match at {
+                Some(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("--at '{s}' is not RFC 3339"))?.with_timezone(&Utc),
+                None => Utc::now(),
+            };
+            for warning in [Warning::Yellow, Warning::Red] {
+                let page = store.list_requests(&ListFilter { warning: Some(warning), now: Some(at), page: 1, page_size: 200, ..Default::default() }).await?;
+                println!("{} ({}): {}", warning.zh(), warning.as_str(), page.total);
+                for s in page.items.iter().take(20) {
+                    let due = s.deadline.map(minhu_domain::time::rfc3339).unwrap_or_default();
+                    println!("  {} {} {} due {}", s.code, s.state.as_str(), s.lead_unit.as_deref().unwrap_or("-"), due);
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Calendar { command } => {
+            let store = open(&cli.database).await?;
+            match command {
+                CalendarCommand::List { year } => {
+                    for d in store.calendar_days().await? {
+                        if year.is_none_or(|y| chrono::Datelike::year(&d.date) == y) {
+                            println!("{} {} {}", d.date, d.kind.as_str(), d.note);
+                        }
+                    }
+                }
+                CalendarCommand::Set { date, kind, note } => {
+                    let kind = DayKind::parse(&kind).with_context(|| format!("kind must be holiday or workday, not '{kind}'"))?;
+                    store.set_calendar_day(&CalendarDay { date, kind, note }).await?;
+                    println!("{date} is now a {}", kind.as_str());
+                }
+            }
+            store.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open(&cli.database).await?;
+            let app = AppState::load(store.clone()).await?;
+            let loaded = minhu_web::demo::load(&app).await.map_err(anyhow::Error::msg)?;
+            println!("{}", if loaded { "demo district loaded" } else { "database already holds requests: demo not loaded" });
+            store.close().await;
+            Ok(())
+        }
+        Command::Bench { n, concurrency } => bench_store(&cli.database, n, concurrency).await,
+    }
+}
+
+async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
+    let store = open(url).await?;
+    let app = AppState::load(store).await?;
+    if demo {
+        let started = Instant::now();
+        if minhu_web::demo::load(&app).await.map_err(anyhow::Error::msg)? {
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo district loaded");
+            let token = minhu_web::auth::issue_token(&app.store, "admin", Some("demo")).await?;
+            let staff = minhu_web::auth::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
+            println!("演示数据已载入 / demo district loaded. Accounts use the password '{}'.", minhu_web::demo::DEMO_PASSWORD);
+            println!("  admin (区综合办, district_admin) token: {token}");
+            println!("  dxy_staff (德馨苑社区, community_staff) token: {staff}");
+        } else {
+            tracing::info!("database already holds requests; demo not loaded again");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    tracing::info!(%listen, database = app.store.backend_name(), "minhu serving");
+    println!("minhu listening on http://{listen}");
+    minhu_web::serve(listener, app, shutdown_signal()).await?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// The storage layer's own limit: `n` durable intakes from `concurrency` tasks, no HTTP.
+async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
+    let store = open(url).await?;
+    let code = "BENCH";
+    store
+        .upsert_org(&[minhu_domain::org::Jurisdiction { code: code.into(), name: "基准测试社区".into(), level: minhu_domain::org::Level::Community, parent: None }], &[])
+        .await?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let store = store.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < n {
+                let now = minhu_domain::time::truncate_ms(Utc::now());
+                let intake = Intake {
+                    code: minhu_store::new_code(2026),
+                    channel: Channel::WalkIn,
+                    kind: RequestType::Complaint,
+                    subject: None,
+                    content: "基准测试：小区门口路灯不亮，晚上很黑。".into(),
+                    requester: Requester { name: Some("测试".into()), phone: Some("13800000000".into()) },
+                    address: None,
+                    lat: None,
+                    lon: None,
+                    jurisdiction: code.into(),
+                    category: None,
+                    confidential: false,
+                    external_id: None,
+                    received_at: now,
+                };
+                let first = Event {
+                    seq: 1,
+                    at: now,
+                    actor: "bench".into(),
+                    role: "system".into(),
+                    data: EventData::Register { channel: Channel::WalkIn, kind: RequestType::Complaint, jurisdiction: code.into(), tier: Tier::Community, category: None },
+                };
+                let t = Instant::now();
+                store.intake(intake, format!("/{code}/"), first).await?;
+                latencies.push(t.elapsed());
+            }
+            anyhow::Ok(latencies)
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let elapsed = started.elapsed();
+    all.sort();
+    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
+    println!(
+        "storage ({}): {} durable intakes in {:.2} s = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms",
+        store.backend_name(),
+        all.len(),
+        elapsed.as_secs_f64(),
+        all.len() as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0
+    );
+    store.close().await;
+    Ok(())
+}
