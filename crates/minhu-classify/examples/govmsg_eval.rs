@@ -70,6 +70,14 @@ fn parse_args() -> Args {
                 opts.features.char_ngram_min = a.parse().unwrap();
                 opts.features.char_ngram_max = b.parse().unwrap();
             }
+            "--dict" => opts.features.dict_words = true,
+            "--dict-len" => {
+                let v = val();
+                let (a, b) = v.split_once('-').unwrap();
+                opts.features.dict_min_len = a.parse().unwrap();
+                opts.features.dict_max_len = b.parse().unwrap();
+            }
+            "--dict-df" => opts.features.dict_min_df = val().parse().unwrap(),
             "--words" => opts.features.words = true,
             "--bigrams" => opts.features.word_bigrams = true,
             "--keep-punct" => opts.features.strip_punct = false,

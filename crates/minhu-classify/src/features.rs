@@ -27,6 +27,19 @@ pub struct FeatureConfig {
     /// `title_chars` characters: messages start with their subject line.
     #[serde(default)]
     pub title_chars: usize,
+    /// Dictionary words: character n-grams of length `dict_min_len..=dict_max_len`
+    /// that are in the model's word list (built at training time from jieba
+    /// segmentation of the training texts) are added as word features. This
+    /// gives word features without running jieba when predicting.
+    #[serde(default)]
+    pub dict_words: bool,
+    #[serde(default)]
+    pub dict_min_len: usize,
+    #[serde(default)]
+    pub dict_max_len: usize,
+    /// Minimum number of training texts a word must occur in to be listed.
+    #[serde(default)]
+    pub dict_min_df: u32,
     /// Features seen in fewer training documents are dropped.
     pub min_df: u32,
 }
@@ -44,6 +57,10 @@ impl Default for FeatureConfig {
             sublinear_tf: true,
             min_df: 1,
             title_chars: 0,
+            dict_words: false,
+            dict_min_len: 2,
+            dict_max_len: 6,
+            dict_min_df: 2,
         }
     }
 }
@@ -113,6 +130,124 @@ pub fn hash_str(seed: u64, s: &str) -> u64 {
     mix64(h)
 }
 
+/// A set of word hashes (open addressing, linear probing), stored as-is in
+/// the model file so that loading needs no rebuilding.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WordSet {
+    pub(crate) slots: Vec<u64>,
+    pub(crate) len: usize,
+}
+
+/// Hash key of a normalised word (never 0, which marks an empty slot).
+#[inline]
+fn word_key(chain: u64) -> u64 {
+    mix64(chain ^ 0x2545f4914f6cdd1d) | 1
+}
+
+/// Hash key of a word (normalised like feature text).
+pub(crate) fn word_key_of(chars: &[char]) -> u64 {
+    word_key(chars.iter().fold(FNV_OFFSET, |h, &c| step(h, c as u32)))
+}
+
+impl WordSet {
+    pub fn from_keys(keys: &[u64]) -> WordSet {
+        if keys.is_empty() {
+            return WordSet::default();
+        }
+        let size = (keys.len() * 2).next_power_of_two();
+        let mut slots = vec![0u64; size];
+        let mut len = 0;
+        for &k in keys {
+            let mut i = (k as usize) & (size - 1);
+            loop {
+                if slots[i] == 0 {
+                    slots[i] = k;
+                    len += 1;
+                    break;
+                }
+                if slots[i] == k {
+                    break;
+                }
+                i = (i + 1) & (size - 1);
+            }
+        }
+        WordSet { slots, len }
+    }
+
+    pub(crate) fn from_slots(slots: Vec<u64>) -> WordSet {
+        let len = slots.iter().filter(|&&k| k != 0).count();
+        WordSet { slots, len }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    pub fn contains_key(&self, k: u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (k as usize) & mask;
+        loop {
+            let s = self.slots[i];
+            if s == k {
+                return true;
+            }
+            if s == 0 {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
+/// Builds the dictionary-word list: jieba words of the (normalised)
+/// training texts with `dict_min_len..=dict_max_len` characters, not all
+/// digits, occurring in at least `dict_min_df` texts.
+pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &[S]) -> WordSet {
+    let per_doc: Vec<Vec<u64>> = crate::train::par_map(texts.len(), |i, s| {
+        normalize_chars(texts[i].as_ref(), cfg.strip_punct, cfg.fold_digits, &mut s.chars);
+        s.norm_text.clear();
+        s.norm_text.extend(s.chars.iter());
+        let mut keys: Vec<u64> = crate::segment::with_jieba(|j| {
+            j.cut(&s.norm_text, true)
+                .iter()
+                .filter_map(|t| {
+                    let w: Vec<char> = t.word.chars().collect();
+                    let ok = w.len() >= cfg.dict_min_len.max(1)
+                        && w.len() <= cfg.dict_max_len
+                        && !w.iter().all(|c| c.is_ascii_digit());
+                    ok.then(|| word_key_of(&w))
+                })
+                .collect()
+        });
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    });
+    let mut all: Vec<u64> = per_doc.into_iter().flatten().collect();
+    all.sort_unstable();
+    let mut keep = Vec::new();
+    let mut i = 0;
+    while i < all.len() {
+        let mut j = i;
+        while j < all.len() && all[j] == all[i] {
+            j += 1;
+        }
+        if (j - i) as u32 >= cfg.dict_min_df.max(1) {
+            keep.push(all[i]);
+        }
+        i = j;
+    }
+    WordSet::from_keys(&keep)
+}
+
 /// Reusable buffers for feature extraction.
 #[derive(Default)]
 pub struct Scratch {
@@ -128,7 +263,7 @@ const BIGRAM_SEED: u64 = 0x632be59bd9b4e019;
 /// Appends the hash bucket of every feature occurrence of `text` to
 /// `scratch.buckets` (cleared first), then sorts them so equal buckets are
 /// adjacent.
-pub fn extract_buckets(cfg: &FeatureConfig, text: &str, scratch: &mut Scratch) {
+pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch: &mut Scratch) {
     let mask = (1u64 << cfg.hash_bits) - 1;
     scratch.buckets.clear();
     normalize_chars(text, cfg.strip_punct, cfg.fold_digits, &mut scratch.chars);
@@ -142,6 +277,22 @@ pub fn extract_buckets(cfg: &FeatureConfig, text: &str, scratch: &mut Scratch) {
                 h = step(h, c as u32);
                 if n >= lo {
                     scratch.buckets.push((mix64(h) & mask) as u32);
+                }
+            }
+        }
+    }
+    if cfg.dict_words && !words.is_empty() {
+        let (lo, hi) = (cfg.dict_min_len.max(1), cfg.dict_max_len);
+        for i in 0..chars.len() {
+            let mut h = FNV_OFFSET;
+            for n in 1..=hi {
+                let Some(&c) = chars.get(i + n - 1) else { break };
+                h = step(h, c as u32);
+                if n >= lo {
+                    let k = word_key(h);
+                    if words.contains_key(k) {
+                        scratch.buckets.push((mix64(k ^ WORD_SEED) & mask) as u32);
+                    }
                 }
             }
         }

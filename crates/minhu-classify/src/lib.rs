@@ -28,7 +28,7 @@ pub use metrics::{ClassMetrics, Metrics};
 pub use segment::{STOP_WORDS, add_user_words, cut, hot_keywords, is_stop_word, keywords, keywords_top};
 pub use train::TrainOptions;
 
-use features::{Scratch, extract_buckets, for_each_count, tf_weight};
+use features::{Scratch, WordSet, build_word_set, extract_buckets, for_each_count, tf_weight};
 
 /// Magic bytes at the start of a model file.
 pub const MODEL_MAGIC: &[u8; 8] = b"MINHUCLS";
@@ -68,6 +68,11 @@ pub struct WeightsInfo {
     pub stride: usize,
     /// Number of stored rows (non-zero idf buckets for "sparse").
     pub rows: usize,
+    /// Slots of the dictionary-word hash table (u64le, 0 = empty), stored
+    /// before the weights.
+    pub word_slots: usize,
+    /// Number of dictionary words.
+    pub words: usize,
 }
 
 /// A trained classifier.
@@ -76,6 +81,7 @@ pub struct Model {
     header: ModelHeader,
     /// bucket-major `[idf, w_0..w_{k-1}]`
     table: Vec<f32>,
+    words: WordSet,
 }
 
 /// One label with its decision value and a softmax confidence.
@@ -133,7 +139,7 @@ impl Model {
         let cfg = &self.header.features;
         scores.clear();
         scores.resize(k, 0.0);
-        extract_buckets(cfg, text, scratch);
+        extract_buckets(cfg, &self.words, text, scratch);
         let mut norm = 0.0f32;
         let table = &self.table;
         for_each_count(&scratch.buckets, |b, c| {
@@ -213,6 +219,8 @@ impl Model {
             buckets,
             stride,
             rows: if sparse { nonzero.len() } else { buckets },
+            word_slots: self.words.slots.len(),
+            words: self.words.len(),
         };
         let json = serde_json::to_vec(&header)?;
         let mut buf = Vec::with_capacity(16 + json.len() + header.weights.rows * (4 + 4 * stride));
@@ -220,6 +228,9 @@ impl Model {
         buf.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
         buf.extend_from_slice(&(json.len() as u32).to_le_bytes());
         buf.extend_from_slice(&json);
+        for k in &self.words.slots {
+            buf.extend_from_slice(&k.to_le_bytes());
+        }
         if sparse {
             for &b in &nonzero {
                 buf.extend_from_slice(&b.to_le_bytes());
@@ -275,7 +286,14 @@ impl Model {
         if w.buckets != 1usize << header.features.hash_bits {
             bail!("inconsistent model header: {} buckets for {} hash bits", w.buckets, header.features.hash_bits);
         }
-        let data = &bytes[16 + hlen..];
+        let rest = &bytes[16 + hlen..];
+        if rest.len() < w.word_slots * 8 || (w.word_slots != 0 && !w.word_slots.is_power_of_two()) {
+            bail!("model word table truncated or corrupt");
+        }
+        let (wb, data) = rest.split_at(w.word_slots * 8);
+        let words = WordSet::from_slots(
+            wb.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect(),
+        );
         let floats = |b: &[u8]| -> Vec<f32> {
             b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
         };
@@ -304,7 +322,7 @@ impl Model {
             }
             other => bail!("unknown weight storage {other:?}"),
         };
-        Ok(Model { header, table })
+        Ok(Model { header, table, words })
     }
 }
 
@@ -318,12 +336,7 @@ fn label_index(labels: &[String]) -> (Vec<String>, Vec<usize>) {
     (names, y)
 }
 
-fn build_model(
-    names: Vec<String>,
-    trained: train::Trained,
-    opts: &TrainOptions,
-    rows: usize,
-) -> Model {
+fn build_model(names: Vec<String>, trained: train::Trained, words: WordSet, opts: &TrainOptions, rows: usize) -> Model {
     let k = names.len();
     let buckets = 1usize << opts.features.hash_bits;
     Model {
@@ -344,10 +357,17 @@ fn build_model(
                 buckets,
                 stride: k + 1,
                 rows: buckets,
+                word_slots: words.slots.len(),
+                words: words.len(),
             },
         },
         table: trained.table,
+        words,
     }
+}
+
+fn word_set(cfg: &FeatureConfig, texts: &[String]) -> WordSet {
+    if cfg.dict_words { build_word_set(cfg, texts) } else { WordSet::default() }
 }
 
 /// Trains a model. The model carries training-set metrics; attach
@@ -358,10 +378,11 @@ pub fn train(texts: &[String], labels: &[String], opts: &TrainOptions) -> Model 
     assert_eq!(texts.len(), labels.len(), "texts and labels differ in length");
     assert!(!texts.is_empty(), "no training data");
     let (names, y) = label_index(labels);
-    let counts = train::count_docs(&opts.features, texts);
+    let words = word_set(&opts.features, texts);
+    let counts = train::count_docs(&opts.features, &words, texts);
     let refs: Vec<&train::Counts> = counts.iter().collect();
     let trained = train::train_counts(&refs, &y, names.len(), opts);
-    let mut model = build_model(names, trained, opts, texts.len());
+    let mut model = build_model(names, trained, words, opts, texts.len());
     let pred = model.predict_batch(texts).into_iter().map(String::from).collect::<Vec<_>>();
     let m = Metrics::from_predictions("training set", model.labels(), labels, &pred);
     model.header.metrics = Some(m);
@@ -547,7 +568,9 @@ pub fn cross_val_predict(
     };
     let fold = assign_folds(labels, groups, folds, opts.seed);
     let (names, y) = label_index(labels);
-    let counts = train::count_docs(&opts.features, texts);
+    // The word list is label-free, so one list for all folds is no label leak.
+    let words = word_set(&opts.features, texts);
+    let counts = train::count_docs(&opts.features, &words, texts);
     let mut pred = vec![String::new(); texts.len()];
     for f in 0..folds {
         let train_rows: Vec<usize> = (0..texts.len()).filter(|&i| fold[i] != f).collect();
@@ -558,7 +581,7 @@ pub fn cross_val_predict(
         let docs: Vec<&train::Counts> = train_rows.iter().map(|&i| &counts[i]).collect();
         let ys: Vec<usize> = train_rows.iter().map(|&i| y[i]).collect();
         let trained = train::train_counts(&docs, &ys, names.len(), opts);
-        let model = build_model(names.clone(), trained, opts, train_rows.len());
+        let model = build_model(names.clone(), trained, words.clone(), opts, train_rows.len());
         let test_texts: Vec<&str> = test_rows.iter().map(|&i| texts[i].as_str()).collect();
         for (&i, p) in test_rows.iter().zip(model.predict_batch(&test_texts)) {
             pred[i] = p.to_string();

@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::features::{FeatureConfig, Scratch, extract_buckets, for_each_count, tf_weight};
+use crate::features::{FeatureConfig, Scratch, WordSet, extract_buckets, for_each_count, tf_weight};
 
 /// Sparse term counts of one document: (bucket, count), buckets ascending.
 pub(crate) type Counts = Vec<(u32, u32)>;
@@ -36,9 +36,9 @@ pub(crate) fn par_map<T: Send, F: Fn(usize, &mut Scratch) -> T + Sync>(n: usize,
     parts.into_iter().flatten().collect()
 }
 
-pub(crate) fn count_docs<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &[S]) -> Vec<Counts> {
+pub(crate) fn count_docs<S: AsRef<str> + Sync>(cfg: &FeatureConfig, words: &WordSet, texts: &[S]) -> Vec<Counts> {
     par_map(texts.len(), |i, s| {
-        extract_buckets(cfg, texts[i].as_ref(), s);
+        extract_buckets(cfg, words, texts[i].as_ref(), s);
         let mut c = Vec::new();
         for_each_count(&s.buckets, |b, n| c.push((b, n)));
         c

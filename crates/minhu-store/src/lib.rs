@@ -578,3 +578,20 @@ impl Store {
         }))
     }
 }
+
+/// For test suites: creates an empty, uniquely named PostgreSQL database next to the one
+/// `admin_url` points at, and returns its URL.
+pub async fn create_scratch_postgres(admin_url: &str) -> Result<String> {
+    use rand::Rng;
+    use sqlx::Connection;
+    let name = format!("minhu_test_{:016x}", rand::rng().random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(admin_url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+    conn.close().await?;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (admin_url, String::new()),
+    };
+    let prefix = base.rsplit_once('/').map(|(p, _)| p).unwrap_or(base);
+    Ok(format!("{prefix}/{name}{query}"))
+}

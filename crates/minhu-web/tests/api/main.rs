@@ -1,0 +1,11 @@
+//! The API suite: real HTTP against a real server on a real database (a SQLite file by
+//! default; PostgreSQL when MINHU_TEST_POSTGRES_URL names an admin database).
+//! One test binary: the modules below share the helpers.
+
+mod helpers;
+
+mod errors;
+mod lifecycle;
+mod scenario;
+mod scope;
+mod storage;
