@@ -11,6 +11,7 @@ use crate::error::{DomainError, ErrorKind};
 use crate::org::{Actor, Org, Role, Tier};
 use crate::request::{Difficulty, EMERGENCY_LINES, EventData, NOT_ACCEPTED_REASONS, Request, Satisfaction, State, Urgency};
 use crate::sla::{SlaPolicy, yellow_at};
+use crate::time::{end_of_local_day, local_date};
 
 /// Longest free text a step accepts (characters).
 pub const MAX_NOTE: usize = 5000;
@@ -339,6 +340,22 @@ fn forbid(action: &str, who_zh: &str, who_en: &str) -> DomainError {
     DomainError::forbidden(format!("只有{who_zh}可以执行“{action}”"), format!("only {who_en} may '{action}'"))
 }
 
+/// Moves a deadline by a pause from `since` to `until`. Day-based deadlines (ending at the
+/// end of a local day) move by the working days the pause covered; hour-based ones by the
+/// clock time paused.
+pub fn shift_for_pause(calendar: &Calendar, due: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
+    let due_day = local_date(due);
+    if due == end_of_local_day(due_day) {
+        let paused = calendar.working_days_between(local_date(since), local_date(until));
+        if paused == 0 {
+            return due;
+        }
+        end_of_local_day(calendar.add_working_days(due_day, paused as u32))
+    } else {
+        due + (until - since).max(Duration::zero())
+    }
+}
+
 /// Decides a command: the event to append, or the reason it is refused.
 pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<EventData, DomainError> {
     let rel = relation(actor, req, ctx.org);
@@ -502,9 +519,13 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
                 return Err(forbid(action, "派单人员或主办单位", "the dispatching office or the lead unit"));
             }
             // The clock was paused: the deadline moves by the time spent suspended.
-            let paused = req.suspended_at.map(|s| now - s).unwrap_or_else(Duration::zero);
-            let deadline = req.deadline.map(|d| d + paused);
-            let yellow = req.yellow_at.map(|y| y + paused);
+            let (deadline, yellow) = match (req.deadline, req.suspended_at) {
+                (Some(due), Some(since)) => {
+                    let moved = shift_for_pause(ctx.calendar, due, since, now);
+                    (Some(moved), req.yellow_at.map(|y| moved - (due - y)))
+                }
+                _ => (req.deadline, req.yellow_at),
+            };
             EventData::Resume { deadline, yellow_at: yellow }
         }
         Command::Escalate { reason } => {
@@ -581,4 +602,34 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             EventData::Merge { into: *into }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::builtin_days;
+    use crate::time::rfc3339;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn suspension_over_national_day_gives_back_the_working_days_paused() {
+        let cal = Calendar::new(builtin_days());
+        let due = at("2026-09-30T23:59:59+08:00");
+        // Suspended on Tue 29 Sep, resumed Fri 9 Oct: paused over 30 Sep, 8 and 9 Oct (3 working days).
+        let moved = shift_for_pause(&cal, due, at("2026-09-29T10:00:00+08:00"), at("2026-10-09T09:00:00+08:00"));
+        // The 3 working days after 30 Sep are 8 and 9 Oct and the make-up Saturday 10 Oct.
+        assert_eq!(rfc3339(moved), "2026-10-10T23:59:59+08:00");
+    }
+
+    #[test]
+    fn short_pause_same_day_keeps_a_day_deadline_and_hours_move_by_the_clock() {
+        let cal = Calendar::new(builtin_days());
+        let due = at("2026-10-09T23:59:59+08:00");
+        assert_eq!(shift_for_pause(&cal, due, at("2026-10-08T10:00:00+08:00"), at("2026-10-08T11:00:00+08:00")), due);
+        let hourly = at("2026-10-08T12:00:00+08:00");
+        assert_eq!(rfc3339(shift_for_pause(&cal, hourly, at("2026-10-08T10:00:00+08:00"), at("2026-10-08T11:30:00+08:00"))), "2026-10-08T13:30:00+08:00");
+    }
 }
