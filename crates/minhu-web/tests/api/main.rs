@@ -6,6 +6,7 @@ mod helpers;
 
 mod errors;
 mod lifecycle;
+mod openapi;
 mod scenario;
 mod scope;
 mod storage;
