@@ -84,6 +84,8 @@ fn parse_args() -> Args {
             "--keep-digits" => opts.features.fold_digits = false,
             "--title" => opts.features.title_chars = val().parse().unwrap(),
             "--nb" => opts.nb_scale = true,
+            "--no-nb" => opts.nb_scale = false,
+            "--no-dict" => opts.features.dict_words = false,
             "--nb-alpha" => opts.nb_alpha = val().parse().unwrap(),
             "--no-balance" => opts.class_weight = false,
             "--min-df" => opts.features.min_df = val().parse().unwrap(),
@@ -265,6 +267,33 @@ fn main() -> anyhow::Result<()> {
             total * 1e3,
             n as f64 / total,
             n as f64 / (total - load)
+        );
+    }
+    {
+        // single-thread breakdown: feature extraction alone vs full prediction
+        let m = Model::load(&path)?;
+        let raw = &texts[..n_raw];
+        let t = Instant::now();
+        let mut nf = 0;
+        for _ in 0..3 {
+            for x in raw {
+                nf += m.feature_count(x);
+            }
+        }
+        let fe = t.elapsed().as_secs_f64() / (3 * n_raw) as f64;
+        let t = Instant::now();
+        let mut h = 0usize;
+        for _ in 0..3 {
+            for x in raw {
+                h += m.predict_label(x).len();
+            }
+        }
+        let full = t.elapsed().as_secs_f64() / (3 * n_raw) as f64;
+        println!(
+            "single thread: {:.0} features/message, extraction {:.1} us, full prediction {:.1} us per message ({h})",
+            nf as f64 / (3 * n_raw) as f64,
+            fe * 1e6,
+            full * 1e6
         );
     }
     std::fs::remove_file(&path).ok();

@@ -49,16 +49,16 @@ impl Default for FeatureConfig {
         FeatureConfig {
             hash_bits: 20,
             char_ngram_min: 1,
-            char_ngram_max: 3,
+            char_ngram_max: 2,
             words: false,
             word_bigrams: false,
             strip_punct: true,
             fold_digits: true,
             sublinear_tf: true,
             min_df: 1,
-            title_chars: 0,
-            dict_words: false,
-            dict_min_len: 2,
+            title_chars: 25,
+            dict_words: true,
+            dict_min_len: 3,
             dict_max_len: 6,
             dict_min_df: 2,
         }
@@ -82,6 +82,10 @@ fn fold_char(c: char) -> char {
 pub fn normalize_chars(text: &str, strip_punct: bool, fold_digits: bool, out: &mut Vec<char>) {
     out.clear();
     for c in text.chars() {
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            out.push(c); // CJK unified ideographs: kept as they are
+            continue;
+        }
         let c = fold_char(c);
         if c.is_whitespace() || c.is_control() {
             continue;
@@ -136,6 +140,22 @@ pub fn hash_str(seed: u64, s: &str) -> u64 {
 pub struct WordSet {
     pub(crate) slots: Vec<u64>,
     pub(crate) len: usize,
+    /// Bitset (PREFIX_BITS bits) of the first-two-character prefixes of the
+    /// words; lets extraction skip the longer n-grams at most positions.
+    /// Empty = no filter (used when words can be shorter than 3 characters).
+    pub(crate) prefix: Vec<u64>,
+}
+
+pub(crate) const PREFIX_BITS: u32 = 17;
+
+#[inline]
+fn prefix_index(chain2: u64) -> usize {
+    (mix64(chain2 ^ 0x6a09e667f3bcc909) >> (64 - PREFIX_BITS)) as usize
+}
+
+#[inline]
+fn prefix_index_of(chars: &[char]) -> usize {
+    prefix_index(chars[..2].iter().fold(FNV_OFFSET, |h, &c| step(h, c as u32)))
 }
 
 /// Hash key of a normalised word (never 0, which marks an empty slot).
@@ -150,7 +170,7 @@ pub(crate) fn word_key_of(chars: &[char]) -> u64 {
 }
 
 impl WordSet {
-    pub fn from_keys(keys: &[u64]) -> WordSet {
+    pub fn from_keys(keys: &[u64], prefix: Vec<u64>) -> WordSet {
         if keys.is_empty() {
             return WordSet::default();
         }
@@ -171,12 +191,21 @@ impl WordSet {
                 i = (i + 1) & (size - 1);
             }
         }
-        WordSet { slots, len }
+        WordSet { slots, len, prefix }
     }
 
-    pub(crate) fn from_slots(slots: Vec<u64>) -> WordSet {
+    pub(crate) fn from_slots(slots: Vec<u64>, prefix: Vec<u64>) -> WordSet {
         let len = slots.iter().filter(|&&k| k != 0).count();
-        WordSet { slots, len }
+        WordSet { slots, len, prefix }
+    }
+
+    #[inline]
+    fn may_start(&self, chain2: u64) -> bool {
+        if self.prefix.is_empty() {
+            return true;
+        }
+        let i = prefix_index(chain2);
+        (self.prefix[i >> 6] >> (i & 63)) & 1 == 1
     }
 
     pub fn len(&self) -> usize {
@@ -211,11 +240,11 @@ impl WordSet {
 /// training texts with `dict_min_len..=dict_max_len` characters, not all
 /// digits, occurring in at least `dict_min_df` texts.
 pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &[S]) -> WordSet {
-    let per_doc: Vec<Vec<u64>> = crate::train::par_map(texts.len(), |i, s| {
+    let per_doc: Vec<Vec<(u64, usize)>> = crate::train::par_map(texts.len(), |i, s| {
         normalize_chars(texts[i].as_ref(), cfg.strip_punct, cfg.fold_digits, &mut s.chars);
         s.norm_text.clear();
         s.norm_text.extend(s.chars.iter());
-        let mut keys: Vec<u64> = crate::segment::with_jieba(|j| {
+        let mut keys: Vec<(u64, usize)> = crate::segment::with_jieba(|j| {
             j.cut(&s.norm_text, true)
                 .iter()
                 .filter_map(|t| {
@@ -223,7 +252,7 @@ pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &
                     let ok = w.len() >= cfg.dict_min_len.max(1)
                         && w.len() <= cfg.dict_max_len
                         && !w.iter().all(|c| c.is_ascii_digit());
-                    ok.then(|| word_key_of(&w))
+                    ok.then(|| (word_key_of(&w), if w.len() >= 2 { prefix_index_of(&w) } else { 0 }))
                 })
                 .collect()
         });
@@ -231,9 +260,10 @@ pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &
         keys.dedup();
         keys
     });
-    let mut all: Vec<u64> = per_doc.into_iter().flatten().collect();
+    let mut all: Vec<(u64, usize)> = per_doc.into_iter().flatten().collect();
     all.sort_unstable();
     let mut keep = Vec::new();
+    let mut prefixes = Vec::new();
     let mut i = 0;
     while i < all.len() {
         let mut j = i;
@@ -241,11 +271,19 @@ pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &
             j += 1;
         }
         if (j - i) as u32 >= cfg.dict_min_df.max(1) {
-            keep.push(all[i]);
+            keep.push(all[i].0);
+            prefixes.push(all[i].1);
         }
         i = j;
     }
-    WordSet::from_keys(&keep)
+    let mut prefix = Vec::new();
+    if cfg.dict_min_len >= 3 {
+        prefix = vec![0u64; 1 << (PREFIX_BITS - 6)];
+        for p in prefixes {
+            prefix[p >> 6] |= 1 << (p & 63);
+        }
+    }
+    WordSet::from_keys(&keep, prefix)
 }
 
 /// Reusable buffers for feature extraction.
@@ -254,15 +292,46 @@ pub struct Scratch {
     chars: Vec<char>,
     pub(crate) buckets: Vec<u32>,
     norm_text: String,
+    slots: Vec<u32>,
+    /// Distinct buckets with their counts (in first-seen order).
+    pub(crate) counts: Vec<(u32, u32)>,
+}
+
+impl Scratch {
+    /// Aggregates `buckets` into `counts` with a small open-addressing table
+    /// (bucket ids are already hashes, so their low bits index it).
+    fn aggregate(&mut self) {
+        self.counts.clear();
+        let cap = (self.buckets.len() * 2).next_power_of_two().max(16);
+        let mask = cap - 1;
+        self.slots.clear();
+        self.slots.resize(cap, 0);
+        for &b in &self.buckets {
+            let mut i = (b as usize) & mask;
+            loop {
+                let s = self.slots[i];
+                if s == 0 {
+                    self.counts.push((b, 1));
+                    self.slots[i] = self.counts.len() as u32;
+                    break;
+                }
+                let e = &mut self.counts[s as usize - 1];
+                if e.0 == b {
+                    e.1 += 1;
+                    break;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+    }
 }
 
 const WORD_SEED: u64 = 0x9e3779b97f4a7c15;
 const TITLE_SEED: u64 = 0x7f4a7c159e3779b9;
 const BIGRAM_SEED: u64 = 0x632be59bd9b4e019;
 
-/// Appends the hash bucket of every feature occurrence of `text` to
-/// `scratch.buckets` (cleared first), then sorts them so equal buckets are
-/// adjacent.
+/// Collects the hash bucket of every feature occurrence of `text` in
+/// `scratch.buckets` and their distinct (bucket, count) pairs in `scratch.counts`.
 pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch: &mut Scratch) {
     let mask = (1u64 << cfg.hash_bits) - 1;
     scratch.buckets.clear();
@@ -288,6 +357,9 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
             for n in 1..=hi {
                 let Some(&c) = chars.get(i + n - 1) else { break };
                 h = step(h, c as u32);
+                if n == 2 && !words.may_start(h) {
+                    break;
+                }
                 if n >= lo {
                     let k = word_key(h);
                     if words.contains_key(k) {
@@ -331,26 +403,11 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
             }
         });
     }
-    scratch.buckets.sort_unstable();
+    scratch.aggregate();
 }
 
 /// Term weight for a count.
 #[inline]
 pub fn tf_weight(cfg: &FeatureConfig, count: u32) -> f32 {
     if cfg.sublinear_tf { 1.0 + (count as f32).ln() } else { count as f32 }
-}
-
-/// Calls `f(bucket, count)` for each distinct bucket of sorted buckets.
-#[inline]
-pub fn for_each_count(buckets: &[u32], mut f: impl FnMut(u32, u32)) {
-    let mut i = 0;
-    while i < buckets.len() {
-        let b = buckets[i];
-        let mut j = i + 1;
-        while j < buckets.len() && buckets[j] == b {
-            j += 1;
-        }
-        f(b, (j - i) as u32);
-        i = j;
-    }
 }

@@ -28,7 +28,7 @@ pub use metrics::{ClassMetrics, Metrics};
 pub use segment::{STOP_WORDS, add_user_words, cut, hot_keywords, is_stop_word, keywords, keywords_top};
 pub use train::TrainOptions;
 
-use features::{Scratch, WordSet, build_word_set, extract_buckets, for_each_count, tf_weight};
+use features::{Scratch, WordSet, build_word_set, extract_buckets, tf_weight};
 
 /// Magic bytes at the start of a model file.
 pub const MODEL_MAGIC: &[u8; 8] = b"MINHUCLS";
@@ -58,29 +58,33 @@ pub struct ModelHeader {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightsInfo {
-    /// Always "f32le".
+    /// "q8": each bucket is `stride` bytes: byte 0 is the IDF as u8
+    /// (`idf = q * idf_scale`, 0 = feature unseen in training), bytes 1..=k the
+    /// class weights as i8 (`w = q * class_scale[label]`).
     pub dtype: String,
-    /// "dense": `buckets * stride` floats; "sparse": `rows` u32le bucket
-    /// indices, then `rows * stride` floats.
+    /// "dense": all `buckets` rows.
     pub storage: String,
     pub buckets: usize,
-    /// Floats per bucket: `[idf, w_label0, w_label1, ...]`.
+    /// Bytes per bucket: 1 + number of labels.
     pub stride: usize,
-    /// Number of stored rows (non-zero idf buckets for "sparse").
-    pub rows: usize,
+    pub idf_scale: f32,
+    pub class_scale: Vec<f32>,
     /// Slots of the dictionary-word hash table (u64le, 0 = empty), stored
     /// before the weights.
     pub word_slots: usize,
     /// Number of dictionary words.
     pub words: usize,
+    /// u64le words of the word-prefix bitset, stored after the word table.
+    #[serde(default)]
+    pub word_prefix_words: usize,
 }
 
 /// A trained classifier.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     header: ModelHeader,
-    /// bucket-major `[idf, w_0..w_{k-1}]`
-    table: Vec<f32>,
+    /// bucket-major q8 rows `[idf, w_0..w_{k-1}]`, see [`WeightsInfo`]
+    table: Vec<u8>,
     words: WordSet,
 }
 
@@ -142,20 +146,20 @@ impl Model {
         extract_buckets(cfg, &self.words, text, scratch);
         let mut norm = 0.0f32;
         let table = &self.table;
-        for_each_count(&scratch.buckets, |b, c| {
+        let idf_scale = self.header.weights.idf_scale;
+        for &(b, c) in &scratch.counts {
             let row = &table[b as usize * stride..(b as usize + 1) * stride];
-            let idf = row[0];
-            if idf > 0.0 {
-                let v = tf_weight(cfg, c) * idf;
+            if row[0] != 0 {
+                let v = tf_weight(cfg, c) * (row[0] as f32 * idf_scale);
                 norm += v * v;
-                for (s, w) in scores.iter_mut().zip(&row[1..]) {
-                    *s += v * w;
+                for (s, &w) in scores.iter_mut().zip(&row[1..]) {
+                    *s += v * (w as i8) as f32;
                 }
             }
-        });
+        }
         let inv = if norm > 0.0 { 1.0 / norm.sqrt() } else { 0.0 };
-        for (s, b) in scores.iter_mut().zip(&self.header.bias) {
-            *s = *s * inv + b;
+        for ((s, b), cs) in scores.iter_mut().zip(&self.header.bias).zip(&self.header.weights.class_scale) {
+            *s = *s * inv * cs + b;
         }
     }
 
@@ -198,6 +202,15 @@ impl Model {
         &self.header.labels[i]
     }
 
+    /// Number of feature occurrences extracted from `text` (for benchmarks and
+    /// diagnostics).
+    #[doc(hidden)]
+    pub fn feature_count(&self, text: &str) -> usize {
+        let mut s = Scratch::default();
+        extract_buckets(&self.header.features, &self.words, text, &mut s);
+        s.buckets.len()
+    }
+
     /// Best labels for many texts, in order, using all cores.
     pub fn predict_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<&str> {
         let idx = train::par_map(texts.len(), |i, s| self.predict_index(texts[i].as_ref(), s, &mut Vec::new()));
@@ -207,44 +220,16 @@ impl Model {
     /// Writes the model file (see the crate README for the layout).
     pub fn save(&self, path: impl AsRef<Path>) -> anyhow::Result<()> {
         let path = path.as_ref();
-        let stride = self.stride();
-        let buckets = self.table.len() / stride;
-        let nonzero: Vec<u32> =
-            (0..buckets).filter(|&b| self.table[b * stride] != 0.0).map(|b| b as u32).collect();
-        let sparse = nonzero.len() * (4 + 4 * stride) < buckets * 4 * stride;
-        let mut header = self.header.clone();
-        header.weights = WeightsInfo {
-            dtype: "f32le".into(),
-            storage: if sparse { "sparse" } else { "dense" }.into(),
-            buckets,
-            stride,
-            rows: if sparse { nonzero.len() } else { buckets },
-            word_slots: self.words.slots.len(),
-            words: self.words.len(),
-        };
-        let json = serde_json::to_vec(&header)?;
-        let mut buf = Vec::with_capacity(16 + json.len() + header.weights.rows * (4 + 4 * stride));
+        let json = serde_json::to_vec(&self.header)?;
+        let mut buf = Vec::with_capacity(16 + json.len() + self.words.slots.len() * 8 + self.table.len());
         buf.extend_from_slice(MODEL_MAGIC);
         buf.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
         buf.extend_from_slice(&(json.len() as u32).to_le_bytes());
         buf.extend_from_slice(&json);
-        for k in &self.words.slots {
+        for k in self.words.slots.iter().chain(&self.words.prefix) {
             buf.extend_from_slice(&k.to_le_bytes());
         }
-        if sparse {
-            for &b in &nonzero {
-                buf.extend_from_slice(&b.to_le_bytes());
-            }
-            for &b in &nonzero {
-                for v in &self.table[b as usize * stride..(b as usize + 1) * stride] {
-                    buf.extend_from_slice(&v.to_le_bytes());
-                }
-            }
-        } else {
-            for v in &self.table {
-                buf.extend_from_slice(&v.to_le_bytes());
-            }
-        }
+        buf.extend_from_slice(&self.table);
         let tmp = path.with_extension("tmp-write");
         std::fs::write(&tmp, &buf).with_context(|| format!("writing model {}", tmp.display()))?;
         std::fs::rename(&tmp, path).with_context(|| format!("writing model {}", path.display()))?;
@@ -280,50 +265,59 @@ impl Model {
         }
         let w = &header.weights;
         let k = header.labels.len();
-        if k == 0 || w.stride != k + 1 || header.bias.len() != k || w.dtype != "f32le" {
+        if k == 0 || w.stride != k + 1 || header.bias.len() != k || w.class_scale.len() != k || w.dtype != "q8" {
             bail!("inconsistent model header (labels {k}, stride {}, dtype {})", w.stride, w.dtype);
+        }
+        if w.storage != "dense" {
+            bail!("unknown weight storage {:?}", w.storage);
         }
         if w.buckets != 1usize << header.features.hash_bits {
             bail!("inconsistent model header: {} buckets for {} hash bits", w.buckets, header.features.hash_bits);
         }
         let rest = &bytes[16 + hlen..];
-        if rest.len() < w.word_slots * 8 || (w.word_slots != 0 && !w.word_slots.is_power_of_two()) {
+        let wlen = (w.word_slots + w.word_prefix_words) * 8;
+        if rest.len() < wlen
+            || (w.word_slots != 0 && !w.word_slots.is_power_of_two())
+            || (w.word_prefix_words != 0 && w.word_prefix_words != 1 << (features::PREFIX_BITS - 6))
+        {
             bail!("model word table truncated or corrupt");
         }
-        let (wb, data) = rest.split_at(w.word_slots * 8);
-        let words = WordSet::from_slots(
-            wb.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect(),
-        );
-        let floats = |b: &[u8]| -> Vec<f32> {
-            b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
-        };
-        let table = match w.storage.as_str() {
-            "dense" => {
-                if data.len() != w.buckets * w.stride * 4 {
-                    bail!("model weights truncated or corrupt ({} bytes)", data.len());
-                }
-                floats(data)
-            }
-            "sparse" => {
-                if data.len() != w.rows * 4 + w.rows * w.stride * 4 {
-                    bail!("model weights truncated or corrupt ({} bytes)", data.len());
-                }
-                let (ib, fb) = data.split_at(w.rows * 4);
-                let rows = floats(fb);
-                let mut table = vec![0.0f32; w.buckets * w.stride];
-                for (r, c) in ib.chunks_exact(4).enumerate() {
-                    let b = u32::from_le_bytes([c[0], c[1], c[2], c[3]]) as usize;
-                    if b >= w.buckets {
-                        bail!("model weights corrupt (bucket {b} out of range)");
-                    }
-                    table[b * w.stride..(b + 1) * w.stride].copy_from_slice(&rows[r * w.stride..(r + 1) * w.stride]);
-                }
-                table
-            }
-            other => bail!("unknown weight storage {other:?}"),
-        };
+        let (wb, data) = rest.split_at(wlen);
+        let u64s = |b: &[u8]| -> Vec<u64> { b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect() };
+        let (slots, prefix) = wb.split_at(w.word_slots * 8);
+        let words = WordSet::from_slots(u64s(slots), u64s(prefix));
+        if data.len() != w.buckets * w.stride {
+            bail!("model weights truncated or corrupt ({} bytes, expected {})", data.len(), w.buckets * w.stride);
+        }
+        let table = data.to_vec();
         Ok(Model { header, table, words })
     }
+}
+
+/// Quantises the f32 training table (`[idf, w_0..]` per bucket) to q8.
+fn quantize(t: &train::Trained, k: usize) -> (Vec<u8>, f32, Vec<f32>) {
+    let stride = k + 1;
+    let buckets = t.table.len() / stride;
+    let max_idf = (0..buckets).map(|b| t.table[b * stride]).fold(0.0f32, f32::max);
+    let idf_scale = if max_idf > 0.0 { max_idf / 255.0 } else { 1.0 };
+    let class_scale: Vec<f32> = (0..k)
+        .map(|c| {
+            let m = (0..buckets).map(|b| t.table[b * stride + 1 + c].abs()).fold(0.0f32, f32::max);
+            if m > 0.0 { m / 127.0 } else { 1.0 }
+        })
+        .collect();
+    let mut q = vec![0u8; buckets * stride];
+    for b in 0..buckets {
+        let idf = t.table[b * stride];
+        if idf > 0.0 {
+            q[b * stride] = ((idf / idf_scale).round() as i32).clamp(1, 255) as u8;
+            for c in 0..k {
+                let v = (t.table[b * stride + 1 + c] / class_scale[c]).round().clamp(-127.0, 127.0) as i8;
+                q[b * stride + 1 + c] = v as u8;
+            }
+        }
+    }
+    (q, idf_scale, class_scale)
 }
 
 /// Sorted distinct labels (the model's label order).
@@ -339,6 +333,7 @@ fn label_index(labels: &[String]) -> (Vec<String>, Vec<usize>) {
 fn build_model(names: Vec<String>, trained: train::Trained, words: WordSet, opts: &TrainOptions, rows: usize) -> Model {
     let k = names.len();
     let buckets = 1usize << opts.features.hash_bits;
+    let (table, idf_scale, class_scale) = quantize(&trained, k);
     Model {
         header: ModelHeader {
             format: "minhu-classify".into(),
@@ -352,16 +347,18 @@ fn build_model(names: Vec<String>, trained: train::Trained, words: WordSet, opts
             metrics: None,
             bias: trained.bias,
             weights: WeightsInfo {
-                dtype: "f32le".into(),
+                dtype: "q8".into(),
                 storage: "dense".into(),
                 buckets,
                 stride: k + 1,
-                rows: buckets,
+                idf_scale,
+                class_scale,
                 word_slots: words.slots.len(),
                 words: words.len(),
+                word_prefix_words: words.prefix.len(),
             },
         },
-        table: trained.table,
+        table,
         words,
     }
 }

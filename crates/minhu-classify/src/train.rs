@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::features::{FeatureConfig, Scratch, WordSet, extract_buckets, for_each_count, tf_weight};
+use crate::features::{FeatureConfig, Scratch, WordSet, extract_buckets, tf_weight};
 
 /// Sparse term counts of one document: (bucket, count), buckets ascending.
 pub(crate) type Counts = Vec<(u32, u32)>;
@@ -39,9 +39,7 @@ pub(crate) fn par_map<T: Send, F: Fn(usize, &mut Scratch) -> T + Sync>(n: usize,
 pub(crate) fn count_docs<S: AsRef<str> + Sync>(cfg: &FeatureConfig, words: &WordSet, texts: &[S]) -> Vec<Counts> {
     par_map(texts.len(), |i, s| {
         extract_buckets(cfg, words, texts[i].as_ref(), s);
-        let mut c = Vec::new();
-        for_each_count(&s.buckets, |b, n| c.push((b, n)));
-        c
+        s.counts.clone()
     })
 }
 
@@ -75,13 +73,13 @@ impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
             features: FeatureConfig::default(),
-            c: 0.5,
+            c: 2.0,
             class_weight: true,
             max_epochs: 30,
             tol: 0.1,
             bias: 1.0,
             seed: 0x5eed,
-            nb_scale: false,
+            nb_scale: true,
             nb_alpha: 1.0,
             confidence_scale: 4.0,
         }
