@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use minhu_classify::{
-    Metrics, Model, TrainOptions, clusters, cross_val_predict, hot_keywords, identical_text_groups, keywords,
-    near_duplicates, predict_stream, train,
+    Metrics, Model, TrainOptions, clusters, cross_val_predict, hot_keywords, identical_text_groups,
+    keywords, near_duplicates, predict_stream, train,
 };
 
 fn read_csv(path: &Path) -> anyhow::Result<(csv::StringRecord, Vec<csv::StringRecord>)> {
@@ -40,7 +40,9 @@ fn read_csv(path: &Path) -> anyhow::Result<(csv::StringRecord, Vec<csv::StringRe
 }
 
 fn col(h: &csv::StringRecord, name: &str) -> usize {
-    h.iter().position(|c| c == name).unwrap_or_else(|| panic!("no column {name}"))
+    h.iter()
+        .position(|c| c == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
 }
 
 struct Args {
@@ -55,7 +57,10 @@ struct Args {
 
 fn parse_args() -> Args {
     let mut it = std::env::args().skip(1);
-    let dir = PathBuf::from(it.next().unwrap_or_else(|| "/work/shared/data/govmsg".into()));
+    let dir = PathBuf::from(
+        it.next()
+            .unwrap_or_else(|| "/work/shared/data/govmsg".into()),
+    );
     let mut opts = TrainOptions::default();
     let (mut folds, mut skip_cv, mut skip_dup, mut identical_only) = (5, false, false, false);
     let mut repeats = 1;
@@ -89,6 +94,7 @@ fn parse_args() -> Args {
             "--nb-alpha" => opts.nb_alpha = val().parse().unwrap(),
             "--no-balance" => opts.class_weight = false,
             "--min-df" => opts.features.min_df = val().parse().unwrap(),
+            "--tol" => opts.tol = val().parse().unwrap(),
             "--epochs" => opts.max_epochs = val().parse().unwrap(),
             "--folds" => folds = val().parse().unwrap(),
             "--skip-cv" => skip_cv = true,
@@ -99,14 +105,25 @@ fn parse_args() -> Args {
             other => panic!("unknown flag {other}"),
         }
     }
-    Args { dir, opts, folds, skip_cv, skip_dup, identical_only, repeats }
+    Args {
+        dir,
+        opts,
+        folds,
+        skip_cv,
+        skip_dup,
+        identical_only,
+        repeats,
+    }
 }
 
 fn main() -> anyhow::Result<()> {
     let args = parse_args();
     let dir = &args.dir;
     if !dir.join("messages.csv").exists() {
-        println!("govmsg data not found at {} — nothing to evaluate (skipping).", dir.display());
+        println!(
+            "govmsg data not found at {} — nothing to evaluate (skipping).",
+            dir.display()
+        );
         return Ok(());
     }
     let opts = args.opts.clone();
@@ -115,8 +132,11 @@ fn main() -> anyhow::Result<()> {
     // ---- training set, as the judges build it
     let (mh, mrows) = read_csv(&dir.join("messages.csv"))?;
     let (ti, li, ri) = (col(&mh, "text"), col(&mh, "label"), col(&mh, "row"));
-    let raw_row_numbers: HashSet<String> =
-        mrows.iter().map(|r| r[ri].to_string()).filter(|s| !s.is_empty()).collect();
+    let raw_row_numbers: HashSet<String> = mrows
+        .iter()
+        .map(|r| r[ri].to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     let mut texts: Vec<String> = Vec::new();
     let mut labels: Vec<String> = Vec::new();
     for r in &mrows {
@@ -125,8 +145,12 @@ fn main() -> anyhow::Result<()> {
     }
     let n_raw = texts.len();
     let (sh, srows) = read_csv(&dir.join("messages_segmented_full.csv"))?;
-    let (s_row, s_label, s_tok, s_has) =
-        (col(&sh, "row"), col(&sh, "label"), col(&sh, "tokens"), col(&sh, "has_raw"));
+    let (s_row, s_label, s_tok, s_has) = (
+        col(&sh, "row"),
+        col(&sh, "label"),
+        col(&sh, "tokens"),
+        col(&sh, "has_raw"),
+    );
     let mut inconsistent = 0;
     for r in &srows {
         let has_raw = &r[s_has] == "1";
@@ -156,7 +180,11 @@ fn main() -> anyhow::Result<()> {
     if !args.skip_cv {
         let t = Instant::now();
         let mut groups = identical_text_groups(&texts);
-        let pairs = if args.identical_only { vec![] } else { near_duplicates(&texts, 0.5) };
+        let pairs = if args.identical_only {
+            vec![]
+        } else {
+            near_duplicates(&texts, 0.5)
+        };
         let cross = pairs.iter().filter(|p| is_raw[p.0] != is_raw[p.1]).count();
         // union the near-duplicate pairs into the identical-text groups
         let mut parent: Vec<usize> = (0..texts.len()).collect();
@@ -205,21 +233,41 @@ fn main() -> anyhow::Result<()> {
                 o.seed = opts.seed.wrapping_add(r as u64 * 7919);
                 let p = cross_val_predict(&texts, &labels, args.folds, &o, Some(&groups));
                 let a = Metrics::from_predictions("", &names, &labels, &p).macro_f1;
-                let (g, q): (Vec<&String>, Vec<&String>) =
-                    labels.iter().zip(&p).enumerate().filter(|(i, _)| is_raw[*i]).map(|(_, x)| x).unzip();
+                let (g, q): (Vec<&String>, Vec<&String>) = labels
+                    .iter()
+                    .zip(&p)
+                    .enumerate()
+                    .filter(|(i, _)| is_raw[*i])
+                    .map(|(_, x)| x)
+                    .unzip();
                 let rw = Metrics::from_predictions("", &names, &g, &q).macro_f1;
                 println!("  seed {}: raw macro-F1 {rw:.4}, all {a:.4}", o.seed);
                 sum_raw += rw;
                 sum_all += a;
             }
             let n = args.repeats as f64;
-            println!("mean over {} seeds: raw macro-F1 {:.4}, all {:.4}", args.repeats, sum_raw / n, sum_all / n);
+            println!(
+                "mean over {} seeds: raw macro-F1 {:.4}, all {:.4}",
+                args.repeats,
+                sum_raw / n,
+                sum_all / n
+            );
         }
         let pred = cross_val_predict(&texts, &labels, args.folds, &opts, Some(&groups));
         let secs = t.elapsed().as_secs_f64();
-        let all = Metrics::from_predictions(&format!("{}-fold CV, all rows", args.folds), &names, &labels, &pred);
-        let (g_raw, p_raw): (Vec<&String>, Vec<&String>) =
-            labels.iter().zip(&pred).enumerate().filter(|(i, _)| is_raw[*i]).map(|(_, p)| p).unzip();
+        let all = Metrics::from_predictions(
+            &format!("{}-fold CV, all rows", args.folds),
+            &names,
+            &labels,
+            &pred,
+        );
+        let (g_raw, p_raw): (Vec<&String>, Vec<&String>) = labels
+            .iter()
+            .zip(&pred)
+            .enumerate()
+            .filter(|(i, _)| is_raw[*i])
+            .map(|(_, p)| p)
+            .unzip();
         let raw = Metrics::from_predictions(
             &format!("{}-fold CV, raw-text rows (messages.csv) only", args.folds),
             &names,
@@ -231,7 +279,12 @@ fn main() -> anyhow::Result<()> {
             let mut w = csv::Writer::from_path(dump)?;
             w.write_record(["raw", "gold", "pred", "text"])?;
             for i in 0..texts.len() {
-                w.write_record([if is_raw[i] { "1" } else { "0" }, &labels[i], &pred[i], &texts[i]])?;
+                w.write_record([
+                    if is_raw[i] { "1" } else { "0" },
+                    &labels[i],
+                    &pred[i],
+                    &texts[i],
+                ])?;
             }
         }
         println!("confusion (raw rows; gold rows x predicted columns, label order as above):");
@@ -248,12 +301,19 @@ fn main() -> anyhow::Result<()> {
     let path = std::env::temp_dir().join(format!("govmsg_eval_{}.mhc", std::process::id()));
     model.save(&path)?;
     let size = std::fs::metadata(&path)?.len();
-    println!("model file: {} ({:.1} MiB)", path.display(), size as f64 / 1048576.0);
+    println!(
+        "model file: {} ({:.1} MiB)",
+        path.display(),
+        size as f64 / 1048576.0
+    );
 
     let raw_lines: String = texts[..n_raw].iter().map(|t| format!("{t}\n")).collect();
     for (name, input) in [
         ("messages.csv texts (2,781 lines)", raw_lines.clone()),
-        ("messages.csv texts x20 (55,620 lines)", raw_lines.repeat(20)),
+        (
+            "messages.csv texts x20 (55,620 lines)",
+            raw_lines.repeat(20),
+        ),
     ] {
         let t = Instant::now();
         let m = Model::load(&path)?;
@@ -306,10 +366,21 @@ fn main() -> anyhow::Result<()> {
 
 fn duplicates(dir: &Path) -> anyhow::Result<()> {
     let (h, rows) = read_csv(&dir.join("hot.csv"))?;
-    let (si, di, lk, ii) = (col(&h, "subject"), col(&h, "detail"), col(&h, "likes"), col(&h, "id"));
-    let texts: Vec<String> = rows.iter().map(|r| format!("{}{}", &r[si], &r[di])).collect();
+    let (si, di, lk, ii) = (
+        col(&h, "subject"),
+        col(&h, "detail"),
+        col(&h, "likes"),
+        col(&h, "id"),
+    );
+    let texts: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{}{}", &r[si], &r[di]))
+        .collect();
     let likes: Vec<u64> = rows.iter().map(|r| r[lk].parse().unwrap_or(0)).collect();
-    println!("\n== duplicates / hot spots on hot.csv ({} messages)", texts.len());
+    println!(
+        "\n== duplicates / hot spots on hot.csv ({} messages)",
+        texts.len()
+    );
     for th in [0.9f32, 0.7, 0.5] {
         let t = Instant::now();
         let pairs = near_duplicates(&texts, th);
@@ -326,23 +397,46 @@ fn duplicates(dir: &Path) -> anyhow::Result<()> {
     let pairs = near_duplicates(&texts, th);
     // deterministic sample of pairs across the similarity range for a human to judge
     let short = |s: &str, n: usize| s.chars().take(n).collect::<String>();
-    println!("\nsample of flagged pairs at threshold {th} (every k-th pair, lowest similarities shown first):");
+    println!(
+        "\nsample of flagged pairs at threshold {th} (every k-th pair, lowest similarities shown first):"
+    );
     let mut by_sim = pairs.clone();
     by_sim.sort_by(|a, b| a.2.total_cmp(&b.2));
     let step = (by_sim.len() / 20).max(1);
     for (a, b, s) in by_sim.iter().step_by(step).take(20) {
-        println!("  J={s:.2} [{}] {}\n         [{}] {}", &rows[*a][ii], short(&texts[*a], 70), &rows[*b][ii], short(&texts[*b], 70));
+        println!(
+            "  J={s:.2} [{}] {}\n         [{}] {}",
+            &rows[*a][ii],
+            short(&texts[*a], 70),
+            &rows[*b][ii],
+            short(&texts[*b], 70)
+        );
     }
     let cl = clusters(texts.len(), &pairs);
-    let mut ranked: Vec<(u64, &Vec<usize>)> = cl.iter().map(|c| (c.iter().map(|&i| likes[i]).sum(), c)).collect();
+    let mut ranked: Vec<(u64, &Vec<usize>)> = cl
+        .iter()
+        .map(|c| (c.iter().map(|&i| likes[i]).sum(), c))
+        .collect();
     ranked.sort_by(|a, b| (b.1.len() as u64 * 10 + b.0).cmp(&(a.1.len() as u64 * 10 + a.0)));
-    println!("\nhot spots: largest near-duplicate clusters (size, total likes, keywords, subject of first member):");
+    println!(
+        "\nhot spots: largest near-duplicate clusters (size, total likes, keywords, subject of first member):"
+    );
     for (lk, c) in ranked.iter().take(10) {
         let kw = keywords(&texts[c[0]]);
-        println!("  {:>3} msgs {:>5} likes  {:?}  {}", c.len(), lk, &kw[..kw.len().min(5)], short(&rows[c[0]][si], 40));
+        println!(
+            "  {:>3} msgs {:>5} likes  {:?}  {}",
+            c.len(),
+            lk,
+            &kw[..kw.len().min(5)],
+            short(&rows[c[0]][si], 40)
+        );
     }
     let t = Instant::now();
     let hot = hot_keywords(&texts, 5, 30);
-    println!("\ntop keywords over hot.csv ({:.2}s): {:?}", t.elapsed().as_secs_f64(), hot);
+    println!(
+        "\ntop keywords over hot.csv ({:.2}s): {:?}",
+        t.elapsed().as_secs_f64(),
+        hot
+    );
     Ok(())
 }

@@ -12,10 +12,16 @@ pub fn simhash<S: AsRef<str>>(tokens: &[S]) -> u64 {
     for t in tokens {
         let h = hash_str(0x51_3a_54, t.as_ref());
         for (bit, a) in acc.iter_mut().enumerate() {
-            if (h >> bit) & 1 == 1 { *a += 1 } else { *a -= 1 }
+            if (h >> bit) & 1 == 1 {
+                *a += 1
+            } else {
+                *a -= 1
+            }
         }
     }
-    acc.iter().enumerate().fold(0u64, |f, (bit, &a)| if a > 0 { f | (1 << bit) } else { f })
+    acc.iter()
+        .enumerate()
+        .fold(0u64, |f, (bit, &a)| if a > 0 { f | (1 << bit) } else { f })
 }
 
 /// Hamming distance of two SimHash fingerprints.
@@ -33,7 +39,11 @@ pub fn shingles(text: &str) -> Vec<u64> {
     let mut chars = Vec::new();
     normalize_chars(text, true, false, &mut chars);
     let mut out: Vec<u64> = if chars.len() < SHINGLE_LEN {
-        if chars.is_empty() { vec![] } else { vec![mix64(chars.iter().fold(1, |h, &c| step(h, c as u32)))] }
+        if chars.is_empty() {
+            vec![]
+        } else {
+            vec![mix64(chars.iter().fold(1, |h, &c| step(h, c as u32)))]
+        }
     } else {
         chars
             .windows(SHINGLE_LEN)

@@ -59,7 +59,7 @@ impl Default for FeatureConfig {
             title_chars: 25,
             dict_words: true,
             dict_min_len: 3,
-            dict_max_len: 6,
+            dict_max_len: 4,
             dict_min_df: 2,
         }
     }
@@ -93,7 +93,11 @@ pub fn normalize_chars(text: &str, strip_punct: bool, fold_digits: bool, out: &m
         if strip_punct && !c.is_alphanumeric() {
             continue;
         }
-        let c = if fold_digits && c.is_ascii_digit() { '0' } else { c };
+        let c = if fold_digits && c.is_ascii_digit() {
+            '0'
+        } else {
+            c
+        };
         out.push(c);
     }
 }
@@ -155,7 +159,11 @@ fn prefix_index(chain2: u64) -> usize {
 
 #[inline]
 fn prefix_index_of(chars: &[char]) -> usize {
-    prefix_index(chars[..2].iter().fold(FNV_OFFSET, |h, &c| step(h, c as u32)))
+    prefix_index(
+        chars[..2]
+            .iter()
+            .fold(FNV_OFFSET, |h, &c| step(h, c as u32)),
+    )
 }
 
 /// Hash key of a normalised word (never 0, which marks an empty slot).
@@ -241,7 +249,12 @@ impl WordSet {
 /// digits, occurring in at least `dict_min_df` texts.
 pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &[S]) -> WordSet {
     let per_doc: Vec<Vec<(u64, usize)>> = crate::train::par_map(texts.len(), |i, s| {
-        normalize_chars(texts[i].as_ref(), cfg.strip_punct, cfg.fold_digits, &mut s.chars);
+        normalize_chars(
+            texts[i].as_ref(),
+            cfg.strip_punct,
+            cfg.fold_digits,
+            &mut s.chars,
+        );
         s.norm_text.clear();
         s.norm_text.extend(s.chars.iter());
         let mut keys: Vec<(u64, usize)> = crate::segment::with_jieba(|j| {
@@ -252,7 +265,12 @@ pub(crate) fn build_word_set<S: AsRef<str> + Sync>(cfg: &FeatureConfig, texts: &
                     let ok = w.len() >= cfg.dict_min_len.max(1)
                         && w.len() <= cfg.dict_max_len
                         && !w.iter().all(|c| c.is_ascii_digit());
-                    ok.then(|| (word_key_of(&w), if w.len() >= 2 { prefix_index_of(&w) } else { 0 }))
+                    ok.then(|| {
+                        (
+                            word_key_of(&w),
+                            if w.len() >= 2 { prefix_index_of(&w) } else { 0 },
+                        )
+                    })
                 })
                 .collect()
         });
@@ -338,11 +356,16 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
     normalize_chars(text, cfg.strip_punct, cfg.fold_digits, &mut scratch.chars);
     let chars = &scratch.chars;
     if cfg.char_ngram_min > 0 {
-        let (lo, hi) = (cfg.char_ngram_min, cfg.char_ngram_max.max(cfg.char_ngram_min));
+        let (lo, hi) = (
+            cfg.char_ngram_min,
+            cfg.char_ngram_max.max(cfg.char_ngram_min),
+        );
         for i in 0..chars.len() {
             let mut h = FNV_OFFSET;
             for n in 1..=hi {
-                let Some(&c) = chars.get(i + n - 1) else { break };
+                let Some(&c) = chars.get(i + n - 1) else {
+                    break;
+                };
                 h = step(h, c as u32);
                 if n >= lo {
                     scratch.buckets.push((mix64(h) & mask) as u32);
@@ -355,7 +378,9 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
         for i in 0..chars.len() {
             let mut h = FNV_OFFSET;
             for n in 1..=hi {
-                let Some(&c) = chars.get(i + n - 1) else { break };
+                let Some(&c) = chars.get(i + n - 1) else {
+                    break;
+                };
                 h = step(h, c as u32);
                 if n == 2 && !words.may_start(h) {
                     break;
@@ -370,7 +395,10 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
         }
     }
     if cfg.title_chars > 0 && cfg.char_ngram_min > 0 {
-        let (lo, hi) = (cfg.char_ngram_min, cfg.char_ngram_max.max(cfg.char_ngram_min));
+        let (lo, hi) = (
+            cfg.char_ngram_min,
+            cfg.char_ngram_max.max(cfg.char_ngram_min),
+        );
         let t = &chars[..chars.len().min(cfg.title_chars)];
         for i in 0..t.len() {
             let mut h = FNV_OFFSET ^ TITLE_SEED;
@@ -409,5 +437,9 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
 /// Term weight for a count.
 #[inline]
 pub fn tf_weight(cfg: &FeatureConfig, count: u32) -> f32 {
-    if cfg.sublinear_tf { 1.0 + (count as f32).ln() } else { count as f32 }
+    if cfg.sublinear_tf {
+        1.0 + (count as f32).ln()
+    } else {
+        count as f32
+    }
 }

@@ -22,10 +22,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
-pub use dedup::{MINHASH_PERM, SHINGLE_LEN, clusters, hamming, jaccard, minhash, near_duplicates, shingles, simhash};
+pub use dedup::{
+    MINHASH_PERM, SHINGLE_LEN, clusters, hamming, jaccard, minhash, near_duplicates, shingles,
+    simhash,
+};
 pub use features::{FeatureConfig, normalize};
 pub use metrics::{ClassMetrics, Metrics};
-pub use segment::{STOP_WORDS, add_user_words, cut, hot_keywords, is_stop_word, keywords, keywords_top};
+pub use segment::{
+    STOP_WORDS, add_user_words, cut, hot_keywords, is_stop_word, keywords, keywords_top,
+};
 pub use train::TrainOptions;
 
 use features::{Scratch, WordSet, build_word_set, extract_buckets, tf_weight};
@@ -158,7 +163,11 @@ impl Model {
             }
         }
         let inv = if norm > 0.0 { 1.0 / norm.sqrt() } else { 0.0 };
-        for ((s, b), cs) in scores.iter_mut().zip(&self.header.bias).zip(&self.header.weights.class_scale) {
+        for ((s, b), cs) in scores
+            .iter_mut()
+            .zip(&self.header.bias)
+            .zip(&self.header.weights.class_scale)
+        {
             *s = *s * inv * cs + b;
         }
     }
@@ -188,7 +197,11 @@ impl Model {
             .labels
             .iter()
             .zip(scores.iter().zip(&exps))
-            .map(|(l, (&s, &e))| LabelScore { label: l.clone(), confidence: e / z, score: s })
+            .map(|(l, (&s, &e))| LabelScore {
+                label: l.clone(),
+                confidence: e / z,
+                score: s,
+            })
             .collect();
         top.sort_by(|a, b| b.score.total_cmp(&a.score));
         Prediction { top }
@@ -213,15 +226,20 @@ impl Model {
 
     /// Best labels for many texts, in order, using all cores.
     pub fn predict_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<&str> {
-        let idx = train::par_map(texts.len(), |i, s| self.predict_index(texts[i].as_ref(), s, &mut Vec::new()));
-        idx.into_iter().map(|i| self.header.labels[i].as_str()).collect()
+        let idx = train::par_map(texts.len(), |i, s| {
+            self.predict_index(texts[i].as_ref(), s, &mut Vec::new())
+        });
+        idx.into_iter()
+            .map(|i| self.header.labels[i].as_str())
+            .collect()
     }
 
     /// Writes the model file (see the crate README for the layout).
     pub fn save(&self, path: impl AsRef<Path>) -> anyhow::Result<()> {
         let path = path.as_ref();
         let json = serde_json::to_vec(&self.header)?;
-        let mut buf = Vec::with_capacity(16 + json.len() + self.words.slots.len() * 8 + self.table.len());
+        let mut buf =
+            Vec::with_capacity(16 + json.len() + self.words.slots.len() * 8 + self.table.len());
         buf.extend_from_slice(MODEL_MAGIC);
         buf.extend_from_slice(&MODEL_FORMAT_VERSION.to_le_bytes());
         buf.extend_from_slice(&(json.len() as u32).to_le_bytes());
@@ -239,9 +257,11 @@ impl Model {
     /// Reads a model file, refusing unknown format versions.
     pub fn load(path: impl AsRef<Path>) -> anyhow::Result<Model> {
         let path = path.as_ref();
-        let mut f = std::fs::File::open(path).with_context(|| format!("opening model {}", path.display()))?;
+        let mut f = std::fs::File::open(path)
+            .with_context(|| format!("opening model {}", path.display()))?;
         let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes).with_context(|| format!("reading model {}", path.display()))?;
+        f.read_to_end(&mut bytes)
+            .with_context(|| format!("reading model {}", path.display()))?;
         Self::from_bytes(&bytes).with_context(|| format!("loading model {}", path.display()))
     }
 
@@ -261,18 +281,34 @@ impl Model {
         let body = bytes.get(16..16 + hlen).context("truncated model header")?;
         let header: ModelHeader = serde_json::from_slice(body).context("invalid model header")?;
         if header.format_version != version {
-            bail!("model header says version {} but the file says {version}", header.format_version);
+            bail!(
+                "model header says version {} but the file says {version}",
+                header.format_version
+            );
         }
         let w = &header.weights;
         let k = header.labels.len();
-        if k == 0 || w.stride != k + 1 || header.bias.len() != k || w.class_scale.len() != k || w.dtype != "q8" {
-            bail!("inconsistent model header (labels {k}, stride {}, dtype {})", w.stride, w.dtype);
+        if k == 0
+            || w.stride != k + 1
+            || header.bias.len() != k
+            || w.class_scale.len() != k
+            || w.dtype != "q8"
+        {
+            bail!(
+                "inconsistent model header (labels {k}, stride {}, dtype {})",
+                w.stride,
+                w.dtype
+            );
         }
         if w.storage != "dense" {
             bail!("unknown weight storage {:?}", w.storage);
         }
         if w.buckets != 1usize << header.features.hash_bits {
-            bail!("inconsistent model header: {} buckets for {} hash bits", w.buckets, header.features.hash_bits);
+            bail!(
+                "inconsistent model header: {} buckets for {} hash bits",
+                w.buckets,
+                header.features.hash_bits
+            );
         }
         let rest = &bytes[16 + hlen..];
         let wlen = (w.word_slots + w.word_prefix_words) * 8;
@@ -283,14 +319,26 @@ impl Model {
             bail!("model word table truncated or corrupt");
         }
         let (wb, data) = rest.split_at(wlen);
-        let u64s = |b: &[u8]| -> Vec<u64> { b.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect() };
+        let u64s = |b: &[u8]| -> Vec<u64> {
+            b.chunks_exact(8)
+                .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        };
         let (slots, prefix) = wb.split_at(w.word_slots * 8);
         let words = WordSet::from_slots(u64s(slots), u64s(prefix));
         if data.len() != w.buckets * w.stride {
-            bail!("model weights truncated or corrupt ({} bytes, expected {})", data.len(), w.buckets * w.stride);
+            bail!(
+                "model weights truncated or corrupt ({} bytes, expected {})",
+                data.len(),
+                w.buckets * w.stride
+            );
         }
         let table = data.to_vec();
-        Ok(Model { header, table, words })
+        Ok(Model {
+            header,
+            table,
+            words,
+        })
     }
 }
 
@@ -298,11 +346,15 @@ impl Model {
 fn quantize(t: &train::Trained, k: usize) -> (Vec<u8>, f32, Vec<f32>) {
     let stride = k + 1;
     let buckets = t.table.len() / stride;
-    let max_idf = (0..buckets).map(|b| t.table[b * stride]).fold(0.0f32, f32::max);
+    let max_idf = (0..buckets)
+        .map(|b| t.table[b * stride])
+        .fold(0.0f32, f32::max);
     let idf_scale = if max_idf > 0.0 { max_idf / 255.0 } else { 1.0 };
     let class_scale: Vec<f32> = (0..k)
         .map(|c| {
-            let m = (0..buckets).map(|b| t.table[b * stride + 1 + c].abs()).fold(0.0f32, f32::max);
+            let m = (0..buckets)
+                .map(|b| t.table[b * stride + 1 + c].abs())
+                .fold(0.0f32, f32::max);
             if m > 0.0 { m / 127.0 } else { 1.0 }
         })
         .collect();
@@ -312,7 +364,9 @@ fn quantize(t: &train::Trained, k: usize) -> (Vec<u8>, f32, Vec<f32>) {
         if idf > 0.0 {
             q[b * stride] = ((idf / idf_scale).round() as i32).clamp(1, 255) as u8;
             for c in 0..k {
-                let v = (t.table[b * stride + 1 + c] / class_scale[c]).round().clamp(-127.0, 127.0) as i8;
+                let v = (t.table[b * stride + 1 + c] / class_scale[c])
+                    .round()
+                    .clamp(-127.0, 127.0) as i8;
                 q[b * stride + 1 + c] = v as u8;
             }
         }
@@ -325,12 +379,22 @@ fn label_index(labels: &[String]) -> (Vec<String>, Vec<usize>) {
     let mut names: Vec<String> = labels.to_vec();
     names.sort();
     names.dedup();
-    let map: HashMap<&str, usize> = names.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let map: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let y = labels.iter().map(|l| map[l.as_str()]).collect();
     (names, y)
 }
 
-fn build_model(names: Vec<String>, trained: train::Trained, words: WordSet, opts: &TrainOptions, rows: usize) -> Model {
+fn build_model(
+    names: Vec<String>,
+    trained: train::Trained,
+    words: WordSet,
+    opts: &TrainOptions,
+    rows: usize,
+) -> Model {
     let k = names.len();
     let buckets = 1usize << opts.features.hash_bits;
     let (table, idf_scale, class_scale) = quantize(&trained, k);
@@ -364,7 +428,11 @@ fn build_model(names: Vec<String>, trained: train::Trained, words: WordSet, opts
 }
 
 fn word_set(cfg: &FeatureConfig, texts: &[String]) -> WordSet {
-    if cfg.dict_words { build_word_set(cfg, texts) } else { WordSet::default() }
+    if cfg.dict_words {
+        build_word_set(cfg, texts)
+    } else {
+        WordSet::default()
+    }
 }
 
 /// Trains a model. The model carries training-set metrics; attach
@@ -372,7 +440,11 @@ fn word_set(cfg: &FeatureConfig, texts: &[String]) -> WordSet {
 ///
 /// Panics if `texts` and `labels` differ in length or are empty.
 pub fn train(texts: &[String], labels: &[String], opts: &TrainOptions) -> Model {
-    assert_eq!(texts.len(), labels.len(), "texts and labels differ in length");
+    assert_eq!(
+        texts.len(),
+        labels.len(),
+        "texts and labels differ in length"
+    );
     assert!(!texts.is_empty(), "no training data");
     let (names, y) = label_index(labels);
     let words = word_set(&opts.features, texts);
@@ -380,7 +452,11 @@ pub fn train(texts: &[String], labels: &[String], opts: &TrainOptions) -> Model 
     let refs: Vec<&train::Counts> = counts.iter().collect();
     let trained = train::train_counts(&refs, &y, names.len(), opts);
     let mut model = build_model(names, trained, words, opts, texts.len());
-    let pred = model.predict_batch(texts).into_iter().map(String::from).collect::<Vec<_>>();
+    let pred = model
+        .predict_batch(texts)
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
     let m = Metrics::from_predictions("training set", model.labels(), labels, &pred);
     model.header.metrics = Some(m);
     model
@@ -400,15 +476,21 @@ pub fn read_csv_rows(
             .flexible(true)
             .from_path(path)
             .with_context(|| format!("opening {}", path.display()))?;
-        let headers = rdr.headers().with_context(|| format!("reading header of {}", path.display()))?.clone();
+        let headers = rdr
+            .headers()
+            .with_context(|| format!("reading header of {}", path.display()))?
+            .clone();
         let find = |name: &str| {
-            headers.iter().position(|h| h.trim_start_matches('\u{feff}').trim() == name).with_context(|| {
-                format!(
-                    "{}: no column {name:?} (columns: {})",
-                    path.display(),
-                    headers.iter().collect::<Vec<_>>().join(", ")
-                )
-            })
+            headers
+                .iter()
+                .position(|h| h.trim_start_matches('\u{feff}').trim() == name)
+                .with_context(|| {
+                    format!(
+                        "{}: no column {name:?} (columns: {})",
+                        path.display(),
+                        headers.iter().collect::<Vec<_>>().join(", ")
+                    )
+                })
         };
         let (ti, li) = (find(text_column)?, find(label_column)?);
         for rec in rdr.records() {
@@ -428,7 +510,11 @@ pub fn read_csv_rows(
 
 /// Reads the CSVs (see [`read_csv_rows`]), reports skipped rows on stderr and
 /// trains with default options.
-pub fn train_from_csv(inputs: &[PathBuf], text_column: &str, label_column: &str) -> anyhow::Result<Model> {
+pub fn train_from_csv(
+    inputs: &[PathBuf],
+    text_column: &str,
+    label_column: &str,
+) -> anyhow::Result<Model> {
     let (texts, labels, skipped) = read_csv_rows(inputs, text_column, label_column)?;
     if skipped > 0 {
         eprintln!("minhu-classify: skipped {skipped} row(s) with an empty text or label");
@@ -440,7 +526,10 @@ pub fn train_from_csv(inputs: &[PathBuf], text_column: &str, label_column: &str)
     distinct.sort();
     distinct.dedup();
     if distinct.len() < 2 {
-        bail!("need at least two distinct labels, found {}", distinct.len());
+        bail!(
+            "need at least two distinct labels, found {}",
+            distinct.len()
+        );
     }
     let mut model = train(&texts, &labels, &TrainOptions::default());
     model.header.skipped_rows = skipped;
@@ -450,14 +539,20 @@ pub fn train_from_csv(inputs: &[PathBuf], text_column: &str, label_column: &str)
 /// Reads one text per line from `input` and writes the best label per line
 /// to `output`, in order (an empty line still gets a label). Lines are
 /// processed in blocks spread over all cores. Returns the number of lines.
-pub fn predict_stream(model: &Model, mut input: impl BufRead, output: impl Write) -> anyhow::Result<usize> {
+pub fn predict_stream(
+    model: &Model,
+    mut input: impl BufRead,
+    output: impl Write,
+) -> anyhow::Result<usize> {
     const BLOCK: usize = 4096;
     let mut out = std::io::BufWriter::with_capacity(1 << 16, output);
     let threads = train::n_threads();
     let mut lines: Vec<String> = Vec::with_capacity(BLOCK);
     let mut raw = Vec::new();
     let mut total = 0usize;
-    let mut scratches: Vec<(Scratch, Vec<f32>)> = (0..threads).map(|_| (Scratch::default(), Vec::new())).collect();
+    let mut scratches: Vec<(Scratch, Vec<f32>)> = (0..threads)
+        .map(|_| (Scratch::default(), Vec::new()))
+        .collect();
     let mut results: Vec<usize> = Vec::with_capacity(BLOCK);
     loop {
         lines.clear();
@@ -482,8 +577,10 @@ pub fn predict_stream(model: &Model, mut input: impl BufRead, output: impl Write
             let per = lines.len().div_ceil(threads);
             if threads > 1 && lines.len() >= 64 {
                 std::thread::scope(|sc| {
-                    for ((chunk_res, chunk_lines), (s, sc_scores)) in
-                        results.chunks_mut(per).zip(lines.chunks(per)).zip(scratches.iter_mut())
+                    for ((chunk_res, chunk_lines), (s, sc_scores)) in results
+                        .chunks_mut(per)
+                        .zip(lines.chunks(per))
+                        .zip(scratches.iter_mut())
                     {
                         sc.spawn(move || {
                             for (r, l) in chunk_res.iter_mut().zip(chunk_lines) {
@@ -578,7 +675,13 @@ pub fn cross_val_predict(
         let docs: Vec<&train::Counts> = train_rows.iter().map(|&i| &counts[i]).collect();
         let ys: Vec<usize> = train_rows.iter().map(|&i| y[i]).collect();
         let trained = train::train_counts(&docs, &ys, names.len(), opts);
-        let model = build_model(names.clone(), trained, words.clone(), opts, train_rows.len());
+        let model = build_model(
+            names.clone(),
+            trained,
+            words.clone(),
+            opts,
+            train_rows.len(),
+        );
         let test_texts: Vec<&str> = test_rows.iter().map(|&i| texts[i].as_str()).collect();
         for (&i, p) in test_rows.iter().zip(model.predict_batch(&test_texts)) {
             pred[i] = p.to_string();
@@ -588,8 +691,18 @@ pub fn cross_val_predict(
 }
 
 /// `folds`-fold cross-validation (identical texts kept in one fold).
-pub fn cross_validate(texts: &[String], labels: &[String], folds: usize, opts: &TrainOptions) -> Metrics {
+pub fn cross_validate(
+    texts: &[String],
+    labels: &[String],
+    folds: usize,
+    opts: &TrainOptions,
+) -> Metrics {
     let pred = cross_val_predict(texts, labels, folds, opts, None);
     let (names, _) = label_index(labels);
-    Metrics::from_predictions(&format!("{folds}-fold cross-validation"), &names, labels, &pred)
+    Metrics::from_predictions(
+        &format!("{folds}-fold cross-validation"),
+        &names,
+        labels,
+        &pred,
+    )
 }

@@ -40,7 +40,11 @@ impl Metrics {
     ) -> Metrics {
         assert_eq!(gold.len(), pred.len(), "gold and predicted lengths differ");
         let mut classes: Vec<String> = labels.to_vec();
-        for l in gold.iter().map(|s| s.as_ref()).chain(pred.iter().map(|s| s.as_ref())) {
+        for l in gold
+            .iter()
+            .map(|s| s.as_ref())
+            .chain(pred.iter().map(|s| s.as_ref()))
+        {
             if !classes.iter().any(|c| c == l) {
                 classes.push(l.to_string());
             }
@@ -58,19 +62,44 @@ impl Metrics {
             let tp = confusion[i][i] as f64;
             let support: usize = confusion[i].iter().sum();
             let predicted: usize = (0..k).map(|g| confusion[g][i]).sum();
-            let precision = if predicted > 0 { tp / predicted as f64 } else { 0.0 };
-            let recall = if support > 0 { tp / support as f64 } else { 0.0 };
-            let f1 = if precision + recall > 0.0 { 2.0 * precision * recall / (precision + recall) } else { 0.0 };
-            per_class.push(ClassMetrics { label: label.clone(), precision, recall, f1, support });
+            let precision = if predicted > 0 {
+                tp / predicted as f64
+            } else {
+                0.0
+            };
+            let recall = if support > 0 {
+                tp / support as f64
+            } else {
+                0.0
+            };
+            let f1 = if precision + recall > 0.0 {
+                2.0 * precision * recall / (precision + recall)
+            } else {
+                0.0
+            };
+            per_class.push(ClassMetrics {
+                label: label.clone(),
+                precision,
+                recall,
+                f1,
+                support,
+            });
         }
         // Macro average over classes that occur in the gold data.
         let present: Vec<&ClassMetrics> = per_class.iter().filter(|c| c.support > 0).collect();
-        let macro_f1 =
-            if present.is_empty() { 0.0 } else { present.iter().map(|c| c.f1).sum::<f64>() / present.len() as f64 };
+        let macro_f1 = if present.is_empty() {
+            0.0
+        } else {
+            present.iter().map(|c| c.f1).sum::<f64>() / present.len() as f64
+        };
         Metrics {
             kind: kind.to_string(),
             n,
-            accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
+            accuracy: if n > 0 {
+                correct as f64 / n as f64
+            } else {
+                0.0
+            },
             macro_f1,
             per_class,
             confusion,
@@ -85,10 +114,18 @@ impl fmt::Display for Metrics {
             "{}: n={} accuracy={:.4} macro-F1={:.4}",
             self.kind, self.n, self.accuracy, self.macro_f1
         )?;
-        writeln!(f, "  {:<16} {:>9} {:>9} {:>9} {:>8}", "label", "precision", "recall", "F1", "support")?;
+        writeln!(
+            f,
+            "  {:<16} {:>9} {:>9} {:>9} {:>8}",
+            "label", "precision", "recall", "F1", "support"
+        )?;
         for c in &self.per_class {
             // pad by display width: CJK characters are two columns wide
-            let width: usize = c.label.chars().map(|ch| if ch.is_ascii() { 1 } else { 2 }).sum();
+            let width: usize = c
+                .label
+                .chars()
+                .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                .sum();
             let pad = 16usize.saturating_sub(width);
             writeln!(
                 f,

@@ -9,7 +9,10 @@ use crate::features::{FeatureConfig, Scratch, WordSet, extract_buckets, tf_weigh
 pub(crate) type Counts = Vec<(u32, u32)>;
 
 pub(crate) fn n_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 8)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
 }
 
 /// Runs `f(i)` for i in 0..n on all cores, returning results in order.
@@ -27,16 +30,25 @@ pub(crate) fn par_map<T: Send, F: Fn(usize, &mut Scratch) -> T + Sync>(n: usize,
                 let f = &f;
                 sc.spawn(move || {
                     let mut s = Scratch::default();
-                    (t * chunk..((t + 1) * chunk).min(n)).map(|i| f(i, &mut s)).collect::<Vec<T>>()
+                    (t * chunk..((t + 1) * chunk).min(n))
+                        .map(|i| f(i, &mut s))
+                        .collect::<Vec<T>>()
                 })
             })
             .collect();
-        parts = handles.into_iter().map(|h| h.join().expect("worker panicked")).collect();
+        parts = handles
+            .into_iter()
+            .map(|h| h.join().expect("worker panicked"))
+            .collect();
     });
     parts.into_iter().flatten().collect()
 }
 
-pub(crate) fn count_docs<S: AsRef<str> + Sync>(cfg: &FeatureConfig, words: &WordSet, texts: &[S]) -> Vec<Counts> {
+pub(crate) fn count_docs<S: AsRef<str> + Sync>(
+    cfg: &FeatureConfig,
+    words: &WordSet,
+    texts: &[S],
+) -> Vec<Counts> {
     par_map(texts.len(), |i, s| {
         extract_buckets(cfg, words, texts[i].as_ref(), s);
         s.counts.clone()
@@ -116,7 +128,13 @@ pub(crate) fn compute_idf(cfg: &FeatureConfig, docs: &[&Counts]) -> Vec<f32> {
     }
     let n = docs.len() as f32;
     df.iter()
-        .map(|&d| if d >= cfg.min_df.max(1) { ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0 } else { 0.0 })
+        .map(|&d| {
+            if d >= cfg.min_df.max(1) {
+                ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0
+            } else {
+                0.0
+            }
+        })
         .collect()
 }
 
@@ -178,7 +196,12 @@ fn solve_binary(
             scaled = Csr {
                 indptr: x.indptr.clone(),
                 idx: x.idx.clone(),
-                val: x.idx.iter().zip(&x.val).map(|(j, v)| v * r[*j as usize]).collect(),
+                val: x
+                    .idx
+                    .iter()
+                    .zip(&x.val)
+                    .map(|(j, v)| v * r[*j as usize])
+                    .collect(),
             };
             &scaled
         }
@@ -249,11 +272,19 @@ fn nb_ratio(x: &Csr, y: &[usize], k: usize, dim: usize, alpha: f32) -> Vec<f32> 
     }
     let sp: f32 = p.iter().sum();
     let sq: f32 = q.iter().sum();
-    p.iter().zip(&q).map(|(a, b)| ((a / sp) / (b / sq)).ln()).collect()
+    p.iter()
+        .zip(&q)
+        .map(|(a, b)| ((a / sp) / (b / sq)).ln())
+        .collect()
 }
 
 /// Trains on pre-counted documents. `y` are class indices into `n_classes`.
-pub(crate) fn train_counts(docs: &[&Counts], y: &[usize], n_classes: usize, opts: &TrainOptions) -> Trained {
+pub(crate) fn train_counts(
+    docs: &[&Counts],
+    y: &[usize],
+    n_classes: usize,
+    opts: &TrainOptions,
+) -> Trained {
     let cfg = &opts.features;
     let dim = 1usize << cfg.hash_bits;
     let idf = compute_idf(cfg, docs);
@@ -265,7 +296,13 @@ pub(crate) fn train_counts(docs: &[&Counts], y: &[usize], n_classes: usize, opts
     }
     let class_w: Vec<f32> = freq
         .iter()
-        .map(|&f| if opts.class_weight && f > 0 { n as f32 / (n_classes as f32 * f as f32) } else { 1.0 })
+        .map(|&f| {
+            if opts.class_weight && f > 0 {
+                n as f32 / (n_classes as f32 * f as f32)
+            } else {
+                1.0
+            }
+        })
         .collect();
     let cost: Vec<f32> = y.iter().map(|&c| opts.c * class_w[c]).collect();
 
@@ -283,10 +320,18 @@ pub(crate) fn train_counts(docs: &[&Counts], y: &[usize], n_classes: usize, opts
                         if k >= n_classes {
                             break;
                         }
-                        let yk: Vec<f32> = y.iter().map(|&c| if c == k { 1.0 } else { -1.0 }).collect();
+                        let yk: Vec<f32> =
+                            y.iter().map(|&c| if c == k { 1.0 } else { -1.0 }).collect();
                         let r = opts.nb_scale.then(|| nb_ratio(x, y, k, dim, opts.nb_alpha));
-                        let (w, b) =
-                            solve_binary(x, r.as_deref(), &yk, cost, dim, opts, opts.seed ^ (k as u64 + 1));
+                        let (w, b) = solve_binary(
+                            x,
+                            r.as_deref(),
+                            &yk,
+                            cost,
+                            dim,
+                            opts,
+                            opts.seed ^ (k as u64 + 1),
+                        );
                         out.push((k, w, b));
                     }
                     out

@@ -51,7 +51,9 @@ pub struct Calendar {
 
 impl Calendar {
     pub fn new(days: impl IntoIterator<Item = CalendarDay>) -> Self {
-        Calendar { overrides: days.into_iter().map(|d| (d.date, d.kind)).collect() }
+        Calendar {
+            overrides: days.into_iter().map(|d| (d.date, d.kind)).collect(),
+        }
     }
 
     pub fn set(&mut self, date: NaiveDate, kind: DayKind) {
@@ -181,13 +183,19 @@ mod tests {
     #[test]
     fn weekends_holidays_and_makeup_days() {
         let c = cal();
-        assert!(c.is_working_day(d(2026, 9, 30)), "Wednesday before National Day");
+        assert!(
+            c.is_working_day(d(2026, 9, 30)),
+            "Wednesday before National Day"
+        );
         assert!(!c.is_working_day(d(2026, 10, 1)));
         assert!(!c.is_working_day(d(2026, 10, 7)));
         assert!(c.is_working_day(d(2026, 10, 10)), "make-up Saturday");
         assert!(c.is_working_day(d(2026, 9, 20)), "make-up Sunday");
         assert!(!c.is_working_day(d(2026, 10, 11)), "ordinary Sunday");
-        assert!(!c.is_working_day(d(2025, 1, 28)), "Spring Festival eve 2025");
+        assert!(
+            !c.is_working_day(d(2025, 1, 28)),
+            "Spring Festival eve 2025"
+        );
         assert!(c.is_working_day(d(2025, 2, 8)));
     }
 
@@ -221,7 +229,9 @@ mod tests {
     #[test]
     fn deadline_is_end_of_local_day() {
         let c = cal();
-        let received = chrono::DateTime::parse_from_rfc3339("2026-09-30T10:15:00+08:00").unwrap().with_timezone(&Utc);
+        let received = chrono::DateTime::parse_from_rfc3339("2026-09-30T10:15:00+08:00")
+            .unwrap()
+            .with_timezone(&Utc);
         let due = c.working_days_deadline(received, 2);
         assert_eq!(crate::time::rfc3339(due), "2026-10-09T23:59:59+08:00");
     }

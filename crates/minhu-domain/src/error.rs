@@ -25,11 +25,30 @@ pub struct DomainError {
 }
 
 impl DomainError {
-    pub fn new(kind: ErrorKind, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError { kind, code, zh: zh.into(), en: en.into(), field: None }
+    pub fn new(
+        kind: ErrorKind,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        DomainError {
+            kind,
+            code,
+            zh: zh.into(),
+            en: en.into(),
+            field: None,
+        }
     }
-    pub fn invalid(field: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        DomainError { field: Some(field.to_string()), ..Self::new(ErrorKind::Invalid, code, zh, en) }
+    pub fn invalid(
+        field: &str,
+        code: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        DomainError {
+            field: Some(field.to_string()),
+            ..Self::new(ErrorKind::Invalid, code, zh, en)
+        }
     }
     pub fn forbidden(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(ErrorKind::Forbidden, "forbidden", zh, en)

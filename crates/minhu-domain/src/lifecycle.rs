@@ -9,7 +9,10 @@ use serde_json::{Map, Value};
 use crate::calendar::Calendar;
 use crate::error::{DomainError, ErrorKind};
 use crate::org::{Actor, Org, Role, Tier};
-use crate::request::{Difficulty, EMERGENCY_LINES, EventData, NOT_ACCEPTED_REASONS, Request, Satisfaction, State, Urgency};
+use crate::request::{
+    Difficulty, EMERGENCY_LINES, EventData, NOT_ACCEPTED_REASONS, Request, Satisfaction, State,
+    Urgency,
+};
 use crate::sla::{SlaPolicy, yellow_at};
 use crate::time::{end_of_local_day, local_date};
 
@@ -28,28 +31,81 @@ pub struct Ctx<'a> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    Accept { note: Option<String> },
-    Answer { reply: String },
-    Reject { reason_code: u8, note: Option<String>, referral: Option<String> },
-    Dispatch { unit: String, co_units: Vec<String>, difficulty: Option<Difficulty>, urgency: Option<Urgency> },
+    Accept {
+        note: Option<String>,
+    },
+    Answer {
+        reply: String,
+    },
+    Reject {
+        reason_code: u8,
+        note: Option<String>,
+        referral: Option<String>,
+    },
+    Dispatch {
+        unit: String,
+        co_units: Vec<String>,
+        difficulty: Option<Difficulty>,
+        urgency: Option<Urgency>,
+    },
     Sign,
-    RequestReturn { reason: String },
-    DecideReturn { approve: bool, note: Option<String> },
-    Progress { note: String },
-    RequestExtension { days: u32, reason: String },
-    DecideExtension { approve: bool },
-    Suspend { reason: String },
+    RequestReturn {
+        reason: String,
+    },
+    DecideReturn {
+        approve: bool,
+        note: Option<String>,
+    },
+    Progress {
+        note: String,
+    },
+    RequestExtension {
+        days: u32,
+        reason: String,
+    },
+    DecideExtension {
+        approve: bool,
+    },
+    Suspend {
+        reason: String,
+    },
     Resume,
-    Escalate { reason: String },
-    Urge { note: Option<String> },
-    Supervise { note: Option<String> },
-    Reply { account: String, public_reply: String, measures: Option<String>, solved: bool },
-    Review { pass: bool, note: Option<String> },
-    Callback { reached: bool, contacted: bool, solved: bool, satisfaction: Option<Satisfaction>, note: Option<String> },
-    Reopen { reason: String },
-    Close { note: Option<String> },
+    Escalate {
+        reason: String,
+    },
+    Urge {
+        note: Option<String>,
+    },
+    Supervise {
+        note: Option<String>,
+    },
+    Reply {
+        account: String,
+        public_reply: String,
+        measures: Option<String>,
+        solved: bool,
+    },
+    Review {
+        pass: bool,
+        note: Option<String>,
+    },
+    Callback {
+        reached: bool,
+        contacted: bool,
+        solved: bool,
+        satisfaction: Option<Satisfaction>,
+        note: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
+    Close {
+        note: Option<String>,
+    },
     Archive,
-    Merge { into: i64 },
+    Merge {
+        into: i64,
+    },
 }
 
 /// Every action name the API accepts, in lifecycle order.
@@ -81,11 +137,21 @@ pub const ACTIONS: [&str; 22] = [
 struct Fields<'a>(&'a Map<String, Value>);
 
 fn missing(field: &str) -> DomainError {
-    DomainError::invalid(field, "required", format!("缺少必填字段“{field}”"), format!("field '{field}' is required"))
+    DomainError::invalid(
+        field,
+        "required",
+        format!("缺少必填字段“{field}”"),
+        format!("field '{field}' is required"),
+    )
 }
 
 fn wrong_type(field: &str, want_zh: &str, want_en: &str) -> DomainError {
-    DomainError::invalid(field, "invalid_type", format!("字段“{field}”应为{want_zh}"), format!("field '{field}' must be {want_en}"))
+    DomainError::invalid(
+        field,
+        "invalid_type",
+        format!("字段“{field}”应为{want_zh}"),
+        format!("field '{field}' must be {want_en}"),
+    )
 }
 
 impl Fields<'_> {
@@ -105,7 +171,11 @@ impl Fields<'_> {
                         format!("field '{f}' is longer than {MAX_NOTE} characters"),
                     ));
                 }
-                Ok(if t.is_empty() { None } else { Some(t.to_string()) })
+                Ok(if t.is_empty() {
+                    None
+                } else {
+                    Some(t.to_string())
+                })
             }
             Some(_) => Err(wrong_type(f, "文本", "a string")),
         }
@@ -126,10 +196,17 @@ impl Fields<'_> {
     fn int(&self, f: &str) -> Result<i64, DomainError> {
         match self.get(f) {
             None => Err(missing(f)),
-            Some(v) => v.as_i64().ok_or_else(|| wrong_type(f, "整数", "an integer")),
+            Some(v) => v
+                .as_i64()
+                .ok_or_else(|| wrong_type(f, "整数", "an integer")),
         }
     }
-    fn opt_code<T>(&self, f: &str, parse: fn(&str) -> Option<T>, codes: fn() -> String) -> Result<Option<T>, DomainError> {
+    fn opt_code<T>(
+        &self,
+        f: &str,
+        parse: fn(&str) -> Option<T>,
+        codes: fn() -> String,
+    ) -> Result<Option<T>, DomainError> {
         match self.get(f) {
             None => Ok(None),
             Some(Value::String(s)) => parse(s).map(Some).ok_or_else(|| {
@@ -148,7 +225,11 @@ impl Fields<'_> {
             None => Ok(Vec::new()),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().map(|s| s.trim().to_string()).ok_or_else(|| wrong_type(f, "文本数组", "an array of strings")))
+                .map(|v| {
+                    v.as_str()
+                        .map(|s| s.trim().to_string())
+                        .ok_or_else(|| wrong_type(f, "文本数组", "an array of strings"))
+                })
                 .collect(),
             Some(_) => Err(wrong_type(f, "文本数组", "an array of strings")),
         }
@@ -163,13 +244,22 @@ impl Command {
             Value::Object(m) => m,
             Value::Null => &empty,
             _ => {
-                return Err(DomainError::new(ErrorKind::Invalid, "invalid_body", "请求体应为 JSON 对象", "the body must be a JSON object"));
+                return Err(DomainError::new(
+                    ErrorKind::Invalid,
+                    "invalid_body",
+                    "请求体应为 JSON 对象",
+                    "the body must be a JSON object",
+                ));
             }
         };
         let f = Fields(obj);
         Ok(match action {
-            "accept" => Command::Accept { note: f.opt_text("note")? },
-            "answer" => Command::Answer { reply: f.text("reply")? },
+            "accept" => Command::Accept {
+                note: f.opt_text("note")?,
+            },
+            "answer" => Command::Answer {
+                reply: f.text("reply")?,
+            },
             "reject" => {
                 let code = f.int("reason_code")?;
                 if !(1..=7).contains(&code) {
@@ -180,7 +270,11 @@ impl Command {
                         "reason_code must be 1 to 7",
                     ));
                 }
-                Command::Reject { reason_code: code as u8, note: f.opt_text("note")?, referral: f.opt_text("referral")? }
+                Command::Reject {
+                    reason_code: code as u8,
+                    note: f.opt_text("note")?,
+                    referral: f.opt_text("referral")?,
+                }
             }
             "dispatch" => Command::Dispatch {
                 unit: f.text("unit")?,
@@ -189,43 +283,85 @@ impl Command {
                 urgency: f.opt_code("urgency", Urgency::parse, Urgency::codes)?,
             },
             "sign" => Command::Sign,
-            "request_return" => Command::RequestReturn { reason: f.text("reason")? },
-            "decide_return" => Command::DecideReturn { approve: f.bool("approve")?, note: f.opt_text("note")? },
-            "progress" => Command::Progress { note: f.text("note")? },
+            "request_return" => Command::RequestReturn {
+                reason: f.text("reason")?,
+            },
+            "decide_return" => Command::DecideReturn {
+                approve: f.bool("approve")?,
+                note: f.opt_text("note")?,
+            },
+            "progress" => Command::Progress {
+                note: f.text("note")?,
+            },
             "request_extension" => {
                 let days = f.int("days")?;
                 if !(1..=30).contains(&days) {
-                    return Err(DomainError::invalid("days", "out_of_range", "延期天数应为1至30个工作日", "days must be 1 to 30 working days"));
+                    return Err(DomainError::invalid(
+                        "days",
+                        "out_of_range",
+                        "延期天数应为1至30个工作日",
+                        "days must be 1 to 30 working days",
+                    ));
                 }
-                Command::RequestExtension { days: days as u32, reason: f.text("reason")? }
+                Command::RequestExtension {
+                    days: days as u32,
+                    reason: f.text("reason")?,
+                }
             }
-            "decide_extension" => Command::DecideExtension { approve: f.bool("approve")? },
-            "suspend" => Command::Suspend { reason: f.text("reason")? },
+            "decide_extension" => Command::DecideExtension {
+                approve: f.bool("approve")?,
+            },
+            "suspend" => Command::Suspend {
+                reason: f.text("reason")?,
+            },
             "resume" => Command::Resume,
-            "escalate" => Command::Escalate { reason: f.text("reason")? },
-            "urge" => Command::Urge { note: f.opt_text("note")? },
-            "supervise" => Command::Supervise { note: f.opt_text("note")? },
+            "escalate" => Command::Escalate {
+                reason: f.text("reason")?,
+            },
+            "urge" => Command::Urge {
+                note: f.opt_text("note")?,
+            },
+            "supervise" => Command::Supervise {
+                note: f.opt_text("note")?,
+            },
             "reply" => Command::Reply {
                 account: f.text("account")?,
                 public_reply: f.text("public_reply")?,
                 measures: f.opt_text("measures")?,
                 solved: f.bool("solved")?,
             },
-            "review" => Command::Review { pass: f.bool("pass")?, note: f.opt_text("note")? },
+            "review" => Command::Review {
+                pass: f.bool("pass")?,
+                note: f.opt_text("note")?,
+            },
             "callback" => {
                 let reached = f.bool("reached")?;
                 let (contacted, solved, satisfaction) = if reached {
-                    let s = f.opt_code("satisfaction", Satisfaction::parse, Satisfaction::codes)?.ok_or_else(|| missing("satisfaction"))?;
+                    let s = f
+                        .opt_code("satisfaction", Satisfaction::parse, Satisfaction::codes)?
+                        .ok_or_else(|| missing("satisfaction"))?;
                     (f.bool("contacted")?, f.bool("solved")?, Some(s))
                 } else {
                     (false, false, None)
                 };
-                Command::Callback { reached, contacted, solved, satisfaction, note: f.opt_text("note")? }
+                Command::Callback {
+                    reached,
+                    contacted,
+                    solved,
+                    satisfaction,
+                    note: f.opt_text("note")?,
+                }
             }
-            "reopen" => Command::Reopen { reason: f.text("reason")? },
-            "close" => Command::Close { note: f.opt_text("note")? },
+            "reopen" => Command::Reopen {
+                reason: f.text("reason")?,
+            },
+            "close" => Command::Close {
+                note: f.opt_text("note")?,
+            },
             "archive" => Command::Archive,
-            "merge" => Command::Merge { into: f.int("into")? },
+            "merge" => Command::Merge {
+                into: f.int("into")?,
+            },
             other => {
                 return Err(DomainError::new(
                     ErrorKind::NotFound,
@@ -280,9 +416,17 @@ impl Command {
             Command::DecideExtension { .. } => s == InProgress && req.pending_extension.is_some(),
             Command::Suspend { .. } => s == InProgress,
             Command::Resume => s == Suspended,
-            Command::Escalate { .. } => matches!(s, PendingDispatch | Dispatched | InProgress) && req.tier.up().is_some(),
-            Command::Urge { .. } => matches!(s, PendingDispatch | Dispatched | ReturnRequested | InProgress),
-            Command::Supervise { .. } => matches!(s, PendingDispatch | Dispatched | ReturnRequested | InProgress | Suspended),
+            Command::Escalate { .. } => {
+                matches!(s, PendingDispatch | Dispatched | InProgress) && req.tier.up().is_some()
+            }
+            Command::Urge { .. } => matches!(
+                s,
+                PendingDispatch | Dispatched | ReturnRequested | InProgress
+            ),
+            Command::Supervise { .. } => matches!(
+                s,
+                PendingDispatch | Dispatched | ReturnRequested | InProgress | Suspended
+            ),
             Command::Reply { .. } => s == InProgress,
             Command::Review { .. } => s == Replied,
             Command::Callback { .. } | Command::Close { .. } => s == PendingCallback,
@@ -308,19 +452,30 @@ pub struct Relation {
 }
 
 fn staff_role(role: Role) -> bool {
-    matches!(role, Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff)
+    matches!(
+        role,
+        Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff
+    )
 }
 
 /// Works out what `actor` is to `req`.
 pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
     let Some(role) = actor.role else {
-        return Relation { sees: true, dispatcher: false, handler: false, co_handler: false, staff: false };
+        return Relation {
+            sees: true,
+            dispatcher: false,
+            handler: false,
+            co_handler: false,
+            staff: false,
+        };
     };
     let jur = &req.intake.jurisdiction;
     let in_scope = role != Role::UnitHandler && org.within(jur, &actor.scope);
     let acting_unit: Option<&str> = match role {
         Role::UnitHandler => Some(actor.scope.as_str()),
-        Role::CommunityStaff | Role::StreetStaff => org.own_unit(&actor.scope).map(|u| u.code.as_str()),
+        Role::CommunityStaff | Role::StreetStaff => {
+            org.own_unit(&actor.scope).map(|u| u.code.as_str())
+        }
         _ => None,
     };
     let handler = acting_unit.is_some_and(|u| req.lead_unit.as_deref() == Some(u));
@@ -333,17 +488,31 @@ pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
             Role::CommunityStaff => req.tier == Tier::Community,
             _ => false,
         };
-    Relation { sees: in_scope || handler || co_handler, dispatcher, handler, co_handler, staff }
+    Relation {
+        sees: in_scope || handler || co_handler,
+        dispatcher,
+        handler,
+        co_handler,
+        staff,
+    }
 }
 
 fn forbid(action: &str, who_zh: &str, who_en: &str) -> DomainError {
-    DomainError::forbidden(format!("只有{who_zh}可以执行“{action}”"), format!("only {who_en} may '{action}'"))
+    DomainError::forbidden(
+        format!("只有{who_zh}可以执行“{action}”"),
+        format!("only {who_en} may '{action}'"),
+    )
 }
 
 /// Moves a deadline by a pause from `since` to `until`. Day-based deadlines (ending at the
 /// end of a local day) move by the working days the pause covered; hour-based ones by the
 /// clock time paused.
-pub fn shift_for_pause(calendar: &Calendar, due: DateTime<Utc>, since: DateTime<Utc>, until: DateTime<Utc>) -> DateTime<Utc> {
+pub fn shift_for_pause(
+    calendar: &Calendar,
+    due: DateTime<Utc>,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> DateTime<Utc> {
     let due_day = local_date(due);
     if due == end_of_local_day(due_day) {
         let paused = calendar.working_days_between(local_date(since), local_date(until));
@@ -357,7 +526,12 @@ pub fn shift_for_pause(calendar: &Calendar, due: DateTime<Utc>, since: DateTime<
 }
 
 /// Decides a command: the event to append, or the reason it is refused.
-pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<EventData, DomainError> {
+pub fn decide(
+    req: &Request,
+    cmd: &Command,
+    actor: &Actor,
+    ctx: &Ctx,
+) -> Result<EventData, DomainError> {
     let rel = relation(actor, req, ctx.org);
     if !rel.sees {
         return Err(DomainError::not_found("未找到该诉求", "request not found"));
@@ -366,21 +540,40 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
     if !cmd.allowed_from(req) {
         let extra_zh = match cmd {
             Command::Escalate { .. } if req.tier.up().is_none() => "，已在区级，无法再上报",
-            Command::DecideExtension { .. } if req.pending_extension.is_none() => "，没有待审批的延期申请",
-            Command::RequestExtension { .. } if req.pending_extension.is_some() => "，已有待审批的延期申请",
+            Command::DecideExtension { .. } if req.pending_extension.is_none() => {
+                "，没有待审批的延期申请"
+            }
+            Command::RequestExtension { .. } if req.pending_extension.is_some() => {
+                "，已有待审批的延期申请"
+            }
             _ => "",
         };
         return Err(DomainError::conflict(
             "invalid_transition",
             format!("当前状态“{}”下不能执行“{action}”{extra_zh}", req.state.zh()),
-            format!("'{action}' is not allowed in state '{}'", req.state.as_str()),
+            format!(
+                "'{action}' is not allowed in state '{}'",
+                req.state.as_str()
+            ),
         ));
     }
     let system = actor.is_system();
     let role = actor.role;
-    let dispatcher = || forbid(action, "当前层级的派单人员（社区/街道/区综合办）", "the dispatching office of the current tier");
+    let dispatcher = || {
+        forbid(
+            action,
+            "当前层级的派单人员（社区/街道/区综合办）",
+            "the dispatching office of the current tier",
+        )
+    };
     let handler = || forbid(action, "主办单位", "the lead unit");
-    let staff = || forbid(action, "辖区工作人员", "staff of the request's jurisdiction");
+    let staff = || {
+        forbid(
+            action,
+            "辖区工作人员",
+            "staff of the request's jurisdiction",
+        )
+    };
     let now = ctx.now;
     Ok(match cmd {
         Command::Accept { note } => {
@@ -393,9 +586,15 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
-            EventData::Answer { reply: reply.clone() }
+            EventData::Answer {
+                reply: reply.clone(),
+            }
         }
-        Command::Reject { reason_code, note, referral } => {
+        Command::Reject {
+            reason_code,
+            note,
+            referral,
+        } => {
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
@@ -412,15 +611,32 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
                     }
                 }
             }
-            let reason = NOT_ACCEPTED_REASONS[(*reason_code - 1) as usize].1.to_string();
-            EventData::Reject { reason_code: *reason_code, reason, note: note.clone(), referral: referral.clone() }
+            let reason = NOT_ACCEPTED_REASONS[(*reason_code - 1) as usize]
+                .1
+                .to_string();
+            EventData::Reject {
+                reason_code: *reason_code,
+                reason,
+                note: note.clone(),
+                referral: referral.clone(),
+            }
         }
-        Command::Dispatch { unit, co_units, difficulty, urgency } => {
+        Command::Dispatch {
+            unit,
+            co_units,
+            difficulty,
+            urgency,
+        } => {
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
             let unknown = |field: &str, code: &str| {
-                DomainError::invalid(field, "unknown_unit", format!("未找到单位“{code}”"), format!("unknown unit '{code}'"))
+                DomainError::invalid(
+                    field,
+                    "unknown_unit",
+                    format!("未找到单位“{code}”"),
+                    format!("unknown unit '{code}'"),
+                )
             };
             let u = ctx.org.unit(unit).ok_or_else(|| unknown("unit", unit))?;
             for c in co_units {
@@ -428,19 +644,36 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
                     return Err(unknown("co_units", c));
                 }
                 if c == unit {
-                    return Err(DomainError::invalid("co_units", "lead_in_co_units", "协办单位不能与主办单位相同", "a co-handler cannot be the lead unit"));
+                    return Err(DomainError::invalid(
+                        "co_units",
+                        "lead_in_co_units",
+                        "协办单位不能与主办单位相同",
+                        "a co-handler cannot be the lead unit",
+                    ));
                 }
             }
             // A tier dispatches within its own area; the district office may dispatch anywhere.
             if role != Some(Role::DistrictAdmin) && req.tier != Tier::District {
-                let area = ctx.org.ancestor_at(&req.intake.jurisdiction, req.tier.level()).map(|j| j.code.clone());
-                let inside = area.as_deref().is_some_and(|a| ctx.org.within(&u.jurisdiction, a));
+                let area = ctx
+                    .org
+                    .ancestor_at(&req.intake.jurisdiction, req.tier.level())
+                    .map(|j| j.code.clone());
+                let inside = area
+                    .as_deref()
+                    .is_some_and(|a| ctx.org.within(&u.jurisdiction, a));
                 if !inside {
                     return Err(DomainError::new(
                         ErrorKind::Forbidden,
                         "unit_outside_tier",
-                        format!("单位“{}”不在本{}辖区内，请上报上级派单", u.name, req.tier.level().zh()),
-                        format!("unit '{unit}' is outside this {}; escalate instead", req.tier.as_str()),
+                        format!(
+                            "单位“{}”不在本{}辖区内，请上报上级派单",
+                            u.name,
+                            req.tier.level().zh()
+                        ),
+                        format!(
+                            "unit '{unit}' is outside this {}; escalate instead",
+                            req.tier.as_str()
+                        ),
                     )
                     .with_field("unit"));
                 }
@@ -453,7 +686,15 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             }
             let urgency = urgency.unwrap_or(req.urgency);
             let difficulty = difficulty.or(req.difficulty);
-            let d = ctx.sla.deadline(ctx.calendar, now, req.tier, req.intake.kind, urgency, difficulty);
+            let d = ctx.sla.deadline(
+                ctx.calendar,
+                now,
+                req.intake.received_at,
+                req.tier,
+                req.intake.kind,
+                urgency,
+                difficulty,
+            );
             EventData::Dispatch {
                 unit: unit.clone(),
                 co_units: co,
@@ -474,17 +715,26 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             if !rel.handler {
                 return Err(handler());
             }
-            EventData::RequestReturn { reason: reason.clone() }
+            EventData::RequestReturn {
+                reason: reason.clone(),
+            }
         }
         Command::DecideReturn { approve, note } => {
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
-            EventData::DecideReturn { approve: *approve, note: note.clone() }
+            EventData::DecideReturn {
+                approve: *approve,
+                note: note.clone(),
+            }
         }
         Command::Progress { note } => {
             if !(rel.handler || rel.co_handler) {
-                return Err(forbid(action, "主办或协办单位", "the lead or a co-handling unit"));
+                return Err(forbid(
+                    action,
+                    "主办或协办单位",
+                    "the lead or a co-handling unit",
+                ));
             }
             EventData::Progress { note: note.clone() }
         }
@@ -492,7 +742,10 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             if !rel.handler {
                 return Err(handler());
             }
-            EventData::RequestExtension { days: *days, reason: reason.clone() }
+            EventData::RequestExtension {
+                days: *days,
+                reason: reason.clone(),
+            }
         }
         Command::DecideExtension { approve } => {
             if !rel.dispatcher {
@@ -506,17 +759,27 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             } else {
                 (None, None)
             };
-            EventData::DecideExtension { approve: *approve, deadline, yellow_at: yellow }
+            EventData::DecideExtension {
+                approve: *approve,
+                deadline,
+                yellow_at: yellow,
+            }
         }
         Command::Suspend { reason } => {
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
-            EventData::Suspend { reason: reason.clone() }
+            EventData::Suspend {
+                reason: reason.clone(),
+            }
         }
         Command::Resume => {
             if !(rel.dispatcher || rel.handler) {
-                return Err(forbid(action, "派单人员或主办单位", "the dispatching office or the lead unit"));
+                return Err(forbid(
+                    action,
+                    "派单人员或主办单位",
+                    "the dispatching office or the lead unit",
+                ));
             }
             // The clock was paused: the deadline moves by the time spent suspended.
             let (deadline, yellow) = match (req.deadline, req.suspended_at) {
@@ -526,14 +789,25 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
                 }
                 _ => (req.deadline, req.yellow_at),
             };
-            EventData::Resume { deadline, yellow_at: yellow }
+            EventData::Resume {
+                deadline,
+                yellow_at: yellow,
+            }
         }
         Command::Escalate { reason } => {
             if !(system || rel.dispatcher || rel.handler) {
-                return Err(forbid(action, "派单人员或主办单位", "the dispatching office or the lead unit"));
+                return Err(forbid(
+                    action,
+                    "派单人员或主办单位",
+                    "the dispatching office or the lead unit",
+                ));
             }
             let to = req.tier.up().expect("checked in allowed_from");
-            EventData::Escalate { reason: reason.clone(), from: req.tier, to }
+            EventData::Escalate {
+                reason: reason.clone(),
+                from: req.tier,
+                to,
+            }
         }
         Command::Urge { note } => {
             if !(system || rel.staff) {
@@ -543,34 +817,76 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
         }
         Command::Supervise { note } => {
             if !(rel.staff && matches!(role, Some(Role::DistrictAdmin | Role::StreetStaff))) {
-                return Err(forbid(action, "街道或区综合办", "the street office or the district office"));
+                return Err(forbid(
+                    action,
+                    "街道或区综合办",
+                    "the street office or the district office",
+                ));
             }
             EventData::Supervise { note: note.clone() }
         }
-        Command::Reply { account, public_reply, measures, solved } => {
+        Command::Reply {
+            account,
+            public_reply,
+            measures,
+            solved,
+        } => {
             if !rel.handler {
                 return Err(handler());
             }
-            EventData::Reply { account: account.clone(), public_reply: public_reply.clone(), measures: measures.clone(), solved: *solved }
+            EventData::Reply {
+                account: account.clone(),
+                public_reply: public_reply.clone(),
+                measures: measures.clone(),
+                solved: *solved,
+            }
         }
         Command::Review { pass, note } => {
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
-            EventData::Review { pass: *pass, note: note.clone() }
+            EventData::Review {
+                pass: *pass,
+                note: note.clone(),
+            }
         }
-        Command::Callback { reached, contacted, solved, satisfaction, note } => {
+        Command::Callback {
+            reached,
+            contacted,
+            solved,
+            satisfaction,
+            note,
+        } => {
             if !rel.staff {
                 return Err(staff());
             }
-            EventData::Callback { reached: *reached, contacted: *contacted, solved: *solved, satisfaction: *satisfaction, note: note.clone() }
+            EventData::Callback {
+                reached: *reached,
+                contacted: *contacted,
+                solved: *solved,
+                satisfaction: *satisfaction,
+                note: note.clone(),
+            }
         }
         Command::Reopen { reason } => {
             if !rel.staff {
                 return Err(staff());
             }
-            let d = ctx.sla.deadline(ctx.calendar, now, req.tier, req.intake.kind, req.urgency, req.difficulty);
-            EventData::Reopen { reason: reason.clone(), deadline: d.due, yellow_at: d.yellow_at, sla_version: d.sla_version }
+            let d = ctx.sla.deadline(
+                ctx.calendar,
+                now,
+                now,
+                req.tier,
+                req.intake.kind,
+                req.urgency,
+                req.difficulty,
+            );
+            EventData::Reopen {
+                reason: reason.clone(),
+                deadline: d.due,
+                yellow_at: d.yellow_at,
+                sla_version: d.sla_version,
+            }
         }
         Command::Close { note } => {
             if !rel.staff {
@@ -588,16 +904,29 @@ pub fn decide(req: &Request, cmd: &Command, actor: &Actor, ctx: &Ctx) -> Result<
             if !rel.dispatcher {
                 return Err(dispatcher());
             }
-            let bad = |zh: &str, en: &str| DomainError::invalid("into", "invalid_merge_target", zh.to_string(), en.to_string());
+            let bad = |zh: &str, en: &str| {
+                DomainError::invalid(
+                    "into",
+                    "invalid_merge_target",
+                    zh.to_string(),
+                    en.to_string(),
+                )
+            };
             if *into == req.id {
                 return Err(bad("不能合并到自身", "cannot merge a request into itself"));
             }
-            let target = ctx.merge_target.filter(|t| t.id == *into).ok_or_else(|| bad("未找到要合并到的诉求", "merge target not found"))?;
+            let target = ctx
+                .merge_target
+                .filter(|t| t.id == *into)
+                .ok_or_else(|| bad("未找到要合并到的诉求", "merge target not found"))?;
             if !relation(actor, target, ctx.org).sees {
                 return Err(bad("未找到要合并到的诉求", "merge target not found"));
             }
             if !target.state.is_open() {
-                return Err(bad("只能合并到仍在办理的诉求", "the merge target must still be open"));
+                return Err(bad(
+                    "只能合并到仍在办理的诉求",
+                    "the merge target must still be open",
+                ));
             }
             EventData::Merge { into: *into }
         }
@@ -619,7 +948,12 @@ mod tests {
         let cal = Calendar::new(builtin_days());
         let due = at("2026-09-30T23:59:59+08:00");
         // Suspended on Tue 29 Sep, resumed Fri 9 Oct: paused over 30 Sep, 8 and 9 Oct (3 working days).
-        let moved = shift_for_pause(&cal, due, at("2026-09-29T10:00:00+08:00"), at("2026-10-09T09:00:00+08:00"));
+        let moved = shift_for_pause(
+            &cal,
+            due,
+            at("2026-09-29T10:00:00+08:00"),
+            at("2026-10-09T09:00:00+08:00"),
+        );
         // The 3 working days after 30 Sep are 8 and 9 Oct and the make-up Saturday 10 Oct.
         assert_eq!(rfc3339(moved), "2026-10-10T23:59:59+08:00");
     }
@@ -628,8 +962,24 @@ mod tests {
     fn short_pause_same_day_keeps_a_day_deadline_and_hours_move_by_the_clock() {
         let cal = Calendar::new(builtin_days());
         let due = at("2026-10-09T23:59:59+08:00");
-        assert_eq!(shift_for_pause(&cal, due, at("2026-10-08T10:00:00+08:00"), at("2026-10-08T11:00:00+08:00")), due);
+        assert_eq!(
+            shift_for_pause(
+                &cal,
+                due,
+                at("2026-10-08T10:00:00+08:00"),
+                at("2026-10-08T11:00:00+08:00")
+            ),
+            due
+        );
         let hourly = at("2026-10-08T12:00:00+08:00");
-        assert_eq!(rfc3339(shift_for_pause(&cal, hourly, at("2026-10-08T10:00:00+08:00"), at("2026-10-08T11:30:00+08:00"))), "2026-10-08T13:30:00+08:00");
+        assert_eq!(
+            rfc3339(shift_for_pause(
+                &cal,
+                hourly,
+                at("2026-10-08T10:00:00+08:00"),
+                at("2026-10-08T11:30:00+08:00")
+            )),
+            "2026-10-08T13:30:00+08:00"
+        );
     }
 }

@@ -209,10 +209,18 @@ pub struct Actor {
 
 impl Actor {
     pub fn person(username: &str, role: Role, scope: &str) -> Self {
-        Actor { username: username.to_string(), role: Some(role), scope: scope.to_string() }
+        Actor {
+            username: username.to_string(),
+            role: Some(role),
+            scope: scope.to_string(),
+        }
     }
     pub fn system() -> Self {
-        Actor { username: "system".to_string(), role: None, scope: String::new() }
+        Actor {
+            username: "system".to_string(),
+            role: None,
+            scope: String::new(),
+        }
     }
     pub fn is_system(&self) -> bool {
         self.role.is_none()
@@ -290,13 +298,18 @@ impl Org {
 
     /// The ancestor (or self) of a jurisdiction at a level.
     pub fn ancestor_at(&self, code: &str, level: Level) -> Option<&Jurisdiction> {
-        self.lineage(code).into_iter().filter_map(|c| self.jurisdictions.get(c)).find(|j| j.level == level)
+        self.lineage(code)
+            .into_iter()
+            .filter_map(|c| self.jurisdictions.get(c))
+            .find(|j| j.level == level)
     }
 
     /// The office of a community or street as a unit (its own 社区/街道 unit). By convention
     /// it carries the same code as its jurisdiction.
     pub fn own_unit(&self, jurisdiction: &str) -> Option<&Unit> {
-        self.units.get(jurisdiction).filter(|u| u.jurisdiction == jurisdiction)
+        self.units
+            .get(jurisdiction)
+            .filter(|u| u.jurisdiction == jurisdiction)
     }
 
     /// Checks that a role may be given this scope.
@@ -310,7 +323,9 @@ impl Org {
                         "scope",
                         "unknown_unit",
                         format!("承办单位经办人的范围必须是已登记的单位代码，未找到“{scope}”"),
-                        format!("a unit_handler must be scoped to a known unit code; '{scope}' not found"),
+                        format!(
+                            "a unit_handler must be scoped to a known unit code; '{scope}' not found"
+                        ),
                     ))
                 }
             }
@@ -319,8 +334,18 @@ impl Org {
                 Some(j) => Err(DomainError::invalid(
                     "scope",
                     "scope_level",
-                    format!("角色 {} 的范围应为{}级辖区，“{scope}”是{}", role.as_str(), level.zh(), j.level.zh()),
-                    format!("role {} needs a {} jurisdiction; '{scope}' is a {}", role.as_str(), level.as_str(), j.level.as_str()),
+                    format!(
+                        "角色 {} 的范围应为{}级辖区，“{scope}”是{}",
+                        role.as_str(),
+                        level.zh(),
+                        j.level.zh()
+                    ),
+                    format!(
+                        "role {} needs a {} jurisdiction; '{scope}' is a {}",
+                        role.as_str(),
+                        level.as_str(),
+                        j.level.as_str()
+                    ),
                 )),
                 None => Err(DomainError::invalid(
                     "scope",

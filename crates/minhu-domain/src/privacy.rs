@@ -6,31 +6,50 @@
 /// extension). Returns the normalised form, or None when it is not a phone number.
 pub fn normalize_phone(raw: &str) -> Option<String> {
     let s: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-    let s = s.strip_prefix("+86").or_else(|| s.strip_prefix("0086")).unwrap_or(&s).trim_start_matches('-');
+    let s = s
+        .strip_prefix("+86")
+        .or_else(|| s.strip_prefix("0086"))
+        .unwrap_or(&s)
+        .trim_start_matches('-');
     let digits_only = |t: &str| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit());
     // Mobile.
-    if s.len() == 11 && digits_only(s) && s.starts_with('1') && matches!(s.as_bytes()[1], b'3'..=b'9') {
+    if s.len() == 11
+        && digits_only(s)
+        && s.starts_with('1')
+        && matches!(s.as_bytes()[1], b'3'..=b'9')
+    {
         return Some(s.to_string());
     }
     // Landline: 0 + 2–3 digit area code + 7–8 digit number, optional -extension.
     let (main, ext) = match s.split_once('#').or_else(|| {
         let parts: Vec<&str> = s.splitn(3, '-').collect();
-        if parts.len() == 3 { s.rfind('-').map(|i| (&s[..i], &s[i + 1..])) } else { None }
+        if parts.len() == 3 {
+            s.rfind('-').map(|i| (&s[..i], &s[i + 1..]))
+        } else {
+            None
+        }
     }) {
         Some((m, e)) if digits_only(e) && e.len() <= 6 => (m, Some(e)),
         _ => (s, None),
     };
     let (area, number) = match main.split_once('-') {
         Some((a, n)) => (a.to_string(), n.to_string()),
-        None if main.starts_with('0') && (main.len() == 10 || main.len() == 11 || main.len() == 12) => {
+        None if main.starts_with('0')
+            && (main.len() == 10 || main.len() == 11 || main.len() == 12) =>
+        {
             // Without a dash: 3-digit area codes start 01/02, others use 4 digits.
-            let cut = if main.starts_with("01") || main.starts_with("02") { 3 } else { 4 };
+            let cut = if main.starts_with("01") || main.starts_with("02") {
+                3
+            } else {
+                4
+            };
             (main[..cut].to_string(), main[cut..].to_string())
         }
         None => return None,
     };
     let area_ok = area.starts_with('0') && (3..=4).contains(&area.len()) && digits_only(&area);
-    let number_ok = (7..=8).contains(&number.len()) && digits_only(&number) && !number.starts_with('0');
+    let number_ok =
+        (7..=8).contains(&number.len()) && digits_only(&number) && !number.starts_with('0');
     if area_ok && number_ok {
         let mut out = format!("{area}-{number}");
         if let Some(e) = ext {
@@ -47,8 +66,18 @@ pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
     if let Some(dash) = phone.find('-') {
         let area = &phone[..dash];
-        let rest: Vec<char> = phone[dash + 1..].chars().take_while(|c| *c != '-').collect();
-        let tail: String = rest.iter().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let rest: Vec<char> = phone[dash + 1..]
+            .chars()
+            .take_while(|c| *c != '-')
+            .collect();
+        let tail: String = rest
+            .iter()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         return format!("{area}-****{tail}");
     }
     if chars.len() >= 7 {
@@ -62,7 +91,10 @@ pub fn mask_phone(phone: &str) -> String {
 
 /// 贺桂莲 → 贺**; keeps only the surname (two-character compound surnames kept whole).
 pub fn mask_name(name: &str) -> String {
-    const COMPOUND: [&str; 12] = ["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "令狐"];
+    const COMPOUND: [&str; 12] = [
+        "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文",
+        "令狐",
+    ];
     let name = name.trim();
     if name.is_empty() {
         return String::new();
@@ -71,7 +103,11 @@ pub fn mask_name(name: &str) -> String {
         Some(c) => c.to_string(),
         None => name.chars().next().map(String::from).unwrap_or_default(),
     };
-    let rest = name.chars().count().saturating_sub(surname.chars().count()).max(1);
+    let rest = name
+        .chars()
+        .count()
+        .saturating_sub(surname.chars().count())
+        .max(1);
     format!("{surname}{}", "*".repeat(rest.min(2)))
 }
 
@@ -95,13 +131,35 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(normalize_phone("138 1234 5678").as_deref(), Some("13812345678"));
-        assert_eq!(normalize_phone("+8613812345678").as_deref(), Some("13812345678"));
-        assert_eq!(normalize_phone("010-12345678").as_deref(), Some("010-12345678"));
-        assert_eq!(normalize_phone("0371-6688123").as_deref(), Some("0371-6688123"));
-        assert_eq!(normalize_phone("03716688123").as_deref(), Some("0371-6688123"));
-        assert_eq!(normalize_phone("0371-66881234-802").as_deref(), Some("0371-66881234-802"));
-        assert_eq!(normalize_phone("12345678901"), None, "12x is no mobile prefix");
+        assert_eq!(
+            normalize_phone("138 1234 5678").as_deref(),
+            Some("13812345678")
+        );
+        assert_eq!(
+            normalize_phone("+8613812345678").as_deref(),
+            Some("13812345678")
+        );
+        assert_eq!(
+            normalize_phone("010-12345678").as_deref(),
+            Some("010-12345678")
+        );
+        assert_eq!(
+            normalize_phone("0371-6688123").as_deref(),
+            Some("0371-6688123")
+        );
+        assert_eq!(
+            normalize_phone("03716688123").as_deref(),
+            Some("0371-6688123")
+        );
+        assert_eq!(
+            normalize_phone("0371-66881234-802").as_deref(),
+            Some("0371-66881234-802")
+        );
+        assert_eq!(
+            normalize_phone("12345678901"),
+            None,
+            "12x is no mobile prefix"
+        );
         assert_eq!(normalize_phone("1381234567"), None, "10 digits");
         assert_eq!(normalize_phone("abc"), None);
         assert_eq!(normalize_phone("110"), None);
@@ -127,7 +185,10 @@ pub fn redact_text(text: &str) -> String {
     while i < chars.len() {
         if chars[i].is_ascii_digit() {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || ((chars[i] == 'X' || chars[i] == 'x') && i - start == 17)) {
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == 'X' || chars[i] == 'x') && i - start == 17))
+            {
                 i += 1;
             }
             let run: String = chars[start..i].iter().collect();
@@ -156,8 +217,14 @@ mod redact_tests {
 
     #[test]
     fn free_text_phones_and_ids_masked() {
-        assert_eq!(redact_text("请联系我13812345678，谢谢"), "请联系我138****5678，谢谢");
-        assert_eq!(redact_text("身份证410102199001011234"), "身份证410*************34");
+        assert_eq!(
+            redact_text("请联系我13812345678，谢谢"),
+            "请联系我138****5678，谢谢"
+        );
+        assert_eq!(
+            redact_text("身份证410102199001011234"),
+            "身份证410*************34"
+        );
         assert_eq!(redact_text("3号楼201室"), "3号楼201室");
     }
 }

@@ -43,7 +43,14 @@ code_enum!(
 impl Channel {
     /// Offline channels of the seed's 线下诉求 ledger.
     pub fn is_offline(self) -> bool {
-        matches!(self, Channel::WalkIn | Channel::StationHotline | Channel::GridPatrol | Channel::SuggestionBox | Channel::Council)
+        matches!(
+            self,
+            Channel::WalkIn
+                | Channel::StationHotline
+                | Channel::GridPatrol
+                | Channel::SuggestionBox
+                | Channel::Council
+        )
     }
 }
 
@@ -122,19 +129,50 @@ impl State {
     }
     /// States in which a handling deadline is running.
     pub fn clock_running(self) -> bool {
-        matches!(self, State::Dispatched | State::ReturnRequested | State::InProgress)
+        matches!(
+            self,
+            State::Dispatched | State::ReturnRequested | State::InProgress
+        )
     }
 }
 
 /// The 7 not-accepted reason codes (不予受理), wording told to the requester.
 pub const NOT_ACCEPTED_REASONS: [(u8, &str, &str); 7] = [
-    (1, "不属于本辖区管辖范围的事项", "outside this area's jurisdiction"),
-    (2, "属于党委、人大、政协、纪检监察、法院、检察院、军队等职责范围的事项", "within the duties of Party, congress, CPPCC, discipline, courts, procuratorate or military bodies"),
-    (3, "属于110、119、120、122等紧急热线受理范围的紧急事项，已转接", "an emergency for 110/119/120/122, referred"),
-    (4, "已经或依法应当通过诉讼、仲裁、行政复议、信访、政府信息公开等程序解决的事项", "in or due for litigation, arbitration, administrative review, petition or information-disclosure procedures"),
-    (5, "涉及国家秘密、商业秘密、个人隐私的事项", "involves state secrets, trade secrets or personal privacy"),
-    (6, "违反法律法规或者违背公序良俗的诉求", "demands that break the law or public order"),
-    (7, "无新情况、新理由的重复诉求，内容不清无法办理，或骚扰性来电", "a repeat with no new facts, too vague to act on, or harassment"),
+    (
+        1,
+        "不属于本辖区管辖范围的事项",
+        "outside this area's jurisdiction",
+    ),
+    (
+        2,
+        "属于党委、人大、政协、纪检监察、法院、检察院、军队等职责范围的事项",
+        "within the duties of Party, congress, CPPCC, discipline, courts, procuratorate or military bodies",
+    ),
+    (
+        3,
+        "属于110、119、120、122等紧急热线受理范围的紧急事项，已转接",
+        "an emergency for 110/119/120/122, referred",
+    ),
+    (
+        4,
+        "已经或依法应当通过诉讼、仲裁、行政复议、信访、政府信息公开等程序解决的事项",
+        "in or due for litigation, arbitration, administrative review, petition or information-disclosure procedures",
+    ),
+    (
+        5,
+        "涉及国家秘密、商业秘密、个人隐私的事项",
+        "involves state secrets, trade secrets or personal privacy",
+    ),
+    (
+        6,
+        "违反法律法规或者违背公序良俗的诉求",
+        "demands that break the law or public order",
+    ),
+    (
+        7,
+        "无新情况、新理由的重复诉求，内容不清无法办理，或骚扰性来电",
+        "a repeat with no new facts, too vague to act on, or harassment",
+    ),
 ];
 
 /// Emergency lines a code-3 refusal may refer to.
@@ -331,7 +369,10 @@ impl EventData {
             serde_json::Value::Object(m) => m,
             _ => serde_json::Map::new(),
         };
-        obj.insert("action".into(), serde_json::Value::String(action.to_string()));
+        obj.insert(
+            "action".into(),
+            serde_json::Value::String(action.to_string()),
+        );
         serde_json::from_value(serde_json::Value::Object(obj))
     }
 }
@@ -455,7 +496,15 @@ impl Request {
                 self.state = State::NotAccepted;
                 self.closed_at = Some(e.at);
             }
-            E::Dispatch { unit, co_units, difficulty, urgency, deadline, yellow_at, sla_version } => {
+            E::Dispatch {
+                unit,
+                co_units,
+                difficulty,
+                urgency,
+                deadline,
+                yellow_at,
+                sla_version,
+            } => {
                 self.state = State::Dispatched;
                 self.lead_unit = Some(unit.clone());
                 self.co_units = co_units.clone();
@@ -490,15 +539,17 @@ impl Request {
                 }
                 self.return_from = None;
             }
-            E::Progress { .. } | E::Supervise { .. } | E::Urge { .. } => {
-                match &e.data {
-                    E::Supervise { .. } => self.supervise_count += 1,
-                    E::Urge { .. } => self.urge_count += 1,
-                    _ => {}
-                }
-            }
+            E::Progress { .. } | E::Supervise { .. } | E::Urge { .. } => match &e.data {
+                E::Supervise { .. } => self.supervise_count += 1,
+                E::Urge { .. } => self.urge_count += 1,
+                _ => {}
+            },
             E::RequestExtension { days, .. } => self.pending_extension = Some(*days),
-            E::DecideExtension { approve, deadline, yellow_at } => {
+            E::DecideExtension {
+                approve,
+                deadline,
+                yellow_at,
+            } => {
                 self.pending_extension = None;
                 if *approve {
                     self.extension_count += 1;
@@ -513,7 +564,10 @@ impl Request {
                 self.state = State::Suspended;
                 self.suspended_at = Some(e.at);
             }
-            E::Resume { deadline, yellow_at } => {
+            E::Resume {
+                deadline,
+                yellow_at,
+            } => {
                 self.state = State::InProgress;
                 self.suspended_at = None;
                 if deadline.is_some() {
@@ -530,7 +584,12 @@ impl Request {
                 self.yellow_at = None;
                 self.pending_extension = None;
             }
-            E::Reply { account, public_reply, measures, solved } => {
+            E::Reply {
+                account,
+                public_reply,
+                measures,
+                solved,
+            } => {
                 self.state = State::Replied;
                 self.reply = Some(ReplyInfo {
                     account: account.clone(),
@@ -541,16 +600,36 @@ impl Request {
                 self.replied_at = Some(e.at);
             }
             E::Review { pass, .. } => {
-                self.state = if *pass { State::PendingCallback } else { State::InProgress };
+                self.state = if *pass {
+                    State::PendingCallback
+                } else {
+                    State::InProgress
+                };
             }
-            E::Callback { reached, contacted, solved, satisfaction, .. } => {
-                self.callback = Some(CallbackInfo { reached: *reached, contacted: *contacted, solved: *solved, satisfaction: *satisfaction });
+            E::Callback {
+                reached,
+                contacted,
+                solved,
+                satisfaction,
+                ..
+            } => {
+                self.callback = Some(CallbackInfo {
+                    reached: *reached,
+                    contacted: *contacted,
+                    solved: *solved,
+                    satisfaction: *satisfaction,
+                });
                 if *reached {
                     self.state = State::Closed;
                     self.closed_at = Some(e.at);
                 }
             }
-            E::Reopen { deadline, yellow_at, sla_version, .. } => {
+            E::Reopen {
+                deadline,
+                yellow_at,
+                sla_version,
+                ..
+            } => {
                 self.state = State::InProgress;
                 self.reopen_count += 1;
                 self.deadline = Some(*deadline);

@@ -16,12 +16,16 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
 /// The last second of a local date (23:59:59 Asia/Shanghai), as UTC.
 pub fn end_of_local_day(date: NaiveDate) -> DateTime<Utc> {
     let naive = date.and_hms_opt(23, 59, 59).expect("valid time");
-    ZONE.from_local_datetime(&naive).single().expect("Shanghai has no DST").with_timezone(&Utc)
+    ZONE.from_local_datetime(&naive)
+        .single()
+        .expect("Shanghai has no DST")
+        .with_timezone(&Utc)
 }
 
 /// RFC 3339 with the +08:00 offset, as the API shows times.
 pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.with_timezone(&ZONE).to_rfc3339_opts(SecondsFormat::Secs, false)
+    at.with_timezone(&ZONE)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// Drops sub-millisecond precision so times survive both databases unchanged.
@@ -39,7 +43,9 @@ pub mod serde_local {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom)
+        DateTime::parse_from_rfc3339(&s)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -56,12 +62,17 @@ pub mod serde_local_opt {
     }
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
         let s = Option::<String>::deserialize(d)?;
-        s.map(|s| DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(serde::de::Error::custom))
-            .transpose()
+        s.map(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(serde::de::Error::custom)
+        })
+        .transpose()
     }
 }
 
 /// RFC 3339 in +08:00 keeping milliseconds when there are any (event log precision).
 pub fn rfc3339_ms(at: DateTime<Utc>) -> String {
-    at.with_timezone(&ZONE).to_rfc3339_opts(SecondsFormat::AutoSi, false)
+    at.with_timezone(&ZONE)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }

@@ -19,7 +19,9 @@ use minhu_domain::org::{Jurisdiction, Level, Org, Role, Unit, UnitLevel};
 use minhu_domain::request::{Event, Intake, Request, State, Warning};
 use minhu_domain::sla::{SlaPolicy, SlaRule};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
@@ -99,7 +101,10 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { sqlite_full_sync: true, max_batch: 512 }
+        StoreOptions {
+            sqlite_full_sync: true,
+            max_batch: 512,
+        }
     }
 }
 
@@ -138,16 +143,29 @@ impl Store {
             let connect = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(if options.sqlite_full_sync { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                .synchronous(if options.sqlite_full_sync {
+                    SqliteSynchronous::Full
+                } else {
+                    SqliteSynchronous::Normal
+                })
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true);
-            let write = SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await?;
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(connect.clone())
+                .await?;
             sqlx::migrate!("./migrations/sqlite").run(&write).await?;
-            let read = SqlitePoolOptions::new().max_connections(4).connect_with(connect.read_only(true)).await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(connect.read_only(true))
+                .await?;
             Backend::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new().max_connections(16).connect_with(connect).await?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect_with(connect)
+                .await?;
             sqlx::migrate!("./migrations/postgres").run(&pool).await?;
             Backend::Postgres(pool)
         } else {
@@ -181,10 +199,13 @@ impl Store {
     /// A new database gets the built-in calendar and SLA policy version 1.
     async fn seed_defaults(&self) -> Result<()> {
         let has_policy: i64 = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM sla_policies").fetch_one(pool).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM sla_policies")
+                .fetch_one(pool)
+                .await?
         });
         if has_policy == 0 {
-            self.save_sla_policy(&SlaPolicy::default_v1(), "默认策略（种子文件与12345实践）").await?;
+            self.save_sla_policy(&SlaPolicy::default_v1(), "默认策略（种子文件与12345实践）")
+                .await?;
             for day in builtin_days() {
                 self.set_calendar_day(&day).await?;
             }
@@ -195,17 +216,28 @@ impl Store {
     // ---- organisation -------------------------------------------------------------
 
     pub async fn load_org(&self) -> Result<Org> {
-        let (js, us): (Vec<rows::JurisdictionRow>, Vec<rows::UnitRow>) = on_pool!(&self.backend, read, |pool, DB| {
-            (
-                sqlx::query_as("SELECT code, name, level, parent FROM jurisdictions ORDER BY sort, code").fetch_all(pool).await?,
-                sqlx::query_as("SELECT code, name, level, jurisdiction FROM units ORDER BY sort, code").fetch_all(pool).await?,
-            )
-        });
+        let (js, us): (Vec<rows::JurisdictionRow>, Vec<rows::UnitRow>) =
+            on_pool!(&self.backend, read, |pool, DB| {
+                (
+                    sqlx::query_as(
+                        "SELECT code, name, level, parent FROM jurisdictions ORDER BY sort, code",
+                    )
+                    .fetch_all(pool)
+                    .await?,
+                    sqlx::query_as(
+                        "SELECT code, name, level, jurisdiction FROM units ORDER BY sort, code",
+                    )
+                    .fetch_all(pool)
+                    .await?,
+                )
+            });
         let js = js
             .into_iter()
             .map(|r| {
                 Ok(Jurisdiction {
-                    level: Level::parse(&r.level).ok_or_else(|| StoreError::Corrupt(format!("jurisdiction level {}", r.level)))?,
+                    level: Level::parse(&r.level).ok_or_else(|| {
+                        StoreError::Corrupt(format!("jurisdiction level {}", r.level))
+                    })?,
                     code: r.code,
                     name: r.name,
                     parent: r.parent,
@@ -216,7 +248,8 @@ impl Store {
             .into_iter()
             .map(|r| {
                 Ok(Unit {
-                    level: UnitLevel::parse(&r.level).ok_or_else(|| StoreError::Corrupt(format!("unit level {}", r.level)))?,
+                    level: UnitLevel::parse(&r.level)
+                        .ok_or_else(|| StoreError::Corrupt(format!("unit level {}", r.level)))?,
                     code: r.code,
                     name: r.name,
                     jurisdiction: r.jurisdiction,
@@ -263,10 +296,20 @@ impl Store {
 
     // ---- people -------------------------------------------------------------------
 
-    pub async fn add_user(&self, username: &str, display_name: Option<&str>, role: Role, scope: &str, password_hash: Option<&str>) -> Result<i64> {
+    pub async fn add_user(
+        &self,
+        username: &str,
+        display_name: Option<&str>,
+        role: Role,
+        scope: &str,
+        password_hash: Option<&str>,
+    ) -> Result<i64> {
         let now = Utc::now();
-        let res: std::result::Result<i64, sqlx::Error> = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query_scalar(
+        let res: std::result::Result<i64, sqlx::Error> = on_pool!(
+            &self.backend,
+            write,
+            |pool, DB| {
+                sqlx::query_scalar(
                 "INSERT INTO users (username, display_name, role, scope, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(username)
@@ -277,10 +320,13 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await
-        });
+            }
+        );
         match res {
             Ok(id) => Ok(id),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Duplicate(format!("user '{username}'"))),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Err(StoreError::Duplicate(format!("user '{username}'")))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -296,13 +342,23 @@ impl Store {
 
     pub async fn set_password(&self, username: &str, password_hash: &str) -> Result<bool> {
         let n = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(password_hash).bind(username).execute(pool).await?.rows_affected()
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
+                .bind(password_hash)
+                .bind(username)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(n > 0)
     }
 
     /// Stores the hash of a new bearer token.
-    pub async fn add_token(&self, user_id: i64, token_hash: &str, label: Option<&str>) -> Result<()> {
+    pub async fn add_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: Option<&str>,
+    ) -> Result<()> {
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
@@ -319,12 +375,14 @@ impl Store {
     pub async fn revoke_tokens(&self, user_id: i64) -> Result<u64> {
         let now = Utc::now();
         Ok(on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(now)
-                .bind(user_id)
-                .execute(pool)
-                .await?
-                .rows_affected()
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
         }))
     }
 
@@ -346,13 +404,17 @@ impl Store {
 
     pub async fn calendar_days(&self) -> Result<Vec<CalendarDay>> {
         let rows: Vec<(String, String, String)> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day").fetch_all(pool).await?
+            sqlx::query_as("SELECT day, kind, note FROM calendar_days ORDER BY day")
+                .fetch_all(pool)
+                .await?
         });
         rows.into_iter()
             .map(|(day, kind, note)| {
                 Ok(CalendarDay {
-                    date: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| StoreError::Corrupt(format!("calendar day {day}: {e}")))?,
-                    kind: DayKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("calendar kind {kind}")))?,
+                    date: NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                        .map_err(|e| StoreError::Corrupt(format!("calendar day {day}: {e}")))?,
+                    kind: DayKind::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("calendar kind {kind}")))?,
                     note,
                 })
             })
@@ -381,7 +443,11 @@ impl Store {
     /// Removes an override: the day falls back to the weekday rule.
     pub async fn clear_calendar_day(&self, date: NaiveDate) -> Result<bool> {
         let n = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(date.to_string()).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM calendar_days WHERE day = $1")
+                .bind(date.to_string())
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(n > 0)
     }
@@ -389,7 +455,9 @@ impl Store {
     /// The newest SLA policy version.
     pub async fn load_sla_policy(&self) -> Result<SlaPolicy> {
         let row: Option<(i64, Json<Vec<SlaRule>>)> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT version, rules FROM sla_policies ORDER BY version DESC LIMIT 1").fetch_optional(pool).await?
+            sqlx::query_as("SELECT version, rules FROM sla_policies ORDER BY version DESC LIMIT 1")
+                .fetch_optional(pool)
+                .await?
         });
         Ok(match row {
             Some((version, Json(rules))) => SlaPolicy { version, rules },
@@ -412,7 +480,9 @@ impl Store {
         });
         match res {
             Ok(_) => Ok(()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Duplicate(format!("SLA policy version {}", policy.version))),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Duplicate(
+                format!("SLA policy version {}", policy.version),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -421,7 +491,12 @@ impl Store {
 
     /// Registers a request with its first event. Committed before this returns. Idempotent
     /// on (channel, external_id): a repeat answers with the request already stored.
-    pub async fn intake(&self, intake: Intake, jpath: String, first: Event) -> Result<IntakeOutcome> {
+    pub async fn intake(
+        &self,
+        intake: Intake,
+        jpath: String,
+        first: Event,
+    ) -> Result<IntakeOutcome> {
         self.writer.intake(intake, jpath, first).await
     }
 
@@ -434,7 +509,10 @@ impl Store {
     /// Loads a request and derives its state from its events (returned alongside).
     pub async fn load_request(&self, id: i64) -> Result<Option<(Request, Vec<Event>)>> {
         let row: Option<rows::RequestRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(rows::REQUEST_SELECT_BY_ID).bind(id).fetch_optional(pool).await?
+            sqlx::query_as(rows::REQUEST_SELECT_BY_ID)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         match row {
             None => Ok(None),
@@ -444,7 +522,10 @@ impl Store {
 
     pub async fn load_request_by_code(&self, code: &str) -> Result<Option<(Request, Vec<Event>)>> {
         let row: Option<rows::RequestRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(rows::REQUEST_SELECT_BY_CODE).bind(code).fetch_optional(pool).await?
+            sqlx::query_as(rows::REQUEST_SELECT_BY_CODE)
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
         });
         match row {
             None => Ok(None),
@@ -514,7 +595,10 @@ impl Store {
             Backend::Sqlite { read, .. } => {
                 let mut qb = QueryBuilder::<Sqlite>::new(rows::SUMMARY_SELECT);
                 filters!(&mut qb, "co_units LIKE ");
-                qb.push(" ORDER BY id DESC LIMIT ").push_bind(page_size).push(" OFFSET ").push_bind(offset);
+                qb.push(" ORDER BY id DESC LIMIT ")
+                    .push_bind(page_size)
+                    .push(" OFFSET ")
+                    .push_bind(offset);
                 let items = qb.build_query_as().fetch_all(read).await?;
                 let mut cq = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM requests");
                 filters!(&mut cq, "co_units LIKE ");
@@ -523,19 +607,29 @@ impl Store {
             Backend::Postgres(pg) => {
                 let mut qb = QueryBuilder::<Postgres>::new(rows::SUMMARY_SELECT);
                 filters!(&mut qb, "co_units::text LIKE ");
-                qb.push(" ORDER BY id DESC LIMIT ").push_bind(page_size).push(" OFFSET ").push_bind(offset);
+                qb.push(" ORDER BY id DESC LIMIT ")
+                    .push_bind(page_size)
+                    .push(" OFFSET ")
+                    .push_bind(offset);
                 let items = qb.build_query_as().fetch_all(pg).await?;
                 let mut cq = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM requests");
                 filters!(&mut cq, "co_units::text LIKE ");
                 (items, cq.build_query_scalar().fetch_one(pg).await?)
             }
         };
-        let items = items.into_iter().map(|r| r.into_summary(now)).collect::<Result<Vec<_>>>()?;
+        let items = items
+            .into_iter()
+            .map(|r| r.into_summary(now))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Page { items, total })
     }
 
     pub async fn count_requests(&self) -> Result<i64> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| sqlx::query_scalar("SELECT COUNT(*) FROM requests").fetch_one(pool).await?))
+        Ok(on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM requests")
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// Writes a whole history at once (demo data, imports of closed history): each request
@@ -544,7 +638,9 @@ impl Store {
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
             for (req, jpath, events) in items {
-                let id = writer::insert_request!(&req.intake, &req.intake.code, jpath, req).fetch_one(&mut *tx).await;
+                let id = writer::insert_request!(&req.intake, &req.intake.code, jpath, req)
+                    .fetch_one(&mut *tx)
+                    .await;
                 let id: i64 = id?;
                 for e in events {
                     writer::insert_event!(id, e).execute(&mut *tx).await?;
@@ -556,7 +652,14 @@ impl Store {
     }
 
     /// Records a read or export of personal fields.
-    pub async fn log_access(&self, actor: &str, role: &str, request_id: Option<i64>, fields: &str, purpose: &str) -> Result<()> {
+    pub async fn log_access(
+        &self,
+        actor: &str,
+        role: &str,
+        request_id: Option<i64>,
+        fields: &str,
+        purpose: &str,
+    ) -> Result<()> {
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query("INSERT INTO access_log (at, actor, role, request_id, fields, purpose) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -574,7 +677,10 @@ impl Store {
 
     pub async fn access_log_count(&self, request_id: i64) -> Result<i64> {
         Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE request_id = $1").bind(request_id).fetch_one(pool).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM access_log WHERE request_id = $1")
+                .bind(request_id)
+                .fetch_one(pool)
+                .await?
         }))
     }
 }
@@ -586,7 +692,9 @@ pub async fn create_scratch_postgres(admin_url: &str) -> Result<String> {
     use sqlx::Connection;
     let name = format!("minhu_test_{:016x}", rand::rng().random::<u64>());
     let mut conn = sqlx::PgConnection::connect(admin_url).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
     conn.close().await?;
     let (base, query) = match admin_url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Tier;
-use minhu_domain::request::{Channel, Event, EventData, Intake, RequestType, Requester, State, Warning};
+use minhu_domain::request::{
+    Channel, Event, EventData, Intake, RequestType, Requester, State, Warning,
+};
 use sqlx::types::Json;
 
 use crate::{Result, StoreError};
@@ -40,12 +42,17 @@ pub(crate) struct RequestRow {
 impl RequestRow {
     pub fn into_intake(self) -> Result<Intake> {
         Ok(Intake {
-            channel: Channel::parse(&self.channel).ok_or_else(|| StoreError::Corrupt(format!("channel {}", self.channel)))?,
-            kind: RequestType::parse(&self.kind).ok_or_else(|| StoreError::Corrupt(format!("type {}", self.kind)))?,
+            channel: Channel::parse(&self.channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel {}", self.channel)))?,
+            kind: RequestType::parse(&self.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("type {}", self.kind)))?,
             code: self.code,
             subject: self.subject,
             content: self.content,
-            requester: Requester { name: self.requester_name, phone: self.requester_phone },
+            requester: Requester {
+                name: self.requester_name,
+                phone: self.requester_phone,
+            },
             address: self.address,
             lat: self.lat,
             lon: self.lon,
@@ -70,8 +77,15 @@ pub(crate) struct EventRow {
 
 impl EventRow {
     pub fn into_event(self) -> Result<Event> {
-        let data = EventData::from_parts(&self.action, self.data.0).map_err(|e| StoreError::Corrupt(format!("event {} {}: {e}", self.seq, self.action)))?;
-        Ok(Event { seq: self.seq, at: self.at, actor: self.actor, role: self.role, data })
+        let data = EventData::from_parts(&self.action, self.data.0)
+            .map_err(|e| StoreError::Corrupt(format!("event {} {}: {e}", self.seq, self.action)))?;
+        Ok(Event {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor,
+            role: self.role,
+            data,
+        })
     }
 }
 
@@ -149,7 +163,8 @@ pub(crate) struct SummaryRow {
 
 impl SummaryRow {
     pub fn into_summary(self, now: DateTime<Utc>) -> Result<RequestSummary> {
-        let state = State::parse(&self.state).ok_or_else(|| StoreError::Corrupt(format!("state {}", self.state)))?;
+        let state = State::parse(&self.state)
+            .ok_or_else(|| StoreError::Corrupt(format!("state {}", self.state)))?;
         // Same rule as Request::warning.
         let warning = match (state.clock_running(), self.deadline, self.yellow_at) {
             (true, Some(d), _) if now > d => Warning::Red,
@@ -160,13 +175,16 @@ impl SummaryRow {
             id: self.id,
             code: self.code,
             state,
-            channel: Channel::parse(&self.channel).ok_or_else(|| StoreError::Corrupt(format!("channel {}", self.channel)))?,
-            kind: RequestType::parse(&self.kind).ok_or_else(|| StoreError::Corrupt(format!("type {}", self.kind)))?,
+            channel: Channel::parse(&self.channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel {}", self.channel)))?,
+            kind: RequestType::parse(&self.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("type {}", self.kind)))?,
             subject: self.subject,
             excerpt: self.content.chars().take(80).collect(),
             jurisdiction: self.jurisdiction,
             category: self.category,
-            tier: Tier::parse(&self.tier).ok_or_else(|| StoreError::Corrupt(format!("tier {}", self.tier)))?,
+            tier: Tier::parse(&self.tier)
+                .ok_or_else(|| StoreError::Corrupt(format!("tier {}", self.tier)))?,
             lead_unit: self.lead_unit,
             urgency: self.urgency,
             difficulty: self.difficulty,

@@ -26,8 +26,15 @@ pub enum AppendOutcome {
 }
 
 enum Op {
-    Intake { intake: Intake, jpath: String, first: Event },
-    Append { after: Box<Request>, event: Event },
+    Intake {
+        intake: Intake,
+        jpath: String,
+        first: Event,
+    },
+    Append {
+        after: Box<Request>,
+        event: Event,
+    },
 }
 
 enum Outcome {
@@ -36,7 +43,10 @@ enum Outcome {
 }
 
 enum Job {
-    Write { op: Op, reply: oneshot::Sender<Result<Outcome>> },
+    Write {
+        op: Op,
+        reply: oneshot::Sender<Result<Outcome>>,
+    },
     Shutdown(oneshot::Sender<()>),
 }
 
@@ -54,19 +64,40 @@ pub(crate) fn spawn(backend: Backend, max_batch: usize) -> WriterHandle {
 impl WriterHandle {
     async fn submit(&self, op: Op) -> Result<Outcome> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Job::Write { op, reply }).await.map_err(|_| StoreError::WriterGone)?;
+        self.tx
+            .send(Job::Write { op, reply })
+            .await
+            .map_err(|_| StoreError::WriterGone)?;
         rx.await.map_err(|_| StoreError::WriterGone)?
     }
 
-    pub async fn intake(&self, intake: Intake, jpath: String, first: Event) -> Result<IntakeOutcome> {
-        match self.submit(Op::Intake { intake, jpath, first }).await? {
+    pub async fn intake(
+        &self,
+        intake: Intake,
+        jpath: String,
+        first: Event,
+    ) -> Result<IntakeOutcome> {
+        match self
+            .submit(Op::Intake {
+                intake,
+                jpath,
+                first,
+            })
+            .await?
+        {
             Outcome::Intake(o) => Ok(o),
             Outcome::Append(_) => unreachable!("intake answered with an append outcome"),
         }
     }
 
     pub async fn append(&self, after: Request, event: Event) -> Result<AppendOutcome> {
-        match self.submit(Op::Append { after: Box::new(after), event }).await? {
+        match self
+            .submit(Op::Append {
+                after: Box::new(after),
+                event,
+            })
+            .await?
+        {
             Outcome::Append(o) => Ok(o),
             Outcome::Intake(_) => unreachable!("append answered with an intake outcome"),
         }
@@ -112,7 +143,9 @@ async fn run(backend: Backend, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
                 Err(batch_err) => {
                     tracing::warn!(error = %batch_err, size = ops.len(), "batch failed; retrying its writes one by one");
                     for (op, reply) in ops.iter().zip(replies.drain(..)) {
-                        let r = write_batch(&backend, std::slice::from_ref(op)).await.map(|mut v| v.remove(0));
+                        let r = write_batch(&backend, std::slice::from_ref(op))
+                            .await
+                            .map(|mut v| v.remove(0));
                         let _ = reply.send(r);
                     }
                 }
@@ -196,41 +229,159 @@ pub fn new_code(year: i32) -> String {
     format!("{:02}{:010}", year.rem_euclid(100), n)
 }
 
+/// Columns of a request row, in the order of [`push_request_values`].
+const REQUEST_INSERT: &str = "INSERT INTO requests (code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon,
+    jurisdiction, jpath, category, confidential, external_id, received_at,
+    state, tier, lead_unit, co_units, difficulty, urgency, deadline, yellow_at, sla_version, urge_count, updated_at, closed_at, version) ";
+
+/// Binds one request row (intake facts plus projection) to a multi-row VALUES list.
+macro_rules! push_request_values {
+    ($b:expr, $code:expr, $jpath:expr, $r:expr) => {{
+        let r: &minhu_domain::request::Request = $r;
+        let i = &r.intake;
+        $b.push_bind($code)
+            .push_bind(i.channel.as_str())
+            .push_bind(i.kind.as_str())
+            .push_bind(i.subject.as_deref())
+            .push_bind(i.content.as_str())
+            .push_bind(i.requester.name.as_deref())
+            .push_bind(i.requester.phone.as_deref())
+            .push_bind(i.address.as_deref())
+            .push_bind(i.lat)
+            .push_bind(i.lon)
+            .push_bind(i.jurisdiction.as_str())
+            .push_bind($jpath)
+            .push_bind(i.category.as_deref())
+            .push_bind(i.confidential)
+            .push_bind(i.external_id.as_deref())
+            .push_bind(i.received_at)
+            .push_bind(r.state.as_str())
+            .push_bind(r.tier.as_str())
+            .push_bind(r.lead_unit.as_deref())
+            .push_bind(Json(r.co_units.clone()))
+            .push_bind(r.difficulty.map(|d| d.as_str()))
+            .push_bind(r.urgency.as_str())
+            .push_bind(r.deadline)
+            .push_bind(r.yellow_at)
+            .push_bind(r.sla_version)
+            .push_bind(r.urge_count)
+            .push_bind(r.updated_at)
+            .push_bind(r.closed_at)
+            .push_bind(r.version);
+    }};
+}
+
+/// Rows per multi-row INSERT (29 parameters each stays under SQLite's 32,766 limit).
+const ROWS_PER_INSERT: usize = 500;
+
+/// One transaction for the whole batch. Intakes go in as multi-row INSERTs (one statement
+/// for the requests, one for their first events): per-statement round trips to the
+/// database dominated the cost when each intake had its own.
 async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
     on_pool!(backend, write, |pool, DB| {
         let mut tx = pool.begin().await?;
-        let mut out = Vec::with_capacity(ops.len());
-        for op in ops {
-            match op {
-                Op::Intake { intake, jpath, first } => {
-                    let mut blank = Request::replay(0, intake.clone(), std::slice::from_ref(first));
-                    let mut code = intake.code.clone();
-                    let mut outcome = None;
-                    for _attempt in 0..8 {
-                        blank.intake.code = code.clone();
-                        let id: Option<i64> = insert_request!(&blank.intake, &code, jpath, &blank).fetch_optional(&mut *tx).await?;
-                        if let Some(id) = id {
-                            insert_event!(id, first).execute(&mut *tx).await?;
-                            outcome = Some(IntakeOutcome { id, code: code.clone(), created: true });
-                            break;
-                        }
-                        if let Some(ext) = &intake.external_id {
-                            let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, code FROM requests WHERE channel = $1 AND external_id = $2")
-                                .bind(intake.channel.as_str())
-                                .bind(ext)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                            if let Some((id, code)) = existing {
-                                outcome = Some(IntakeOutcome { id, code, created: false });
-                                break;
-                            }
-                        }
-                        // The tracking code was taken: draw another.
-                        code = new_code(minhu_domain::time::local_date(intake.received_at).format("%Y").to_string().parse().unwrap_or(2026));
-                    }
-                    let outcome = outcome.ok_or_else(|| StoreError::Corrupt("could not allocate a tracking code".into()))?;
-                    out.push(Outcome::Intake(outcome));
+        let mut out: Vec<Option<Outcome>> = (0..ops.len()).map(|_| None).collect();
+
+        // Intakes, in bulk. Codes are made unique within the batch first.
+        let mut seen = std::collections::HashSet::new();
+        let mut rows: Vec<(usize, Request, &String, &Event)> = Vec::new();
+        for (k, op) in ops.iter().enumerate() {
+            if let Op::Intake {
+                intake,
+                jpath,
+                first,
+            } = op
+            {
+                let mut r = Request::replay(0, intake.clone(), std::slice::from_ref(first));
+                while !seen.insert(r.intake.code.clone()) {
+                    r.intake.code = new_code(code_year(intake));
                 }
+                rows.push((k, r, jpath, first));
+            }
+        }
+        let mut inserted: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
+            qb.push_values(chunk, |mut b, (_, r, jpath, _)| {
+                push_request_values!(b, r.intake.code.as_str(), jpath.as_str(), r)
+            });
+            qb.push(" ON CONFLICT DO NOTHING RETURNING id, code");
+            let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            inserted.extend(got.into_iter().map(|(id, code)| (code, id)));
+        }
+        let created: Vec<(i64, &Event)> = rows
+            .iter()
+            .filter_map(|(_, r, _, e)| inserted.get(&r.intake.code).map(|id| (*id, *e)))
+            .collect();
+        for chunk in created.chunks(ROWS_PER_INSERT) {
+            let mut qb = sqlx::QueryBuilder::<DB>::new(
+                "INSERT INTO events (request_id, seq, action, at, actor, role, data) ",
+            );
+            qb.push_values(chunk, |mut b, (id, e)| {
+                b.push_bind(*id)
+                    .push_bind(e.seq)
+                    .push_bind(e.data.action())
+                    .push_bind(e.at)
+                    .push_bind(e.actor.as_str())
+                    .push_bind(e.role.as_str())
+                    .push_bind(Json(e.data.fields()));
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        for (k, r, jpath, first) in &rows {
+            if let Some(id) = inserted.get(&r.intake.code) {
+                out[*k] = Some(Outcome::Intake(IntakeOutcome {
+                    id: *id,
+                    code: r.intake.code.clone(),
+                    created: true,
+                }));
+                continue;
+            }
+            // Not inserted: a repeat of an upstream id, or (rarely) a tracking code taken.
+            let intake = &r.intake;
+            if let Some(ext) = &intake.external_id {
+                let existing: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT id, code FROM requests WHERE channel = $1 AND external_id = $2",
+                )
+                .bind(intake.channel.as_str())
+                .bind(ext)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((id, code)) = existing {
+                    out[*k] = Some(Outcome::Intake(IntakeOutcome {
+                        id,
+                        code,
+                        created: false,
+                    }));
+                    continue;
+                }
+            }
+            let mut r = r.clone();
+            for _attempt in 0..8 {
+                r.intake.code = new_code(code_year(intake));
+                let id: Option<i64> = insert_request!(&r.intake, &r.intake.code, *jpath, &r)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(id) = id {
+                    insert_event!(id, *first).execute(&mut *tx).await?;
+                    out[*k] = Some(Outcome::Intake(IntakeOutcome {
+                        id,
+                        code: r.intake.code.clone(),
+                        created: true,
+                    }));
+                    break;
+                }
+            }
+            if out[*k].is_none() {
+                return Err(StoreError::Corrupt(
+                    "could not allocate a tracking code".into(),
+                ));
+            }
+        }
+
+        for (k, op) in ops.iter().enumerate() {
+            match op {
+                Op::Intake { .. } => {}
                 Op::Append { after, event } => {
                     let r = after.as_ref();
                     let updated = sqlx::query(
@@ -258,14 +409,25 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                     .rows_affected();
                     if updated == 1 {
                         insert_event!(r.id, event).execute(&mut *tx).await?;
-                        out.push(Outcome::Append(AppendOutcome::Appended));
+                        out[k] = Some(Outcome::Append(AppendOutcome::Appended));
                     } else {
-                        out.push(Outcome::Append(AppendOutcome::Conflict));
+                        out[k] = Some(Outcome::Append(AppendOutcome::Conflict));
                     }
                 }
             }
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|o| o.expect("every op answered"))
+            .collect())
     })
+}
+
+fn code_year(intake: &Intake) -> i32 {
+    use chrono::Datelike;
+    intake
+        .received_at
+        .with_timezone(&minhu_domain::time::ZONE)
+        .year()
 }

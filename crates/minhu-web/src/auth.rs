@@ -34,8 +34,15 @@ pub enum AuthError {
 }
 
 /// Issues a token for a user and stores its hash. The token itself is shown once.
-pub async fn issue_token(store: &Store, username: &str, label: Option<&str>) -> Result<String, AuthError> {
-    let user = store.user_by_username(username).await?.ok_or_else(|| AuthError::NoSuchUser(username.to_string()))?;
+pub async fn issue_token(
+    store: &Store,
+    username: &str,
+    label: Option<&str>,
+) -> Result<String, AuthError> {
+    let user = store
+        .user_by_username(username)
+        .await?
+        .ok_or_else(|| AuthError::NoSuchUser(username.to_string()))?;
     let token = new_token();
     store.add_token(user.id, &hash_token(&token), label).await?;
     Ok(token)
@@ -43,12 +50,17 @@ pub async fn issue_token(store: &Store, username: &str, label: Option<&str>) -> 
 
 pub fn hash_password(password: &str) -> String {
     use argon2::password_hash::PasswordHasher;
-    argon2::Argon2::default().hash_password(password.as_bytes()).expect("argon2 hashing").to_string()
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("argon2 hashing")
+        .to_string()
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
     use argon2::password_hash::PasswordVerifier;
-    argon2::Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), hash)
+        .is_ok()
 }
 
 pub fn actor_of(user: &StoredUser) -> Option<Actor> {
@@ -66,11 +78,16 @@ pub struct TokenCache {
 
 impl TokenCache {
     pub fn new(ttl: Duration) -> Self {
-        TokenCache { ttl, inner: Arc::new(Mutex::new(HashMap::new())) }
+        TokenCache {
+            ttl,
+            inner: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
     fn get(&self, hash: &str) -> Option<Actor> {
         let map = self.inner.lock().expect("token cache lock");
-        map.get(hash).filter(|(_, at)| at.elapsed() < self.ttl).map(|(a, _)| a.clone())
+        map.get(hash)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(a, _)| a.clone())
     }
     fn put(&self, hash: String, actor: Actor) {
         let mut map = self.inner.lock().expect("token cache lock");
@@ -90,14 +107,29 @@ pub struct Authed(pub Actor);
 impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or_else(ApiError::unauthorized)?;
-        let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim).ok_or_else(ApiError::unauthorized)?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(ApiError::unauthorized)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(ApiError::unauthorized)?;
         let hash = hash_token(token);
         if let Some(actor) = state.tokens.get(&hash) {
             return Ok(Authed(actor));
         }
-        let user = state.store.user_by_token_hash(&hash).await?.ok_or_else(ApiError::unauthorized)?;
+        let user = state
+            .store
+            .user_by_token_hash(&hash)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
         let actor = actor_of(&user).ok_or_else(ApiError::unauthorized)?;
         state.tokens.put(hash, actor.clone());
         Ok(Authed(actor))

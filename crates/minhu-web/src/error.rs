@@ -26,7 +26,12 @@ pub async fn language(req: Request, next: Next) -> Response {
 /// True when English is listed before any Chinese in an Accept-Language header.
 pub fn prefers_english(header: &str) -> bool {
     for part in header.split(',') {
-        let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let tag = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if tag.starts_with("zh") {
             return false;
         }
@@ -47,22 +52,43 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &str, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        ApiError { status, code: code.to_string(), zh: zh.into(), en: en.into(), field: None }
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code: code.to_string(),
+            zh: zh.into(),
+            en: en.into(),
+            field: None,
+        }
     }
     pub fn field(mut self, field: &str) -> Self {
         self.field = Some(field.to_string());
         self
     }
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "需要登录：请提供有效的访问令牌（Authorization: Bearer …）", "authentication required: send a valid bearer token")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "需要登录：请提供有效的访问令牌（Authorization: Bearer …）",
+            "authentication required: send a valid bearer token",
+        )
     }
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "未找到", "not found")
     }
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误，请稍后重试", "internal server error; please retry later")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器内部错误，请稍后重试",
+            "internal server error; please retry later",
+        )
     }
 }
 
@@ -74,7 +100,13 @@ impl From<DomainError> for ApiError {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Conflict => StatusCode::CONFLICT,
         };
-        ApiError { status, code: e.code.to_string(), zh: e.zh, en: e.en, field: e.field }
+        ApiError {
+            status,
+            code: e.code.to_string(),
+            zh: e.zh,
+            en: e.en,
+            field: e.field,
+        }
     }
 }
 

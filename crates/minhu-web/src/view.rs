@@ -14,7 +14,9 @@ fn t(at: Option<DateTime<Utc>>) -> Value {
 }
 
 fn unit_name(org: &Org, code: Option<&str>) -> Value {
-    code.and_then(|c| org.unit(c)).map(|u| Value::String(u.name.clone())).unwrap_or(Value::Null)
+    code.and_then(|c| org.unit(c))
+        .map(|u| Value::String(u.name.clone()))
+        .unwrap_or(Value::Null)
 }
 
 /// Whether personal fields are shown as stored or masked.
@@ -36,10 +38,20 @@ pub fn event_json(e: &Event) -> Value {
 }
 
 /// The staff view of a request (`GET /api/v1/requests/{id}`).
-pub fn request_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>, personal: Personal) -> Value {
+pub fn request_json(
+    r: &Request,
+    events: &[Event],
+    org: &Org,
+    now: DateTime<Utc>,
+    personal: Personal,
+) -> Value {
     let i = &r.intake;
     let (name, phone, address) = match personal {
-        Personal::Revealed => (i.requester.name.clone(), i.requester.phone.clone(), i.address.clone()),
+        Personal::Revealed => (
+            i.requester.name.clone(),
+            i.requester.phone.clone(),
+            i.address.clone(),
+        ),
         Personal::Masked => (
             i.requester.name.as_deref().map(mask_name),
             i.requester.phone.as_deref().map(mask_phone),
@@ -146,11 +158,21 @@ fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
 }
 
 /// The requester's view (`GET /api/v1/track/{code}`): de-identified, no staff names.
-pub fn track_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>, merged_into_code: Option<String>) -> Value {
+pub fn track_json(
+    r: &Request,
+    events: &[Event],
+    org: &Org,
+    now: DateTime<Utc>,
+    merged_into_code: Option<String>,
+) -> Value {
     let i = &r.intake;
-    let community = org.ancestor_at(&i.jurisdiction, minhu_domain::org::Level::Community).map(|j| j.name.clone());
+    let community = org
+        .ancestor_at(&i.jurisdiction, minhu_domain::org::Level::Community)
+        .map(|j| j.name.clone());
     let reject_reason = events.iter().rev().find_map(|e| match &e.data {
-        EventData::Reject { reason, referral, .. } => Some(json!({"reason": reason, "referral": referral})),
+        EventData::Reject {
+            reason, referral, ..
+        } => Some(json!({"reason": reason, "referral": referral})),
         _ => None,
     });
     let answer = events.iter().rev().find_map(|e| match &e.data {

@@ -19,7 +19,12 @@ use minhu_web::AppState;
 #[command(name = "minhu", version, about = "民呼必应 Minhu — civic request response system", long_about = None)]
 struct Cli {
     /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
-    #[arg(long, global = true, env = "MINHU_DATABASE_URL", default_value = "sqlite://minhu.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "MINHU_DATABASE_URL",
+        default_value = "sqlite://minhu.db"
+    )]
     database: String,
     #[command(subcommand)]
     command: Command,
@@ -134,8 +139,11 @@ enum CalendarCommand {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("MINHU_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = EnvFilter::try_from_env("MINHU_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("MINHU_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -144,7 +152,9 @@ fn init_tracing() {
 }
 
 async fn open(url: &str) -> Result<Store> {
-    Store::open(url, StoreOptions::default()).await.with_context(|| format!("opening database {url}"))
+    Store::open(url, StoreOptions::default())
+        .await
+        .with_context(|| format!("opening database {url}"))
 }
 
 #[tokio::main]
@@ -153,11 +163,21 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { listen, demo } => serve(&cli.database, listen, demo).await,
-        Command::User { command: UserCommand::Add { username, role, scope, display_name, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    scope,
+                    display_name,
+                    password_stdin,
+                },
+        } => {
             let store = open(&cli.database).await?;
             let role = Role::parse(&role).with_context(|| format!("unknown role '{role}'; one of: district_admin, street_staff, community_staff, grid_worker, unit_handler, auditor"))?;
             let org = store.load_org().await?;
-            org.check_scope(role, &scope).map_err(|e| anyhow::anyhow!("{}", e.en))?;
+            org.check_scope(role, &scope)
+                .map_err(|e| anyhow::anyhow!("{}", e.en))?;
             let hash = if password_stdin {
                 let mut pw = String::new();
                 std::io::stdin().read_to_string(&mut pw)?;
@@ -169,8 +189,19 @@ async fn main() -> Result<()> {
             } else {
                 None
             };
-            let id = store.add_user(&username, display_name.as_deref(), role, &scope, hash.as_deref()).await?;
-            println!("added user {username} (id {id}, role {}, scope {scope})", role.as_str());
+            let id = store
+                .add_user(
+                    &username,
+                    display_name.as_deref(),
+                    role,
+                    &scope,
+                    hash.as_deref(),
+                )
+                .await?;
+            println!(
+                "added user {username} (id {id}, role {}, scope {scope})",
+                role.as_str()
+            );
             store.close().await;
             Ok(())
         }
@@ -178,11 +209,15 @@ async fn main() -> Result<()> {
             let store = open(&cli.database).await?;
             match command {
                 TokenCommand::Issue { username, label } => {
-                    let token = minhu_web::auth::issue_token(&store, &username, label.as_deref()).await?;
+                    let token =
+                        minhu_web::auth::issue_token(&store, &username, label.as_deref()).await?;
                     println!("{token}");
                 }
                 TokenCommand::Revoke { username } => {
-                    let user = store.user_by_username(&username).await?.with_context(|| format!("no such user: {username}"))?;
+                    let user = store
+                        .user_by_username(&username)
+                        .await?
+                        .with_context(|| format!("no such user: {username}"))?;
                     let n = store.revoke_tokens(user.id).await?;
                     println!("revoked {n} token(s) of {username}");
                 }
@@ -190,18 +225,39 @@ async fn main() -> Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Sla { command: SlaCommand::Sweep { at } } => {
+        Command::Sla {
+            command: SlaCommand::Sweep { at },
+        } => {
             let store = open(&cli.database).await?;
             let at = match at {
-                Some(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("--at '{s}' is not RFC 3339"))?.with_timezone(&Utc),
+                Some(s) => DateTime::parse_from_rfc3339(&s)
+                    .with_context(|| format!("--at '{s}' is not RFC 3339"))?
+                    .with_timezone(&Utc),
                 None => Utc::now(),
             };
             for warning in [Warning::Yellow, Warning::Red] {
-                let page = store.list_requests(&ListFilter { warning: Some(warning), now: Some(at), page: 1, page_size: 200, ..Default::default() }).await?;
+                let page = store
+                    .list_requests(&ListFilter {
+                        warning: Some(warning),
+                        now: Some(at),
+                        page: 1,
+                        page_size: 200,
+                        ..Default::default()
+                    })
+                    .await?;
                 println!("{} ({}): {}", warning.zh(), warning.as_str(), page.total);
                 for s in page.items.iter().take(20) {
-                    let due = s.deadline.map(minhu_domain::time::rfc3339).unwrap_or_default();
-                    println!("  {} {} {} due {}", s.code, s.state.as_str(), s.lead_unit.as_deref().unwrap_or("-"), due);
+                    let due = s
+                        .deadline
+                        .map(minhu_domain::time::rfc3339)
+                        .unwrap_or_default();
+                    println!(
+                        "  {} {} {} due {}",
+                        s.code,
+                        s.state.as_str(),
+                        s.lead_unit.as_deref().unwrap_or("-"),
+                        due
+                    );
                 }
             }
             store.close().await;
@@ -218,8 +274,12 @@ async fn main() -> Result<()> {
                     }
                 }
                 CalendarCommand::Set { date, kind, note } => {
-                    let kind = DayKind::parse(&kind).with_context(|| format!("kind must be holiday or workday, not '{kind}'"))?;
-                    store.set_calendar_day(&CalendarDay { date, kind, note }).await?;
+                    let kind = DayKind::parse(&kind).with_context(|| {
+                        format!("kind must be holiday or workday, not '{kind}'")
+                    })?;
+                    store
+                        .set_calendar_day(&CalendarDay { date, kind, note })
+                        .await?;
                     println!("{date} is now a {}", kind.as_str());
                 }
             }
@@ -229,8 +289,17 @@ async fn main() -> Result<()> {
         Command::Demo => {
             let store = open(&cli.database).await?;
             let app = AppState::load(store.clone()).await?;
-            let loaded = minhu_web::demo::load(&app).await.map_err(anyhow::Error::msg)?;
-            println!("{}", if loaded { "demo district loaded" } else { "database already holds requests: demo not loaded" });
+            let loaded = minhu_web::demo::load(&app)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            println!(
+                "{}",
+                if loaded {
+                    "demo district loaded"
+                } else {
+                    "database already holds requests: demo not loaded"
+                }
+            );
             store.close().await;
             Ok(())
         }
@@ -243,18 +312,29 @@ async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
     let app = AppState::load(store).await?;
     if demo {
         let started = Instant::now();
-        if minhu_web::demo::load(&app).await.map_err(anyhow::Error::msg)? {
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo district loaded");
+        if minhu_web::demo::load(&app)
+            .await
+            .map_err(anyhow::Error::msg)?
+        {
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "demo district loaded"
+            );
             let token = minhu_web::auth::issue_token(&app.store, "admin", Some("demo")).await?;
             let staff = minhu_web::auth::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
-            println!("演示数据已载入 / demo district loaded. Accounts use the password '{}'.", minhu_web::demo::DEMO_PASSWORD);
+            println!(
+                "演示数据已载入 / demo district loaded. Accounts use the password '{}'.",
+                minhu_web::demo::DEMO_PASSWORD
+            );
             println!("  admin (区综合办, district_admin) token: {token}");
             println!("  dxy_staff (德馨苑社区, community_staff) token: {staff}");
         } else {
             tracing::info!("database already holds requests; demo not loaded again");
         }
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     tracing::info!(%listen, database = app.store.backend_name(), "minhu serving");
     println!("minhu listening on http://{listen}");
     minhu_web::serve(listener, app, shutdown_signal()).await?;
@@ -268,7 +348,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -285,7 +366,15 @@ async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
     let store = open(url).await?;
     let code = "BENCH";
     store
-        .upsert_org(&[minhu_domain::org::Jurisdiction { code: code.into(), name: "基准测试社区".into(), level: minhu_domain::org::Level::Community, parent: None }], &[])
+        .upsert_org(
+            &[minhu_domain::org::Jurisdiction {
+                code: code.into(),
+                name: "基准测试社区".into(),
+                level: minhu_domain::org::Level::Community,
+                parent: None,
+            }],
+            &[],
+        )
         .await?;
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
@@ -303,7 +392,10 @@ async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
                     kind: RequestType::Complaint,
                     subject: None,
                     content: "基准测试：小区门口路灯不亮，晚上很黑。".into(),
-                    requester: Requester { name: Some("测试".into()), phone: Some("13800000000".into()) },
+                    requester: Requester {
+                        name: Some("测试".into()),
+                        phone: Some("13800000000".into()),
+                    },
                     address: None,
                     lat: None,
                     lon: None,
@@ -318,7 +410,13 @@ async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
                     at: now,
                     actor: "bench".into(),
                     role: "system".into(),
-                    data: EventData::Register { channel: Channel::WalkIn, kind: RequestType::Complaint, jurisdiction: code.into(), tier: Tier::Community, category: None },
+                    data: EventData::Register {
+                        channel: Channel::WalkIn,
+                        kind: RequestType::Complaint,
+                        jurisdiction: code.into(),
+                        tier: Tier::Community,
+                        category: None,
+                    },
                 };
                 let t = Instant::now();
                 store.intake(intake, format!("/{code}/"), first).await?;
@@ -333,7 +431,11 @@ async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
     }
     let elapsed = started.elapsed();
     all.sort();
-    let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or_default();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "storage ({}): {} durable intakes in {:.2} s = {:.0}/s; latency p50 {:.2} ms, p99 {:.2} ms",
         store.backend_name(),

@@ -15,10 +15,19 @@ fn minhu(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String)
         .spawn()
         .expect("run minhu");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -30,18 +39,91 @@ fn users_tokens_calendar_and_demo_from_the_command_line() {
     assert!(ok, "{err}");
     assert!(out.contains("demo district loaded"));
     let (ok, out, _) = minhu(&db, &["demo"], None);
-    assert!(ok && out.contains("not loaded"), "loading twice changes nothing: {out}");
+    assert!(
+        ok && out.contains("not loaded"),
+        "loading twice changes nothing: {out}"
+    );
 
-    let (ok, out, err) = minhu(&db, &["user", "add", "--username", "wang", "--role", "community_staff", "--scope", "DXY", "--password-stdin"], Some("correct horse\n"));
+    let (ok, out, err) = minhu(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "wang",
+            "--role",
+            "community_staff",
+            "--scope",
+            "DXY",
+            "--password-stdin",
+        ],
+        Some("correct horse\n"),
+    );
     assert!(ok, "{err}");
     assert!(out.contains("added user wang"));
-    let (ok, _, err) = minhu(&db, &["user", "add", "--username", "wang", "--role", "community_staff", "--scope", "DXY"], None);
-    assert!(!ok && err.contains("already exists"), "duplicate username refused: {err}");
-    let (ok, _, err) = minhu(&db, &["user", "add", "--username", "li", "--role", "mayor", "--scope", "DXY"], None);
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "wang",
+            "--role",
+            "community_staff",
+            "--scope",
+            "DXY",
+        ],
+        None,
+    );
+    assert!(
+        !ok && err.contains("already exists"),
+        "duplicate username refused: {err}"
+    );
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "li",
+            "--role",
+            "mayor",
+            "--scope",
+            "DXY",
+        ],
+        None,
+    );
     assert!(!ok && err.contains("unknown role 'mayor'"), "{err}");
-    let (ok, _, err) = minhu(&db, &["user", "add", "--username", "li", "--role", "street_staff", "--scope", "DXY"], None);
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "li",
+            "--role",
+            "street_staff",
+            "--scope",
+            "DXY",
+        ],
+        None,
+    );
     assert!(!ok && err.contains("needs a street jurisdiction"), "{err}");
-    let (ok, _, err) = minhu(&db, &["user", "add", "--username", "zhao", "--role", "community_staff", "--scope", "DXY", "--password-stdin"], Some("short\n"));
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "user",
+            "add",
+            "--username",
+            "zhao",
+            "--role",
+            "community_staff",
+            "--scope",
+            "DXY",
+            "--password-stdin",
+        ],
+        Some("short\n"),
+    );
     assert!(!ok && err.contains("at least 8"), "{err}");
 
     let (ok, token, err) = minhu(&db, &["token", "issue", "--username", "wang"], None);
@@ -49,18 +131,40 @@ fn users_tokens_calendar_and_demo_from_the_command_line() {
     let token = token.trim();
     assert!(token.starts_with("mh_") && token.len() == 67, "{token}");
     let raw = std::fs::read(dir.path().join("ops.db")).unwrap();
-    assert!(!raw.windows(token.len()).any(|w| w == token.as_bytes()), "tokens are stored hashed only");
+    assert!(
+        !raw.windows(token.len()).any(|w| w == token.as_bytes()),
+        "tokens are stored hashed only"
+    );
     let (ok, _, err) = minhu(&db, &["token", "issue", "--username", "nobody"], None);
     assert!(!ok && err.contains("no such user"), "{err}");
 
-    let (ok, out, _) = minhu(&db, &["calendar", "set", "2026-12-31", "holiday", "--note", "区级调休"], None);
+    let (ok, out, _) = minhu(
+        &db,
+        &[
+            "calendar",
+            "set",
+            "2026-12-31",
+            "holiday",
+            "--note",
+            "区级调休",
+        ],
+        None,
+    );
     assert!(ok && out.contains("holiday"));
     let (ok, out, _) = minhu(&db, &["calendar", "list", "--year", "2026"], None);
-    assert!(ok && out.contains("2026-10-10 workday 国庆节调休上班") && out.contains("2026-12-31 holiday 区级调休"), "{out}");
+    assert!(
+        ok && out.contains("2026-10-10 workday 国庆节调休上班")
+            && out.contains("2026-12-31 holiday 区级调休"),
+        "{out}"
+    );
     let (ok, _, err) = minhu(&db, &["calendar", "set", "2026-12-30", "party"], None);
     assert!(!ok && err.contains("holiday or workday"), "{err}");
 
-    let (ok, out, err) = minhu(&db, &["sla", "sweep", "--at", "2026-06-20T12:00:00+08:00"], None);
+    let (ok, out, err) = minhu(
+        &db,
+        &["sla", "sweep", "--at", "2026-06-20T12:00:00+08:00"],
+        None,
+    );
     assert!(ok, "{err}");
     assert!(out.contains("红灯 (red)"), "{out}");
     let (ok, _, err) = minhu(&db, &["sla", "sweep", "--at", "yesterday"], None);

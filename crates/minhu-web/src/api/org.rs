@@ -48,12 +48,25 @@ struct YearQuery {
     year: Option<String>,
 }
 
-async fn calendar(State(app): State<AppState>, Query(q): Query<YearQuery>) -> Result<Json<Value>, ApiError> {
+async fn calendar(
+    State(app): State<AppState>,
+    Query(q): Query<YearQuery>,
+) -> Result<Json<Value>, ApiError> {
     let year = match q.year.as_deref().filter(|s| !s.is_empty()) {
         None => app.now().with_timezone(&minhu_domain::time::ZONE).year(),
-        Some(y) => y.parse::<i32>().ok().filter(|y| (2000..=2100).contains(y)).ok_or_else(|| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_year", "年份应为2000至2100之间的整数", "year must be an integer 2000–2100").field("year")
-        })?,
+        Some(y) => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_year",
+                    "年份应为2000至2100之间的整数",
+                    "year must be an integer 2000–2100",
+                )
+                .field("year")
+            })?,
     };
     let cal = app.calendar();
     let days: Vec<Value> = app
@@ -67,19 +80,33 @@ async fn calendar(State(app): State<AppState>, Query(q): Query<YearQuery>) -> Re
     let first = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
     let last = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     let working_days = cal.working_days_between(first.pred_opt().expect("valid"), last);
-    Ok(Json(json!({"year": year, "working_days": working_days, "days": days})))
+    Ok(Json(
+        json!({"year": year, "working_days": working_days, "days": days}),
+    ))
 }
 
 fn require_admin(actor: &minhu_domain::org::Actor) -> Result<(), ApiError> {
     if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "只有区综合办管理员可以修改工作日历", "only a district_admin may edit the calendar"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "只有区综合办管理员可以修改工作日历",
+            "only a district_admin may edit the calendar",
+        ));
     }
     Ok(())
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_date", format!("日期“{s}”格式应为 YYYY-MM-DD"), format!("date '{s}' must be YYYY-MM-DD")).field("date"))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_date",
+            format!("日期“{s}”格式应为 YYYY-MM-DD"),
+            format!("date '{s}' must be YYYY-MM-DD"),
+        )
+        .field("date")
+    })
 }
 
 async fn set_day(
@@ -94,23 +121,48 @@ async fn set_day(
     let body = super::json_body(&headers, body)?;
     let kind_s = body.get("kind").and_then(Value::as_str).unwrap_or("");
     let kind = DayKind::parse(kind_s).ok_or_else(|| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_value", "kind 应为 holiday 或 workday", "kind must be holiday or workday").field("kind")
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_value",
+            "kind 应为 holiday 或 workday",
+            "kind must be holiday or workday",
+        )
+        .field("kind")
     })?;
-    let note = body.get("note").and_then(Value::as_str).unwrap_or("").trim().to_string();
-    app.store.set_calendar_day(&CalendarDay { date, kind, note: note.clone() }).await?;
+    let note = body
+        .get("note")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    app.store
+        .set_calendar_day(&CalendarDay {
+            date,
+            kind,
+            note: note.clone(),
+        })
+        .await?;
     app.reload().await?;
     tracing::info!(actor = %actor.username, %date, kind = kind.as_str(), "calendar day set");
-    Ok(Json(json!({"date": date.to_string(), "kind": kind.as_str(), "note": note, "working_day": app.calendar().is_working_day(date)})))
+    Ok(Json(
+        json!({"date": date.to_string(), "kind": kind.as_str(), "note": note, "working_day": app.calendar().is_working_day(date)}),
+    ))
 }
 
-async fn clear_day(State(app): State<AppState>, Authed(actor): Authed, Path(date): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn clear_day(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Path(date): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     require_admin(&actor)?;
     let date = parse_date(&date)?;
     if !app.store.clear_calendar_day(date).await? {
         return Err(ApiError::not_found());
     }
     app.reload().await?;
-    Ok(Json(json!({"date": date.to_string(), "working_day": app.calendar().is_working_day(date)})))
+    Ok(Json(
+        json!({"date": date.to_string(), "working_day": app.calendar().is_working_day(date)}),
+    ))
 }
 
 async fn sla_policy(State(app): State<AppState>) -> Json<Value> {

@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
 }
 
 fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(ApiError::not_found)
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// Registers a request (受理登记). 201 with the request; 200 with the stored one when the
@@ -45,7 +48,9 @@ async fn intake(
     let org = app.org();
     let year = now.with_timezone(&minhu_domain::time::ZONE).year();
     let intake = parse_intake(&body, Some(&actor), &org, new_code(year), now)?;
-    let jurisdiction = org.jurisdiction(&intake.jurisdiction).expect("checked by parse_intake");
+    let jurisdiction = org
+        .jurisdiction(&intake.jurisdiction)
+        .expect("checked by parse_intake");
     let first = Event {
         seq: 1,
         at: now,
@@ -60,38 +65,89 @@ async fn intake(
         },
     };
     let jpath = org.path(&intake.jurisdiction);
-    let outcome = app.store.intake(intake.clone(), jpath, first.clone()).await?;
+    let outcome = app
+        .store
+        .intake(intake.clone(), jpath, first.clone())
+        .await?;
     if outcome.created {
         let mut intake = intake;
         intake.code = outcome.code;
         let req = Request::replay(outcome.id, intake, std::slice::from_ref(&first));
         tracing::info!(id = req.id, code = %req.intake.code, channel = req.intake.channel.as_str(), "request registered");
-        return Ok((StatusCode::CREATED, Json(request_json(&req, &[first], &org, now, Personal::Masked))));
+        return Ok((
+            StatusCode::CREATED,
+            Json(request_json(&req, &[first], &org, now, Personal::Masked)),
+        ));
     }
-    let (req, events) = app.store.load_request(outcome.id).await?.ok_or_else(|| ApiError::internal("idempotent intake lost its request"))?;
-    Ok((StatusCode::OK, Json(request_json(&req, &events, &org, now, Personal::Masked))))
+    let (req, events) = app
+        .store
+        .load_request(outcome.id)
+        .await?
+        .ok_or_else(|| ApiError::internal("idempotent intake lost its request"))?;
+    Ok((
+        StatusCode::OK,
+        Json(request_json(&req, &events, &org, now, Personal::Masked)),
+    ))
 }
 
 fn unprocessable(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter", zh, en).field(field)
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameter",
+        zh,
+        en,
+    )
+    .field(field)
 }
 
 /// A queue: the requests the caller's scope covers, filtered.
-async fn list(State(app): State<AppState>, Authed(actor): Authed, Query(q): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
     let org = app.org();
     let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let mut f = ListFilter { now: Some(app.now()), page: 1, page_size: 50, ..Default::default() };
+    let mut f = ListFilter {
+        now: Some(app.now()),
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
     if let Some(s) = get("state") {
-        f.state = Some(ReqState::parse(s).ok_or_else(|| unprocessable("state", format!("未知状态“{s}”，可选：{}", ReqState::codes()), format!("unknown state '{s}'; one of: {}", ReqState::codes())))?);
+        f.state = Some(ReqState::parse(s).ok_or_else(|| {
+            unprocessable(
+                "state",
+                format!("未知状态“{s}”，可选：{}", ReqState::codes()),
+                format!("unknown state '{s}'; one of: {}", ReqState::codes()),
+            )
+        })?);
     }
     if let Some(w) = get("warning") {
-        f.warning = Some(Warning::parse(w).ok_or_else(|| unprocessable("warning", format!("warning 应为 {}", Warning::codes()), format!("warning must be one of {}", Warning::codes())))?);
+        f.warning = Some(Warning::parse(w).ok_or_else(|| {
+            unprocessable(
+                "warning",
+                format!("warning 应为 {}", Warning::codes()),
+                format!("warning must be one of {}", Warning::codes()),
+            )
+        })?);
     }
-    for (key, slot, max) in [("page", &mut f.page, 1_000_000u32), ("page_size", &mut f.page_size, 200)] {
+    for (key, slot, max) in [
+        ("page", &mut f.page, 1_000_000u32),
+        ("page_size", &mut f.page_size, 200),
+    ] {
         if let Some(v) = get(key) {
-            *slot = v.parse::<u32>().ok().filter(|n| (1..=max).contains(n)).ok_or_else(|| {
-                unprocessable(key, format!("“{key}”应为1至{max}的整数"), format!("'{key}' must be an integer 1–{max}"))
-            })?;
+            *slot = v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| {
+                    unprocessable(
+                        key,
+                        format!("“{key}”应为1至{max}的整数"),
+                        format!("'{key}' must be an integer 1–{max}"),
+                    )
+                })?;
         }
     }
     f.q = get("q").map(str::to_string);
@@ -99,7 +155,13 @@ async fn list(State(app): State<AppState>, Authed(actor): Authed, Query(q): Quer
     match actor.role {
         Some(Role::UnitHandler) => {
             if let Some(u) = get("unit").filter(|u| *u != actor.scope) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("无权查看单位“{u}”的工单"), format!("unit '{u}' is outside your scope")).field("unit"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!("无权查看单位“{u}”的工单"),
+                    format!("unit '{u}' is outside your scope"),
+                )
+                .field("unit"));
             }
             f.unit = Some(actor.scope.clone());
         }
@@ -107,7 +169,11 @@ async fn list(State(app): State<AppState>, Authed(actor): Authed, Query(q): Quer
             f.path_prefix = Some(org.path(&actor.scope));
             if let Some(u) = get("unit") {
                 if org.unit(u).is_none() {
-                    return Err(unprocessable("unit", format!("未找到单位“{u}”"), format!("unknown unit '{u}'")));
+                    return Err(unprocessable(
+                        "unit",
+                        format!("未找到单位“{u}”"),
+                        format!("unknown unit '{u}'"),
+                    ));
                 }
                 f.unit = Some(u.to_string());
             }
@@ -115,10 +181,20 @@ async fn list(State(app): State<AppState>, Authed(actor): Authed, Query(q): Quer
     }
     if let Some(j) = get("jurisdiction") {
         if org.jurisdiction(j).is_none() {
-            return Err(unprocessable("jurisdiction", format!("未找到辖区“{j}”"), format!("unknown jurisdiction '{j}'")));
+            return Err(unprocessable(
+                "jurisdiction",
+                format!("未找到辖区“{j}”"),
+                format!("unknown jurisdiction '{j}'"),
+            ));
         }
         if actor.role != Some(Role::UnitHandler) && !org.within(j, &actor.scope) {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", format!("辖区“{j}”不在您的管辖范围内"), format!("jurisdiction '{j}' is outside your scope")).field("jurisdiction"));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("辖区“{j}”不在您的管辖范围内"),
+                format!("jurisdiction '{j}' is outside your scope"),
+            )
+            .field("jurisdiction"));
         }
         f.path_prefix = Some(org.path(j));
     }
@@ -151,7 +227,11 @@ async fn show(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
     let org = app.org();
-    let (req, events) = app.store.load_request(id).await?.ok_or_else(ApiError::not_found)?;
+    let (req, events) = app
+        .store
+        .load_request(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if !relation(&actor, &req, &org).sees {
         return Err(ApiError::not_found());
     }
@@ -159,13 +239,37 @@ async fn show(
         None | Some("") => Personal::Masked,
         Some("personal") => {
             if !may_reveal(&actor, &req, &org) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "您无权查看诉求人的个人信息", "you may not see the requester's personal data").field("reveal"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "您无权查看诉求人的个人信息",
+                    "you may not see the requester's personal data",
+                )
+                .field("reveal"));
             }
-            let purpose = q.get("purpose").map(|s| s.trim()).filter(|s| !s.is_empty()).unwrap_or("查看工单");
-            app.store.log_access(&actor.username, actor.role_str(), Some(req.id), "requester.name,requester.phone,address", purpose).await?;
+            let purpose = q
+                .get("purpose")
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .unwrap_or("查看工单");
+            app.store
+                .log_access(
+                    &actor.username,
+                    actor.role_str(),
+                    Some(req.id),
+                    "requester.name,requester.phone,address",
+                    purpose,
+                )
+                .await?;
             Personal::Revealed
         }
-        Some(other) => return Err(unprocessable("reveal", format!("reveal 只能为 personal，收到“{other}”"), format!("reveal must be 'personal', got '{other}'"))),
+        Some(other) => {
+            return Err(unprocessable(
+                "reveal",
+                format!("reveal 只能为 personal，收到“{other}”"),
+                format!("reveal must be 'personal', got '{other}'"),
+            ));
+        }
     };
     Ok(Json(request_json(&req, &events, &org, app.now(), personal)))
 }
@@ -186,38 +290,87 @@ async fn act(
     let calendar = app.calendar();
     let sla = app.sla();
     for _attempt in 0..5 {
-        let (req, mut events) = app.store.load_request(id).await?.ok_or_else(ApiError::not_found)?;
+        let (req, mut events) = app
+            .store
+            .load_request(id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
         let target = match &command {
             Command::Merge { into } => app.store.load_request(*into).await?.map(|(r, _)| r),
             _ => None,
         };
         let now = app.now().max(req.updated_at);
-        let ctx = Ctx { now, org: &org, calendar: &calendar, sla: &sla, merge_target: target.as_ref() };
+        let ctx = Ctx {
+            now,
+            org: &org,
+            calendar: &calendar,
+            sla: &sla,
+            merge_target: target.as_ref(),
+        };
         let data = decide(&req, &command, &actor, &ctx)?;
-        let event = Event { seq: req.version + 1, at: now, actor: actor.username.clone(), role: actor.role_str().to_string(), data };
+        let event = Event {
+            seq: req.version + 1,
+            at: now,
+            actor: actor.username.clone(),
+            role: actor.role_str().to_string(),
+            data,
+        };
         let mut after = req;
         after.apply(&event);
         match app.store.append(&after, event.clone()).await? {
             AppendOutcome::Appended => {
                 tracing::info!(id, action = command.action(), actor = %actor.username, state = after.state.as_str(), "request step");
                 events.push(event);
-                return Ok(Json(request_json(&after, &events, &org, now, Personal::Masked)));
+                return Ok(Json(request_json(
+                    &after,
+                    &events,
+                    &org,
+                    now,
+                    Personal::Masked,
+                )));
             }
             AppendOutcome::Conflict => continue,
         }
     }
-    Err(ApiError::new(StatusCode::CONFLICT, "concurrent_update", "该诉求正被他人同时修改，请刷新后重试", "the request was changed concurrently; reload and retry"))
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "concurrent_update",
+        "该诉求正被他人同时修改，请刷新后重试",
+        "the request was changed concurrently; reload and retry",
+    ))
 }
 
 /// The requester's de-identified view, by tracking code. Public.
-async fn track(State(app): State<AppState>, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn track(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let (req, events) = app.store.load_request_by_code(&code).await?.ok_or_else(|| {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "未找到该查询码对应的诉求，请核对后重试", "no request has this tracking code")
-    })?;
+    let (req, events) = app
+        .store
+        .load_request_by_code(&code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "未找到该查询码对应的诉求，请核对后重试",
+                "no request has this tracking code",
+            )
+        })?;
     let merged_into = match req.merged_into {
-        Some(pid) => app.store.load_request(pid).await?.map(|(p, _)| p.intake.code),
+        Some(pid) => app
+            .store
+            .load_request(pid)
+            .await?
+            .map(|(p, _)| p.intake.code),
         None => None,
     };
-    Ok(Json(track_json(&req, &events, &app.org(), app.now(), merged_into)))
+    Ok(Json(track_json(
+        &req,
+        &events,
+        &app.org(),
+        app.now(),
+        merged_into,
+    )))
 }

@@ -22,7 +22,12 @@ pub struct TestApp {
 /// A fresh database URL: PostgreSQL if configured, else a SQLite file in a temp dir.
 pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("MINHU_TEST_POSTGRES_URL") {
-        Ok(admin) if !admin.is_empty() => (minhu_store::create_scratch_postgres(&admin).await.expect("create scratch postgres database"), None),
+        Ok(admin) if !admin.is_empty() => (
+            minhu_store::create_scratch_postgres(&admin)
+                .await
+                .expect("create scratch postgres database"),
+            None,
+        ),
         _ => {
             let dir = tempfile::tempdir().expect("tempdir");
             let path: PathBuf = dir.path().join("minhu.db");
@@ -54,8 +59,14 @@ impl TestApp {
         app.app.store.upsert_org(&js, &us).await.expect("org");
         app.app.reload().await.expect("reload");
         for (name, role, scope) in PEOPLE {
-            app.app.store.add_user(name, None, *role, scope, None).await.expect("user");
-            let token = minhu_web::auth::issue_token(&app.app.store, name, None).await.expect("token");
+            app.app
+                .store
+                .add_user(name, None, *role, scope, None)
+                .await
+                .expect("user");
+            let token = minhu_web::auth::issue_token(&app.app.store, name, None)
+                .await
+                .expect("token");
             app.tokens.insert(name.to_string(), token);
         }
         app._dir = dir;
@@ -64,9 +75,13 @@ impl TestApp {
 
     /// Starts a server on an existing database.
     pub async fn start(db_url: &str) -> TestApp {
-        let store = Store::open(db_url, StoreOptions::default()).await.expect("open store");
+        let store = Store::open(db_url, StoreOptions::default())
+            .await
+            .expect("open store");
         let app = AppState::load(store).await.expect("state");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let served = app.clone();
@@ -109,10 +124,18 @@ impl TestApp {
     }
 
     pub fn token(&self, who: &str) -> &str {
-        self.tokens.get(who).unwrap_or_else(|| panic!("no token for {who}"))
+        self.tokens
+            .get(who)
+            .unwrap_or_else(|| panic!("no token for {who}"))
     }
 
-    pub async fn call(&self, who: Option<&str>, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        who: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut rb = self.client.request(method, format!("{}{path}", self.base));
         if let Some(w) = who {
             rb = rb.bearer_auth(self.token(w));
@@ -123,7 +146,11 @@ impl TestApp {
         let resp = rb.send().await.expect("send");
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")) };
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+        };
         (status, v)
     }
 
@@ -132,11 +159,17 @@ impl TestApp {
     }
 
     pub async fn post(&self, who: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Some(who), reqwest::Method::POST, path, Some(body)).await
+        self.call(Some(who), reqwest::Method::POST, path, Some(body))
+            .await
     }
 
     pub async fn act(&self, who: &str, id: i64, action: &str, body: Value) -> (StatusCode, Value) {
-        self.post(who, &format!("/api/v1/requests/{id}/actions/{action}"), body).await
+        self.post(
+            who,
+            &format!("/api/v1/requests/{id}/actions/{action}"),
+            body,
+        )
+        .await
     }
 
     /// Acts and insists on success; returns the updated request.
@@ -169,5 +202,10 @@ impl Drop for TestApp {
 }
 
 pub fn actions(v: &Value) -> Vec<String> {
-    v["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_string()).collect()
+    v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
 }

@@ -14,7 +14,10 @@ async fn scope_hides_and_roles_forbid() {
 
     // Another community's clerk: it does not exist for them.
     assert_eq!(t.get("ybsq_staff", &path).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(t.act("ybsq_staff", id, "accept", json!({})).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.act("ybsq_staff", id, "accept", json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
     // Another street too; its own street and the district see it.
     assert_eq!(t.get("xy_street", &path).await.0, StatusCode::NOT_FOUND);
     assert_eq!(t.get("yb_street", &path).await.0, StatusCode::OK);
@@ -25,23 +28,46 @@ async fn scope_hides_and_roles_forbid() {
     // Inside the scope but the wrong role.
     let (s, v) = t.act("auditor", id, "accept", json!({})).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-    assert_eq!(t.act("dxy_g3", id, "accept", json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.act("dxy_g3", id, "accept", json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
     t.step("dxy_staff", id, "accept", json!({})).await;
-    t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"})).await;
+    t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
     assert_eq!(t.get("h_dxy_wy", &path).await.0, StatusCode::OK);
-    assert_eq!(t.act("h_dxy_cd", id, "sign", json!({})).await.0, StatusCode::NOT_FOUND);
-    assert_eq!(t.act("dxy_staff", id, "sign", json!({})).await.0, StatusCode::FORBIDDEN, "the clerk is not the property company");
-    assert_eq!(t.act("ybsq_staff", id, "urge", json!({})).await.0, StatusCode::NOT_FOUND);
-    let r = t.step("yb_street", id, "urge", json!({"note": "请尽快处理"})).await;
+    assert_eq!(
+        t.act("h_dxy_cd", id, "sign", json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.act("dxy_staff", id, "sign", json!({})).await.0,
+        StatusCode::FORBIDDEN,
+        "the clerk is not the property company"
+    );
+    assert_eq!(
+        t.act("ybsq_staff", id, "urge", json!({})).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let r = t
+        .step("yb_street", id, "urge", json!({"note": "请尽快处理"}))
+        .await;
     assert_eq!(r["urge_count"], 1);
-    let r = t.step("admin", id, "supervise", json!({"note": "区综合办督办"})).await;
+    let r = t
+        .step("admin", id, "supervise", json!({"note": "区综合办督办"}))
+        .await;
     assert_eq!(r["supervise_count"], 1);
-    assert_eq!(t.act("dxy_staff", id, "supervise", json!({})).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.act("dxy_staff", id, "supervise", json!({})).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // Queues are bounded by scope.
     let (_, mine) = t.get("ybsq_staff", "/api/v1/requests").await;
     assert_eq!(mine["total"], 0);
-    let (s, _) = t.get("ybsq_staff", "/api/v1/requests?jurisdiction=DXY").await;
+    let (s, _) = t
+        .get("ybsq_staff", "/api/v1/requests?jurisdiction=DXY")
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (_, unit) = t.get("h_dxy_wy", "/api/v1/requests").await;
     assert_eq!(unit["total"], 1);
@@ -49,9 +75,21 @@ async fn scope_hides_and_roles_forbid() {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // Intake outside one's own area is refused.
-    let (s, v) = t.post("ybsq_staff", "/api/v1/requests", json!({"channel": "walk_in", "content": "路灯不亮", "jurisdiction": "DXY"})).await;
+    let (s, v) = t
+        .post(
+            "ybsq_staff",
+            "/api/v1/requests",
+            json!({"channel": "walk_in", "content": "路灯不亮", "jurisdiction": "DXY"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert_eq!(v["error"]["field"], "jurisdiction");
-    let (s, _) = t.post("h_dxy_wy", "/api/v1/requests", json!({"channel": "walk_in", "content": "路灯不亮", "jurisdiction": "DXY"})).await;
+    let (s, _) = t
+        .post(
+            "h_dxy_wy",
+            "/api/v1/requests",
+            json!({"channel": "walk_in", "content": "路灯不亮", "jurisdiction": "DXY"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }

@@ -1,0 +1,133 @@
+//! The grouped writer: concurrent intakes land once each, upstream repeats inside one batch
+//! resolve to the first, a taken tracking code is replaced, and appends are guarded by the
+//! request's version. Runs on SQLite, or on PostgreSQL when MINHU_TEST_POSTGRES_URL is set.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use minhu_domain::org::{Jurisdiction, Level, Tier};
+use minhu_domain::request::{Channel, Event, EventData, Intake, Request, RequestType, Requester};
+use minhu_store::{AppendOutcome, Store, StoreOptions};
+
+async fn store() -> (Store, Option<tempfile::TempDir>) {
+    let (url, dir) = match std::env::var("MINHU_TEST_POSTGRES_URL") {
+        Ok(admin) if !admin.is_empty() => (
+            minhu_store::create_scratch_postgres(&admin).await.unwrap(),
+            None,
+        ),
+        _ => {
+            let dir = tempfile::tempdir().unwrap();
+            (
+                format!("sqlite://{}", dir.path().join("w.db").display()),
+                Some(dir),
+            )
+        }
+    };
+    let s = Store::open(&url, StoreOptions::default()).await.unwrap();
+    s.upsert_org(
+        &[Jurisdiction {
+            code: "C".into(),
+            name: "测试社区".into(),
+            level: Level::Community,
+            parent: None,
+        }],
+        &[],
+    )
+    .await
+    .unwrap();
+    (s, dir)
+}
+
+fn intake(code: &str, channel: Channel, external: Option<String>) -> (Intake, Event) {
+    let now = minhu_domain::time::truncate_ms(Utc::now());
+    let i = Intake {
+        code: code.into(),
+        channel,
+        kind: RequestType::Help,
+        subject: None,
+        content: "下水道堵塞".into(),
+        requester: Requester::default(),
+        address: None,
+        lat: None,
+        lon: None,
+        jurisdiction: "C".into(),
+        category: None,
+        confidential: false,
+        external_id: external,
+        received_at: now,
+    };
+    let e = Event {
+        seq: 1,
+        at: now,
+        actor: "t".into(),
+        role: "system".into(),
+        data: EventData::Register {
+            channel,
+            kind: RequestType::Help,
+            jurisdiction: "C".into(),
+            tier: Tier::Community,
+            category: None,
+        },
+    };
+    (i, e)
+}
+
+#[tokio::test]
+async fn concurrent_intakes_with_repeats_and_a_taken_code() {
+    let (store, _dir) = store().await;
+    let mut tasks = Vec::new();
+    // 200 intakes at once: pairs carry the same upstream id.
+    for k in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let (i, e) = intake(
+                &minhu_store::new_code(2026),
+                Channel::Hotline12345,
+                Some(format!("UP-{}", k / 2)),
+            );
+            (k / 2, store.intake(i, "/C/".into(), e).await.unwrap())
+        }));
+    }
+    let mut by_upstream: HashMap<usize, Vec<_>> = HashMap::new();
+    for t in tasks {
+        let (up, o) = t.await.unwrap();
+        by_upstream.entry(up).or_default().push(o);
+    }
+    assert_eq!(store.count_requests().await.unwrap(), 100);
+    for (_, pair) in by_upstream {
+        assert_eq!(pair.len(), 2);
+        assert_eq!(pair[0].id, pair[1].id, "a repeat answers with the first");
+        assert_eq!(pair[0].code, pair[1].code);
+        assert_eq!(pair.iter().filter(|o| o.created).count(), 1);
+    }
+    // A taken tracking code is replaced, not refused.
+    let (i, e) = intake("260000000001", Channel::WalkIn, None);
+    let first = store.intake(i, "/C/".into(), e).await.unwrap();
+    let (i, e) = intake("260000000001", Channel::WalkIn, None);
+    let second = store.intake(i, "/C/".into(), e).await.unwrap();
+    assert!(first.created && second.created);
+    assert_ne!(first.code, second.code);
+    let codes: HashSet<String> = [first.code.clone(), second.code.clone()].into();
+    assert_eq!(codes.len(), 2);
+
+    // Appends: the first wins, a stale one is a conflict and leaves no event.
+    let (req, events) = store.load_request(first.id).await.unwrap().unwrap();
+    assert_eq!(events.len(), 1);
+    let accept = |r: &Request| Event {
+        seq: r.version + 1,
+        at: Utc::now(),
+        actor: "t".into(),
+        role: "community_staff".into(),
+        data: EventData::Accept { note: None },
+    };
+    let mut a = req.clone();
+    let ev = accept(&a);
+    a.apply(&ev);
+    assert_eq!(store.append(&a, ev).await.unwrap(), AppendOutcome::Appended);
+    let mut b = req.clone();
+    let ev = accept(&b);
+    b.apply(&ev);
+    assert_eq!(store.append(&b, ev).await.unwrap(), AppendOutcome::Conflict);
+    assert_eq!(store.events(first.id).await.unwrap().len(), 2);
+    store.close().await;
+}
