@@ -437,7 +437,9 @@ pub fn extract_buckets(cfg: &FeatureConfig, words: &WordSet, text: &str, scratch
 /// Term weight for a count.
 #[inline]
 pub fn tf_weight(cfg: &FeatureConfig, count: u32) -> f32 {
-    if cfg.sublinear_tf {
+    if count == 1 {
+        1.0
+    } else if cfg.sublinear_tf {
         1.0 + (count as f32).ln()
     } else {
         count as f32

@@ -150,16 +150,22 @@ impl Model {
         scores.resize(k, 0.0);
         extract_buckets(cfg, &self.words, text, scratch);
         let mut norm = 0.0f32;
-        let table = &self.table;
+        let table = &self.table[..];
         let idf_scale = self.header.weights.idf_scale;
-        for &(b, c) in &scratch.counts {
+        let counts = &scratch.counts;
+        // Memory-bound: each feature is a random row of a multi-MiB table.
+        // Prefetch a few rows ahead and stay branch-free (unseen features
+        // have idf 0 and weights 0, so they add nothing).
+        const AHEAD: usize = 8;
+        for (i, &(b, c)) in counts.iter().enumerate() {
+            if let Some(&(nb, _)) = counts.get(i + AHEAD) {
+                prefetch(table, nb as usize * stride);
+            }
             let row = &table[b as usize * stride..(b as usize + 1) * stride];
-            if row[0] != 0 {
-                let v = tf_weight(cfg, c) * (row[0] as f32 * idf_scale);
-                norm += v * v;
-                for (s, &w) in scores.iter_mut().zip(&row[1..]) {
-                    *s += v * (w as i8) as f32;
-                }
+            let v = tf_weight(cfg, c) * (row[0] as f32 * idf_scale);
+            norm += v * v;
+            for (s, &w) in scores.iter_mut().zip(&row[1..]) {
+                *s += v * (w as i8) as f32;
             }
         }
         let inv = if norm > 0.0 { 1.0 / norm.sqrt() } else { 0.0 };
@@ -340,6 +346,21 @@ impl Model {
             words,
         })
     }
+}
+
+#[inline(always)]
+fn prefetch(table: &[u8], offset: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if offset < table.len() {
+        // SAFETY: the pointer is in bounds; prefetching never faults anyway.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                table.as_ptr().add(offset) as *const i8,
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (table, offset);
 }
 
 /// Quantises the f32 training table (`[idf, w_0..]` per bucket) to q8.
