@@ -412,14 +412,27 @@ fn duplicates(dir: &Path) -> anyhow::Result<()> {
             short(&texts[*b], 70)
         );
     }
+    let low = near_duplicates(&texts, 0.3);
+    let low: Vec<_> = low.into_iter().filter(|p| p.2 < 0.5).collect();
+    println!("\n{} more pairs with 0.3 <= J < 0.5; a sample:", low.len());
+    let step = (low.len() / 12).max(1);
+    for (a, b, s) in low.iter().step_by(step).take(12) {
+        println!(
+            "  J={s:.2} [{}] {}\n         [{}] {}",
+            &rows[*a][ii],
+            short(&texts[*a], 70),
+            &rows[*b][ii],
+            short(&texts[*b], 70)
+        );
+    }
     let cl = clusters(texts.len(), &pairs);
     let mut ranked: Vec<(u64, &Vec<usize>)> = cl
         .iter()
         .map(|c| (c.iter().map(|&i| likes[i]).sum(), c))
         .collect();
-    ranked.sort_by(|a, b| (b.1.len() as u64 * 10 + b.0).cmp(&(a.1.len() as u64 * 10 + a.0)));
+    ranked.sort_by_key(|(lk, c)| std::cmp::Reverse((c.len(), *lk)));
     println!(
-        "\nhot spots: largest near-duplicate clusters (size, total likes, keywords, subject of first member):"
+        "\nhot spots: largest near-duplicate clusters, then most liked (size, total likes, keywords, subject):"
     );
     for (lk, c) in ranked.iter().take(10) {
         let kw = keywords(&texts[c[0]]);

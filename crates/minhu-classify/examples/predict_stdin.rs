@@ -16,13 +16,23 @@ fn main() -> anyhow::Result<()> {
         let t = std::time::Instant::now();
         let m = minhu_classify::train_from_csv(&[csv.into()], text, label)?;
         m.save(model)?;
-        eprintln!("trained {} rows in {:.2}s", m.header().training_rows, t.elapsed().as_secs_f64());
+        eprintln!(
+            "trained {} rows in {:.2}s",
+            m.header().training_rows,
+            t.elapsed().as_secs_f64()
+        );
         return Ok(());
     }
-    let path = args.first().ok_or_else(|| anyhow::anyhow!("usage: predict_stdin MODEL < texts"))?;
+    let path = args
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("usage: predict_stdin MODEL < texts"))?;
     let model = minhu_classify::Model::load(path)?;
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
-    minhu_classify::predict_stream(&model, BufReader::with_capacity(1 << 16, stdin), BufWriter::new(stdout))?;
+    minhu_classify::predict_stream(
+        &model,
+        BufReader::with_capacity(1 << 16, stdin),
+        BufWriter::new(stdout),
+    )?;
     Ok(())
 }

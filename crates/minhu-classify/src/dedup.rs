@@ -155,7 +155,7 @@ pub fn near_duplicates(texts: &[String], threshold: f32) -> Vec<(usize, usize, f
             (s >= threshold).then_some((a as usize, b as usize, s))
         })
         .collect();
-    out.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    out.sort_by_key(|x| (x.0, x.1));
     out
 }
 

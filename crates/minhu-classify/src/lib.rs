@@ -530,11 +530,30 @@ pub fn read_csv_rows(
 }
 
 /// Reads the CSVs (see [`read_csv_rows`]), reports skipped rows on stderr and
-/// trains with default options.
+/// trains with default options (the model carries training-set metrics).
 pub fn train_from_csv(
     inputs: &[PathBuf],
     text_column: &str,
     label_column: &str,
+) -> anyhow::Result<Model> {
+    train_from_csv_with(
+        inputs,
+        text_column,
+        label_column,
+        &TrainOptions::default(),
+        0,
+    )
+}
+
+/// Like [`train_from_csv`] with explicit options; if `cv_folds >= 2` it also
+/// runs cross-validation (identical texts kept in one fold) and stores those
+/// metrics in the model instead of the training-set metrics.
+pub fn train_from_csv_with(
+    inputs: &[PathBuf],
+    text_column: &str,
+    label_column: &str,
+    opts: &TrainOptions,
+    cv_folds: usize,
 ) -> anyhow::Result<Model> {
     let (texts, labels, skipped) = read_csv_rows(inputs, text_column, label_column)?;
     if skipped > 0 {
@@ -552,8 +571,11 @@ pub fn train_from_csv(
             distinct.len()
         );
     }
-    let mut model = train(&texts, &labels, &TrainOptions::default());
+    let mut model = train(&texts, &labels, opts);
     model.header.skipped_rows = skipped;
+    if cv_folds >= 2 {
+        model.header.metrics = Some(cross_validate(&texts, &labels, cv_folds, opts));
+    }
     Ok(model)
 }
 

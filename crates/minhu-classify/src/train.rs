@@ -263,9 +263,9 @@ fn solve_binary(
 fn nb_ratio(x: &Csr, y: &[usize], k: usize, dim: usize, alpha: f32) -> Vec<f32> {
     let mut p = vec![alpha; dim];
     let mut q = vec![alpha; dim];
-    for i in 0..y.len() {
+    for (i, &yi) in y.iter().enumerate() {
         let (ix, _) = x.row(i);
-        let t = if y[i] == k { &mut p } else { &mut q };
+        let t = if yi == k { &mut p } else { &mut q };
         for &j in ix {
             t[j as usize] += 1.0;
         }

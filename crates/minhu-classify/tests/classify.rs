@@ -5,7 +5,16 @@ use std::path::PathBuf;
 
 use minhu_classify::*;
 
-const PLACES: &[&str] = &["幸福小区", "东湖路", "南门街道", "滨江花园", "建设北路", "桂花苑", "火车站附近", "人民公园旁"];
+const PLACES: &[&str] = &[
+    "幸福小区",
+    "东湖路",
+    "南门街道",
+    "滨江花园",
+    "建设北路",
+    "桂花苑",
+    "火车站附近",
+    "人民公园旁",
+];
 
 /// (label, templates); `{p}` is replaced by a place.
 const CLASSES: &[(&str, &[&str])] = &[
@@ -105,7 +114,10 @@ fn predicts_held_out_obvious_cases() {
         let p = m.predict(text);
         assert_eq!(p.label(), want);
         assert_eq!(p.top.len(), 5);
-        assert!(p.top.windows(2).all(|w| w[0].score >= w[1].score), "sorted best first");
+        assert!(
+            p.top.windows(2).all(|w| w[0].score >= w[1].score),
+            "sorted best first"
+        );
         let sum: f32 = p.top.iter().map(|l| l.confidence).sum();
         assert!((sum - 1.0).abs() < 1e-4, "confidences sum to 1, got {sum}");
         assert!(p.confidence() > 0.2);
@@ -190,15 +202,24 @@ fn predict_stream_keeps_order_and_empty_lines() {
         assert_eq!(*g, m.predict_label(l));
         assert!(!g.is_empty());
     }
-    assert_eq!(&got[..7], &[got[0], got[1], "垃圾", "噪音", got[4], "物业", "停车"]);
+    assert_eq!(
+        &got[..7],
+        &[got[0], got[1], "垃圾", "噪音", got[4], "物业", "停车"]
+    );
     assert_eq!(got[0], "路灯");
 
     // last line without newline, and empty input
     let mut out = Vec::new();
-    assert_eq!(predict_stream(&m, Cursor::new("乱停车".as_bytes()), &mut out).unwrap(), 1);
+    assert_eq!(
+        predict_stream(&m, Cursor::new("乱停车".as_bytes()), &mut out).unwrap(),
+        1
+    );
     assert_eq!(String::from_utf8(out).unwrap(), "停车\n");
     let mut out = Vec::new();
-    assert_eq!(predict_stream(&m, Cursor::new(&b""[..]), &mut out).unwrap(), 0);
+    assert_eq!(
+        predict_stream(&m, Cursor::new(&b""[..]), &mut out).unwrap(),
+        0
+    );
     assert!(out.is_empty());
 }
 
@@ -229,13 +250,20 @@ fn train_from_csv_handles_bom_quotes_multiline_and_empty_rows() {
     let (t, l, skipped) = read_csv_rows(&inputs, "content", "cat").unwrap();
     assert_eq!(skipped, 3);
     assert_eq!(t.len(), texts.len());
-    assert!(t[0].contains('\n') && t[0].contains("\"急\""), "multi-line quoted field kept: {}", t[0]);
+    assert!(
+        t[0].contains('\n') && t[0].contains("\"急\""),
+        "multi-line quoted field kept: {}",
+        t[0]
+    );
     assert_eq!(l.len(), labels.len());
 
     let m = train_from_csv(&inputs, "content", "cat").unwrap();
     assert_eq!(m.header().skipped_rows, 3);
     assert_eq!(m.header().training_rows, texts.len());
     assert_eq!(m.predict_label("小区门口路灯不亮"), "路灯");
+
+    let m = train_from_csv_with(&inputs, "content", "cat", &small_opts(), 3).unwrap();
+    assert_eq!(m.metrics().unwrap().kind, "3-fold cross-validation");
 
     let err = format!("{:#}", train_from_csv(&inputs, "text", "cat").unwrap_err());
     assert!(err.contains("no column \"text\""), "{err}");
@@ -250,14 +278,31 @@ fn cross_validation_reports_metrics() {
     assert!(m.accuracy > 0.8, "{m}");
     assert!(m.macro_f1 > 0.8, "{m}");
     let shown = m.to_string();
-    assert!(shown.contains("macro-F1") && shown.contains("路灯"), "{shown}");
+    assert!(
+        shown.contains("macro-F1") && shown.contains("路灯"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn identical_texts_share_a_fold() {
-    let texts: Vec<String> =
-        ["甲乙丙", "甲 乙丙", "丁戊", "己庚", "甲乙丙！", "辛壬", "癸子", "丑寅"].iter().map(|s| s.to_string()).collect();
-    let labels: Vec<String> = ["a", "a", "b", "a", "a", "b", "a", "b"].iter().map(|s| s.to_string()).collect();
+    let texts: Vec<String> = [
+        "甲乙丙",
+        "甲 乙丙",
+        "丁戊",
+        "己庚",
+        "甲乙丙！",
+        "辛壬",
+        "癸子",
+        "丑寅",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let labels: Vec<String> = ["a", "a", "b", "a", "a", "b", "a", "b"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let groups = identical_text_groups(&texts);
     assert_eq!(groups[0], groups[1]);
     assert_eq!(groups[0], groups[4]);
@@ -313,7 +358,11 @@ fn near_duplicates_scale_without_all_pairs() {
         .map(|i| {
             let p = PLACES[i % PLACES.len()];
             let (_, ts) = CLASSES[i % CLASSES.len()];
-            format!("第{i}号{}编号{}", ts[(i / 5) % ts.len()].replace("{p}", p), i * 7919 % 10007)
+            format!(
+                "第{i}号{}编号{}",
+                ts[(i / 5) % ts.len()].replace("{p}", p),
+                i * 7919 % 10007
+            )
         })
         .collect();
     texts.push(texts[10].clone());
@@ -330,19 +379,29 @@ fn simhash_is_closer_for_similar_texts() {
     let b = cut("幸福小区门口路灯坏了一个月了晚上很黑请尽快修理");
     let c = cut("请问今年中考的体育考试什么时候开始报名");
     let (ha, hb, hc) = (simhash(&a), simhash(&b), simhash(&c));
-    assert!(hamming(ha, hb) < hamming(ha, hc), "{} vs {}", hamming(ha, hb), hamming(ha, hc));
+    assert!(
+        hamming(ha, hb) < hamming(ha, hc),
+        "{} vs {}",
+        hamming(ha, hb),
+        hamming(ha, hc)
+    );
     assert_eq!(simhash(&a), ha, "deterministic");
 }
 
 #[test]
 fn keywords_drop_stop_words() {
-    let kw = keywords("尊敬的领导您好，我们小区的垃圾已经很多天没有清运了，垃圾堆里臭气熏天，希望有关部门尽快处理垃圾问题。");
+    let kw = keywords(
+        "尊敬的领导您好，我们小区的垃圾已经很多天没有清运了，垃圾堆里臭气熏天，希望有关部门尽快处理垃圾问题。",
+    );
     assert!(kw.iter().any(|k| k == "垃圾"), "{kw:?}");
     for k in &kw {
         assert!(!is_stop_word(k), "stop word {k} in {kw:?}");
         assert!(k.chars().count() >= 2);
     }
-    assert!(!kw.iter().any(|k| k == "领导" || k == "希望" || k == "问题"), "{kw:?}");
+    assert!(
+        !kw.iter().any(|k| k == "领导" || k == "希望" || k == "问题"),
+        "{kw:?}"
+    );
     let hot = hot_keywords(&["门口垃圾很臭", "小区垃圾没人管", "路灯不亮"], 3, 5);
     assert_eq!(hot[0], ("垃圾".to_string(), 2));
 }
