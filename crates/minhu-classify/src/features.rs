@@ -47,7 +47,7 @@ pub struct FeatureConfig {
 impl Default for FeatureConfig {
     fn default() -> Self {
         FeatureConfig {
-            hash_bits: 20,
+            hash_bits: 19,
             char_ngram_min: 1,
             char_ngram_max: 2,
             words: false,
