@@ -136,6 +136,41 @@ pub struct Store {
     writer: writer::WriterHandle,
 }
 
+/// Copies the WAL back into the database file every quarter second without blocking the
+/// writer (PASSIVE). Under a steady stream of writes a passive checkpoint never catches up
+/// with the end of the log, so the log is never restarted; once it passes 64 MB a RESTART
+/// checkpoint waits for the writer between two batches, finishes the copy and rewinds it.
+async fn checkpointer(pool: SqlitePool) {
+    const RESTART_FRAMES: i64 = 16_384; // 64 MB of 4 KB pages
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        let passive: std::result::Result<(i64, i64, i64), _> =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await;
+        let result = match passive {
+            Ok((_, log_frames, _)) if log_frames > RESTART_FRAMES => {
+                sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
+            }
+            other => other.map(|_| ()),
+        };
+        if let Err(e) = result {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the database at `url`.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
@@ -149,16 +184,25 @@ impl Store {
                     SqliteSynchronous::Normal
                 })
                 .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Room for the hot index pages as the tables grow (the default is 2 MB).
+                .pragma("cache_size", "-65536");
+            // The writer never checkpoints (that would stall every waiting intake behind a
+            // burst of page copies and an fsync); a background task does, beside it.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(connect.clone())
+                .connect_with(connect.clone().pragma("wal_autocheckpoint", "0"))
                 .await?;
             sqlx::migrate!("./migrations/sqlite").run(&write).await?;
             let read = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(connect.read_only(true))
+                .connect_with(connect.clone().read_only(true))
                 .await?;
+            let checkpoint = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(connect)
+                .await?;
+            tokio::spawn(checkpointer(checkpoint));
             Backend::Sqlite { read, write }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let connect = PgConnectOptions::from_str(url)?;
@@ -190,6 +234,10 @@ impl Store {
         match self.backend {
             Backend::Sqlite { read, write } => {
                 read.close().await;
+                // Leave a compact database file behind: fold the WAL in before closing.
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&write)
+                    .await;
                 write.close().await;
             }
             Backend::Postgres(pg) => pg.close().await,

@@ -81,7 +81,7 @@ async fn concurrent_intakes_with_repeats_and_a_taken_code() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let (i, e) = intake(
-                &minhu_store::new_code(2026),
+                &minhu_store::new_code(Utc::now()),
                 Channel::Hotline12345,
                 Some(format!("UP-{}", k / 2)),
             );
@@ -101,9 +101,11 @@ async fn concurrent_intakes_with_repeats_and_a_taken_code() {
         assert_eq!(pair.iter().filter(|o| o.created).count(), 1);
     }
     // A taken tracking code is replaced, not refused.
-    let (i, e) = intake("260000000001", Channel::WalkIn, None);
+    let taken = minhu_store::new_code(Utc::now());
+    assert_eq!(taken.len(), 12);
+    let (i, e) = intake(&taken, Channel::WalkIn, None);
     let first = store.intake(i, "/C/".into(), e).await.unwrap();
-    let (i, e) = intake("260000000001", Channel::WalkIn, None);
+    let (i, e) = intake(&taken, Channel::WalkIn, None);
     let second = store.intake(i, "/C/".into(), e).await.unwrap();
     assert!(first.created && second.created);
     assert_ne!(first.code, second.code);

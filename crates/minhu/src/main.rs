@@ -15,6 +15,11 @@ use minhu_domain::request::{Channel, Event, EventData, Intake, RequestType, Requ
 use minhu_store::{ListFilter, Store, StoreOptions};
 use minhu_web::AppState;
 
+// The server allocates many small, short-lived buffers per request; mimalloc handles that
+// pattern with far less time in the allocator than glibc malloc (measured with perf).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "minhu", version, about = "民呼必应 Minhu — civic request response system", long_about = None)]
 struct Cli {
@@ -387,7 +392,7 @@ async fn bench_store(url: &str, n: usize, concurrency: usize) -> Result<()> {
             while next.fetch_add(1, Ordering::Relaxed) < n {
                 let now = minhu_domain::time::truncate_ms(Utc::now());
                 let intake = Intake {
-                    code: minhu_store::new_code(2026),
+                    code: minhu_store::new_code(now),
                     channel: Channel::WalkIn,
                     kind: RequestType::Complaint,
                     subject: None,

@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Datelike;
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::{Command, Ctx, decide, relation};
 use minhu_domain::org::{Actor, Role, Tier};
@@ -46,8 +45,7 @@ async fn intake(
     let body = super::json_body(&headers, body)?;
     let now = app.now();
     let org = app.org();
-    let year = now.with_timezone(&minhu_domain::time::ZONE).year();
-    let intake = parse_intake(&body, Some(&actor), &org, new_code(year), now)?;
+    let intake = parse_intake(&body, Some(&actor), &org, new_code(now), now)?;
     let jurisdiction = org
         .jurisdiction(&intake.jurisdiction)
         .expect("checked by parse_intake");
