@@ -170,3 +170,87 @@ fn users_tokens_calendar_and_demo_from_the_command_line() {
     let (ok, _, err) = minhu(&db, &["sla", "sweep", "--at", "yesterday"], None);
     assert!(!ok && err.contains("RFC 3339"), "{err}");
 }
+
+#[test]
+fn classify_train_then_predict_one_label_per_line_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("train.csv");
+    let mut rows = String::from("text,label\n");
+    let lamps = [
+        "小区路灯不亮晚上很黑",
+        "楼前路灯坏了没人修",
+        "路灯一直闪烁请维修",
+        "门口的路灯已经坏了一个月",
+        "路灯不亮老人摔倒了",
+        "请尽快修好小区路灯",
+    ];
+    let noise = [
+        "夜间施工噪音太大",
+        "广场舞音响噪音扰民",
+        "工地晚上施工噪音吵得睡不着",
+        "楼下饭店排风机噪音大",
+        "装修噪音从早到晚",
+        "夜里货车卸货噪音扰民",
+    ];
+    for t in lamps {
+        rows.push_str(&format!("{t},路灯\n"));
+    }
+    for t in noise {
+        rows.push_str(&format!("\"{t}\",噪音\n"));
+    }
+    std::fs::write(&csv, rows).unwrap();
+    let model = dir.path().join("m.model");
+    let db = format!("sqlite://{}", dir.path().join("unused.db").display());
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "classify",
+            "train",
+            "--input",
+            csv.to_str().unwrap(),
+            "--text-column",
+            "text",
+            "--label-column",
+            "label",
+            "--model",
+            model.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("trained on 12 row(s), 2 labels"), "{err}");
+    let (ok, out, err) = minhu(
+        &db,
+        &["classify", "predict", "--model", model.to_str().unwrap()],
+        Some("晚上工地施工噪音很大\n\n小区路灯坏了\n"),
+    );
+    assert!(ok, "{err}");
+    let labels: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        labels.len(),
+        3,
+        "one label per input line, the empty one too: {out:?}"
+    );
+    assert_eq!(labels[0], "噪音");
+    assert_eq!(labels[2], "路灯");
+    let (ok, _, err) = minhu(
+        &db,
+        &[
+            "classify",
+            "train",
+            "--input",
+            csv.to_str().unwrap(),
+            "--text-column",
+            "content",
+            "--label-column",
+            "label",
+            "--model",
+            model.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        !ok && err.contains("content"),
+        "a missing column is named: {err}"
+    );
+}
