@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod service;
 pub mod view;
 
 use std::sync::{Arc, RwLock};

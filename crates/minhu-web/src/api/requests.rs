@@ -9,13 +9,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use minhu_domain::intake::parse_intake;
-use minhu_domain::lifecycle::{Command, Ctx, decide, relation};
-use minhu_domain::org::{Actor, Role, Tier};
-use minhu_domain::request::{Event, EventData, Request, State as ReqState, Warning};
-use minhu_store::{AppendOutcome, ListFilter, new_code};
+use minhu_domain::lifecycle::{Command, relation};
+use minhu_domain::org::{Actor, Role};
+use minhu_domain::request::{Request, State as ReqState, Warning};
+use minhu_store::{ListFilter, new_code};
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::service::{perform, register};
 use crate::view::{Personal, request_json, summary_json, track_json};
 use crate::{ApiError, AppState};
 
@@ -46,45 +47,21 @@ async fn intake(
     let now = app.now();
     let org = app.org();
     let intake = parse_intake(&body, Some(&actor), &org, new_code(now), now)?;
-    let jurisdiction = org
-        .jurisdiction(&intake.jurisdiction)
-        .expect("checked by parse_intake");
-    let first = Event {
-        seq: 1,
-        at: now,
-        actor: actor.username.clone(),
-        role: actor.role_str().to_string(),
-        data: EventData::Register {
-            channel: intake.channel,
-            kind: intake.kind,
-            jurisdiction: intake.jurisdiction.clone(),
-            tier: Tier::for_level(jurisdiction.level),
-            category: intake.category.clone(),
-        },
+    let done = register(&app, intake, &actor).await?;
+    let status = if done.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
     };
-    let jpath = org.path(&intake.jurisdiction);
-    let outcome = app
-        .store
-        .intake(intake.clone(), jpath, first.clone())
-        .await?;
-    if outcome.created {
-        let mut intake = intake;
-        intake.code = outcome.code;
-        let req = Request::replay(outcome.id, intake, std::slice::from_ref(&first));
-        tracing::info!(id = req.id, code = %req.intake.code, channel = req.intake.channel.as_str(), "request registered");
-        return Ok((
-            StatusCode::CREATED,
-            Json(request_json(&req, &[first], &org, now, Personal::Masked)),
-        ));
-    }
-    let (req, events) = app
-        .store
-        .load_request(outcome.id)
-        .await?
-        .ok_or_else(|| ApiError::internal("idempotent intake lost its request"))?;
     Ok((
-        StatusCode::OK,
-        Json(request_json(&req, &events, &org, now, Personal::Masked)),
+        status,
+        Json(request_json(
+            &done.request,
+            &done.events,
+            &org,
+            now,
+            Personal::Masked,
+        )),
     ))
 }
 
@@ -284,58 +261,14 @@ async fn act(
     let id = parse_id(&id)?;
     let body = super::json_body(&headers, body)?;
     let command = Command::parse(&action, &body)?;
-    let org = app.org();
-    let calendar = app.calendar();
-    let sla = app.sla();
-    for _attempt in 0..5 {
-        let (req, mut events) = app
-            .store
-            .load_request(id)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        let target = match &command {
-            Command::Merge { into } => app.store.load_request(*into).await?.map(|(r, _)| r),
-            _ => None,
-        };
-        let now = app.now().max(req.updated_at);
-        let ctx = Ctx {
-            now,
-            org: &org,
-            calendar: &calendar,
-            sla: &sla,
-            merge_target: target.as_ref(),
-        };
-        let data = decide(&req, &command, &actor, &ctx)?;
-        let event = Event {
-            seq: req.version + 1,
-            at: now,
-            actor: actor.username.clone(),
-            role: actor.role_str().to_string(),
-            data,
-        };
-        let mut after = req;
-        after.apply(&event);
-        match app.store.append(&after, event.clone()).await? {
-            AppendOutcome::Appended => {
-                tracing::info!(id, action = command.action(), actor = %actor.username, state = after.state.as_str(), "request step");
-                events.push(event);
-                return Ok(Json(request_json(
-                    &after,
-                    &events,
-                    &org,
-                    now,
-                    Personal::Masked,
-                )));
-            }
-            AppendOutcome::Conflict => continue,
-        }
-    }
-    Err(ApiError::new(
-        StatusCode::CONFLICT,
-        "concurrent_update",
-        "该诉求正被他人同时修改，请刷新后重试",
-        "the request was changed concurrently; reload and retry",
-    ))
+    let (after, events) = perform(&app, id, &command, &actor).await?;
+    Ok(Json(request_json(
+        &after,
+        &events,
+        &app.org(),
+        app.now(),
+        Personal::Masked,
+    )))
 }
 
 /// The requester's de-identified view, by tracking code. Public.
