@@ -7,6 +7,7 @@
 //! them here means no "database is locked" and one fsync per batch instead of one per
 //! request. A caller is answered only after its batch has committed.
 
+pub mod ledger;
 mod rows;
 mod writer;
 
