@@ -323,6 +323,34 @@ pub enum EventData {
     Merge {
         into: i64,
     },
+    /// The deadline monitor lit a warning (yellow: last quarter of the time; red: past due).
+    Warn {
+        level: Warning,
+    },
+    /// 转办: the request moves to another lead unit, with a fresh deadline.
+    Transfer {
+        unit: String,
+        reason: String,
+        #[serde(with = "crate::time::serde_local")]
+        deadline: DateTime<Utc>,
+        #[serde(with = "crate::time::serde_local")]
+        yellow_at: DateTime<Utc>,
+        sla_version: i64,
+    },
+    /// 加派: more co-handling units.
+    AddCoUnits {
+        units: Vec<String>,
+        note: Option<String>,
+    },
+    /// 吹哨: the street (or district) summons units to the scene.
+    Whistle {
+        units: Vec<String>,
+        note: Option<String>,
+    },
+    /// A summoned unit reports its arrival (报到).
+    Arrive {
+        unit: String,
+    },
 }
 
 impl EventData {
@@ -351,6 +379,11 @@ impl EventData {
             EventData::Close { .. } => "close",
             EventData::Archive {} => "archive",
             EventData::Merge { .. } => "merge",
+            EventData::Warn { .. } => "warn",
+            EventData::Transfer { .. } => "transfer",
+            EventData::AddCoUnits { .. } => "add_co_units",
+            EventData::Whistle { .. } => "whistle",
+            EventData::Arrive { .. } => "arrive",
         }
     }
 
@@ -395,6 +428,16 @@ pub struct CallbackInfo {
     pub satisfaction: Option<Satisfaction>,
 }
 
+/// A unit summoned to the scene by a whistle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summons {
+    pub unit: String,
+    #[serde(with = "crate::time::serde_local")]
+    pub summoned_at: DateTime<Utc>,
+    #[serde(default, with = "crate::time::serde_local_opt")]
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
 /// A request with its state derived from its events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -422,6 +465,12 @@ pub struct Request {
     pub reply: Option<ReplyInfo>,
     pub callback: Option<CallbackInfo>,
     pub merged_into: Option<i64>,
+    /// The warning the deadline monitor last lit for the current deadline.
+    pub warned: Warning,
+    /// The warning level at which the system last urged the unit, for the current deadline.
+    pub auto_urged: Warning,
+    /// Units summoned by a whistle (吹哨), with their arrival time once they report.
+    pub summoned: Vec<Summons>,
     pub dispatched_at: Option<DateTime<Utc>>,
     pub signed_at: Option<DateTime<Utc>>,
     pub replied_at: Option<DateTime<Utc>>,
@@ -458,6 +507,9 @@ impl Request {
             reply: None,
             callback: None,
             merged_into: None,
+            warned: Warning::None,
+            auto_urged: Warning::None,
+            summoned: Vec::new(),
             dispatched_at: None,
             signed_at: None,
             replied_at: None,
@@ -482,6 +534,7 @@ impl Request {
         use EventData as E;
         self.version = e.seq;
         self.updated_at = e.at;
+        let deadline_before = self.deadline;
         match &e.data {
             E::Register { tier, .. } => {
                 self.state = State::Registered;
@@ -647,6 +700,46 @@ impl Request {
                 self.state = State::Merged;
                 self.merged_into = Some(*into);
                 self.closed_at = Some(e.at);
+            }
+            E::Warn { level } => self.warned = *level,
+            E::Transfer { unit, deadline, yellow_at, sla_version, .. } => {
+                self.state = State::Dispatched;
+                self.co_units.retain(|c| c != unit);
+                self.lead_unit = Some(unit.clone());
+                self.deadline = Some(*deadline);
+                self.yellow_at = Some(*yellow_at);
+                self.sla_version = Some(*sla_version);
+                self.dispatched_at = Some(e.at);
+                self.signed_at = None;
+            }
+            E::AddCoUnits { units, .. } => {
+                for u in units {
+                    if !self.co_units.contains(u) && self.lead_unit.as_ref() != Some(u) {
+                        self.co_units.push(u.clone());
+                    }
+                }
+            }
+            E::Whistle { units, .. } => {
+                for u in units {
+                    if !self.summoned.iter().any(|s| &s.unit == u) {
+                        self.summoned.push(Summons { unit: u.clone(), summoned_at: e.at, arrived_at: None });
+                    }
+                }
+            }
+            E::Arrive { unit } => {
+                if let Some(s) = self.summoned.iter_mut().find(|s| &s.unit == unit) {
+                    s.arrived_at.get_or_insert(e.at);
+                }
+            }
+        }
+        // The monitor's warnings belong to a deadline: a new deadline starts them afresh.
+        if self.deadline != deadline_before {
+            self.warned = Warning::None;
+            self.auto_urged = Warning::None;
+        }
+        if let E::Urge { .. } = &e.data {
+            if e.role == "system" {
+                self.auto_urged = self.warned;
             }
         }
     }

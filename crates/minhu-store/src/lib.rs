@@ -7,6 +7,8 @@
 //! them here means no "database is locked" and one fsync per batch instead of one per
 //! request. A caller is answered only after its batch has committed.
 
+mod catalogue;
+mod notify;
 pub mod ledger;
 mod rows;
 mod writer;
@@ -27,7 +29,9 @@ use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
 pub use rows::{RequestSummary, StoredUser};
-pub use writer::{AppendOutcome, IntakeOutcome, new_code};
+pub use catalogue::DispatchRule;
+pub use notify::{OutboxMessage, Subscription};
+pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, new_code};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -551,8 +555,9 @@ impl Store {
 
     /// Appends one event if the request is still at `expected_version` (optimistic
     /// concurrency), updating the projection from `after` in the same transaction.
-    pub async fn append(&self, after: &Request, event: Event) -> Result<AppendOutcome> {
-        self.writer.append(after.clone(), event).await
+    /// `outbox` holds the notifications the event causes; they commit with it.
+    pub async fn append(&self, after: &Request, event: Event, outbox: Vec<OutboxItem>) -> Result<AppendOutcome> {
+        self.writer.append(after.clone(), event, outbox).await
     }
 
     /// Loads a request and derives its state from its events (returned alongside).

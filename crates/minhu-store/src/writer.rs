@@ -9,6 +9,18 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::{Backend, Result, StoreError, on_pool};
 
+/// A message to deliver because of an event (see `notify`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    /// `webhook`, `sms` or `email`.
+    pub channel: String,
+    /// URL, phone number or e-mail address.
+    pub target: String,
+    /// Key for the webhook's HMAC signature.
+    pub secret: Option<String>,
+    pub payload: serde_json::Value,
+}
+
 /// Result of an intake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeOutcome {
@@ -34,6 +46,7 @@ enum Op {
     Append {
         after: Box<Request>,
         event: Event,
+        outbox: Vec<OutboxItem>,
     },
 }
 
@@ -90,11 +103,12 @@ impl WriterHandle {
         }
     }
 
-    pub async fn append(&self, after: Request, event: Event) -> Result<AppendOutcome> {
+    pub async fn append(&self, after: Request, event: Event, outbox: Vec<OutboxItem>) -> Result<AppendOutcome> {
         match self
             .submit(Op::Append {
                 after: Box::new(after),
                 event,
+                outbox,
             })
             .await?
         {
@@ -391,11 +405,12 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
         for (k, op) in ops.iter().enumerate() {
             match op {
                 Op::Intake { .. } => {}
-                Op::Append { after, event } => {
+                Op::Append { after, event, outbox } => {
                     let r = after.as_ref();
                     let updated = sqlx::query(
                         "UPDATE requests SET state = $1, tier = $2, lead_unit = $3, co_units = $4, difficulty = $5, urgency = $6,
-                            deadline = $7, yellow_at = $8, sla_version = $9, urge_count = $10, updated_at = $11, closed_at = $12, version = $13
+                            deadline = $7, yellow_at = $8, sla_version = $9, urge_count = $10, updated_at = $11, closed_at = $12, version = $13,
+                            warned = $16
                          WHERE id = $14 AND version = $15",
                     )
                     .bind(r.state.as_str())
@@ -413,11 +428,29 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                     .bind(r.version)
                     .bind(r.id)
                     .bind(event.seq - 1)
+                    .bind(r.warned.as_str())
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
                     if updated == 1 {
                         insert_event!(r.id, event).execute(&mut *tx).await?;
+                        // Notifications commit with the event or not at all.
+                        for m in outbox {
+                            sqlx::query(
+                                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            )
+                            .bind(r.id)
+                            .bind(event.seq)
+                            .bind(m.channel.as_str())
+                            .bind(m.target.as_str())
+                            .bind(m.secret.as_deref())
+                            .bind(Json(&m.payload))
+                            .bind(event.at)
+                            .bind(event.at)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         out[k] = Some(Outcome::Append(AppendOutcome::Appended));
                     } else {
                         out[k] = Some(Outcome::Append(AppendOutcome::Conflict));

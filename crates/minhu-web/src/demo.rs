@@ -1106,6 +1106,32 @@ pub fn history(
     Ok(sim.out)
 }
 
+/// The demo's dispatch catalogue (派单目录): category prefix × area → unit, with the
+/// district office as the fallback (兜底).
+async fn seed_catalogue(store: &minhu_store::Store) -> Result<(), minhu_store::StoreError> {
+    store.add_dispatch_rule("", DISTRICT, "ZHB", &[], "兜底：无匹配时由区综合办公室派单").await?;
+    for (category, unit, note) in [
+        ("市政设施/照明", "SZYL", "路灯照明：区市政园林局"),
+        ("市政设施/道路", "SZYL", "道路井盖：区市政园林局"),
+        ("市容环境", "CGJ", "市容与占道经营：区城管执法局"),
+        ("城乡建设/违章搭建", "CGJ", "违章搭建：区城管执法局"),
+        ("社会治安/噪音", "HBJ", "噪音：区生态环境分局"),
+        ("供水供电", "GSGS", "供水：市自来水公司"),
+    ] {
+        store.add_dispatch_rule(category, DISTRICT, unit, &[], note).await?;
+    }
+    for community in communities() {
+        let wy = if community == DEXINYUAN { "DXY-WY".to_string() } else { format!("{community}-WY") };
+        store.add_dispatch_rule("物业管理", community, &wy, &[], "物业事项：本小区物业服务中心").await?;
+        store.add_dispatch_rule("环境卫生", community, &wy, &[], "保洁清运：本小区物业服务中心").await?;
+        store.add_dispatch_rule("社区服务", community, community, &[], "社区自办").await?;
+        store.add_dispatch_rule("公共服务", community, community, &[], "社区自办").await?;
+    }
+    store.add_dispatch_rule("公共服务/充电设施", DEXINYUAN, "DXY-CD", &["DXY-WY".to_string()], "电动车充电：充电服务点主办，物业协办").await?;
+    store.add_dispatch_rule("物业管理/房屋维修", DEXINYUAN, "DXY-GZF", &[], "公租房维修：公租房管理站").await?;
+    Ok(())
+}
+
 /// Loads the demo into an empty database: organisation, accounts and history.
 /// Returns false (and changes nothing) when the database already holds requests.
 pub async fn load(app: &AppState) -> Result<bool, String> {
@@ -1131,7 +1157,9 @@ pub async fn load(app: &AppState) -> Result<bool, String> {
             Err(e) => return Err(e.to_string()),
         }
     }
+    seed_catalogue(store).await.map_err(|e| e.to_string())?;
     let items = history(&org, &app.calendar(), &app.sla(), app.now())?;
     store.bulk_insert(&items).await.map_err(|e| e.to_string())?;
+    app.reload().await.map_err(|e| e.to_string())?;
     Ok(true)
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod notify;
 pub mod service;
 pub mod view;
 
@@ -37,7 +38,11 @@ pub struct AppState {
     org: Arc<RwLock<Arc<Org>>>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
     sla: Arc<RwLock<Arc<SlaPolicy>>>,
+    subscriptions: Arc<RwLock<Arc<Vec<minhu_store::Subscription>>>>,
+    dispatch_rules: Arc<RwLock<Arc<Vec<minhu_store::DispatchRule>>>>,
     pub tokens: auth::TokenCache,
+    /// SMS gateway URL and signing secret (`MINHU_SMS_GATEWAY`, `MINHU_SMS_SECRET`).
+    pub sms_gateway: Option<(String, String)>,
 }
 
 impl AppState {
@@ -46,12 +51,21 @@ impl AppState {
         let org = store.load_org().await?;
         let calendar = store.load_calendar().await?;
         let sla = store.load_sla_policy().await?;
+        let subscriptions = store.subscriptions().await?;
+        let dispatch_rules = store.dispatch_rules().await?;
+        let sms_gateway = std::env::var("MINHU_SMS_GATEWAY")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|u| (u, std::env::var("MINHU_SMS_SECRET").unwrap_or_default()));
         Ok(AppState {
             store,
             org: Arc::new(RwLock::new(Arc::new(org))),
             calendar: Arc::new(RwLock::new(Arc::new(calendar))),
             sla: Arc::new(RwLock::new(Arc::new(sla))),
+            subscriptions: Arc::new(RwLock::new(Arc::new(subscriptions))),
+            dispatch_rules: Arc::new(RwLock::new(Arc::new(dispatch_rules))),
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
+            sms_gateway,
         })
     }
 
@@ -65,6 +79,13 @@ impl AppState {
         self.sla.read().expect("sla lock").clone()
     }
 
+    pub fn subscriptions(&self) -> Arc<Vec<minhu_store::Subscription>> {
+        self.subscriptions.read().expect("subscriptions lock").clone()
+    }
+    pub fn dispatch_rules(&self) -> Arc<Vec<minhu_store::DispatchRule>> {
+        self.dispatch_rules.read().expect("dispatch rules lock").clone()
+    }
+
     /// Re-reads what may have changed in the database (after demo load or admin edits).
     pub async fn reload(&self) -> Result<(), minhu_store::StoreError> {
         let org = self.store.load_org().await?;
@@ -73,6 +94,10 @@ impl AppState {
         *self.org.write().expect("org lock") = Arc::new(org);
         *self.calendar.write().expect("calendar lock") = Arc::new(calendar);
         *self.sla.write().expect("sla lock") = Arc::new(sla);
+        let subscriptions = self.store.subscriptions().await?;
+        *self.subscriptions.write().expect("subscriptions lock") = Arc::new(subscriptions);
+        let rules = self.store.dispatch_rules().await?;
+        *self.dispatch_rules.write().expect("dispatch rules lock") = Arc::new(rules);
         Ok(())
     }
 
@@ -108,10 +133,18 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    notify::spawn_sender(state.clone(), Duration::from_secs(1));
+    service::spawn_sweeper(state.clone(), sweep_interval());
     let app = build_router(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     store.close().await;
     Ok(())
+}
+
+/// How often the server runs the deadline monitor (`MINHU_SWEEP_SECONDS`, default 60).
+fn sweep_interval() -> Duration {
+    let secs = std::env::var("MINHU_SWEEP_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(60);
+    Duration::from_secs(secs)
 }

@@ -3,7 +3,8 @@
 //! the same path to the domain and the store.
 
 use axum::http::StatusCode;
-use minhu_domain::lifecycle::{Command, Ctx, decide};
+use chrono::{DateTime, Utc};
+use minhu_domain::lifecycle::{Command, Ctx, decide, next_system_act};
 use minhu_domain::org::{Actor, Tier};
 use minhu_domain::request::{Event, EventData, Intake, Request};
 use minhu_store::AppendOutcome;
@@ -76,13 +77,21 @@ pub async fn register(
 
 /// Performs one lifecycle step: decided against the state derived from the log, appended
 /// only if nobody changed the request meanwhile (otherwise decided again on the fresh state).
-pub async fn perform(
+pub async fn perform(app: &AppState, id: i64, command: &Command, actor: &Actor) -> Result<(Request, Vec<Event>), ApiError> {
+    perform_at(app, id, command, actor, None).await
+}
+
+/// [`perform`] as of a given moment (the deadline monitor's `--at`); never before the
+/// request's last event.
+pub async fn perform_at(
     app: &AppState,
     id: i64,
     command: &Command,
     actor: &Actor,
+    at: Option<DateTime<Utc>>,
 ) -> Result<(Request, Vec<Event>), ApiError> {
     let org = app.org();
+    let subscriptions = app.subscriptions();
     let calendar = app.calendar();
     let sla = app.sla();
     for _attempt in 0..5 {
@@ -95,7 +104,7 @@ pub async fn perform(
             Command::Merge { into } => app.store.load_request(*into).await?.map(|(r, _)| r),
             _ => None,
         };
-        let now = app.now().max(req.updated_at);
+        let now = at.map(minhu_domain::time::truncate_ms).unwrap_or_else(|| app.now()).max(req.updated_at);
         let ctx = Ctx {
             now,
             org: &org,
@@ -113,7 +122,8 @@ pub async fn perform(
         };
         let mut after = req;
         after.apply(&event);
-        match app.store.append(&after, event.clone()).await? {
+        let outbox = crate::notify::messages_for(&subscriptions, &org, &after, &event, app.sms_gateway.is_some());
+        match app.store.append(&after, event.clone(), outbox).await? {
             AppendOutcome::Appended => {
                 tracing::info!(id, action = command.action(), actor = %actor.username, state = after.state.as_str(), "request step");
                 events.push(event);
@@ -128,4 +138,61 @@ pub async fn perform(
         "该诉求正被他人同时修改，请刷新后重试",
         "the request was changed concurrently; reload and retry",
     ))
+}
+
+/// What one sweep of the deadline monitor did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SweepReport {
+    pub examined: usize,
+    pub warned_yellow: usize,
+    pub warned_red: usize,
+    pub urged: usize,
+    pub escalated: usize,
+}
+
+/// The deadline monitor as of `at`: warnings, urging and escalation, each an event by the
+/// system actor. Idempotent: what it did is in the log, so a second sweep does nothing.
+pub async fn sweep(app: &AppState, at: DateTime<Utc>) -> Result<SweepReport, ApiError> {
+    use minhu_domain::request::Warning;
+    let system = Actor::system();
+    let mut report = SweepReport::default();
+    let mut after = 0;
+    loop {
+        let ids = app.store.sweep_candidates(at, after, 1000).await?;
+        let Some(last) = ids.last().copied() else { break };
+        for id in ids {
+            report.examined += 1;
+            for _ in 0..8 {
+                let Some((req, _)) = app.store.load_request(id).await? else { break };
+                let Some(act) = next_system_act(&req, at) else { break };
+                match &act {
+                    Command::Warn { level: Warning::Red } => report.warned_red += 1,
+                    Command::Warn { .. } => report.warned_yellow += 1,
+                    Command::Urge { .. } => report.urged += 1,
+                    Command::Escalate { .. } => report.escalated += 1,
+                    _ => {}
+                }
+                perform_at(app, id, &act, &system, Some(at)).await?;
+            }
+        }
+        after = last;
+    }
+    if report != SweepReport::default() {
+        tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
+    }
+    Ok(report)
+}
+
+/// Runs the deadline monitor inside the server every `every`.
+pub fn spawn_sweeper(app: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweep(&app, Utc::now()).await {
+                tracing::warn!(error = ?e, "deadline sweep failed");
+            }
+        }
+    });
 }

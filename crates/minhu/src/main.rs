@@ -120,9 +120,10 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum SlaCommand {
-    /// Report the deadline warnings (yellow: last quarter of the time; red: past due) as of a
-    /// moment. Read-only for now: automatic urging and escalation by the system arrive with
-    /// issue 02 (deadlines that act); the server does not yet sweep by itself.
+    /// Run the deadline monitor as of a moment: light yellow (last quarter of the time) and
+    /// red (past due) warnings, urge the unit, escalate a lapsed community- or street-level
+    /// request one tier up; each act is an event by the system. Idempotent. The server runs
+    /// the same sweep by itself every MINHU_SWEEP_SECONDS (default 60).
     Sweep {
         /// The moment to sweep at (RFC 3339), default now.
         #[arg(long)]
@@ -258,39 +259,29 @@ async fn main() -> Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Sla {
-            command: SlaCommand::Sweep { at },
-        } => {
+        Command::Sla { command: SlaCommand::Sweep { at } } => {
             let store = open(&cli.database).await?;
             let at = match at {
-                Some(s) => DateTime::parse_from_rfc3339(&s)
-                    .with_context(|| format!("--at '{s}' is not RFC 3339"))?
-                    .with_timezone(&Utc),
+                Some(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("--at '{s}' is not RFC 3339"))?.with_timezone(&Utc),
                 None => Utc::now(),
             };
+            let app = AppState::load(store.clone()).await?;
+            let report = minhu_web::service::sweep(&app, at).await.map_err(|e| anyhow::anyhow!("{} ({})", e.en, e.code))?;
+            println!(
+                "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}",
+                minhu_domain::time::rfc3339(at),
+                report.examined,
+                report.warned_yellow,
+                report.warned_red,
+                report.urged,
+                report.escalated
+            );
             for warning in [Warning::Yellow, Warning::Red] {
-                let page = store
-                    .list_requests(&ListFilter {
-                        warning: Some(warning),
-                        now: Some(at),
-                        page: 1,
-                        page_size: 200,
-                        ..Default::default()
-                    })
-                    .await?;
+                let page = store.list_requests(&ListFilter { warning: Some(warning), now: Some(at), page: 1, page_size: 20, ..Default::default() }).await?;
                 println!("{} ({}): {}", warning.zh(), warning.as_str(), page.total);
-                for s in page.items.iter().take(20) {
-                    let due = s
-                        .deadline
-                        .map(minhu_domain::time::rfc3339)
-                        .unwrap_or_default();
-                    println!(
-                        "  {} {} {} due {}",
-                        s.code,
-                        s.state.as_str(),
-                        s.lead_unit.as_deref().unwrap_or("-"),
-                        due
-                    );
+                for s in &page.items {
+                    let due = s.deadline.map(minhu_domain::time::rfc3339).unwrap_or_default();
+                    println!("  {} {} {} due {}", s.code, s.state.as_str(), s.lead_unit.as_deref().unwrap_or("-"), due);
                 }
             }
             store.close().await;

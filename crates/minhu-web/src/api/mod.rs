@@ -1,6 +1,7 @@
 //! Routes of the JSON API. Each module owns its handlers; this file wires them and holds
 //! the body-parsing helper every write shares.
 
+mod catalogue;
 pub mod ledger;
 mod org;
 mod requests;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .merge(catalogue::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(requests::router())

@@ -53,16 +53,16 @@ async fn intake(
     } else {
         StatusCode::OK
     };
-    Ok((
-        status,
-        Json(request_json(
-            &done.request,
-            &done.events,
-            &org,
-            now,
-            Personal::Masked,
-        )),
-    ))
+    let view = request_json(&done.request, &done.events, &org, now, Personal::Masked);
+    Ok((status, Json(with_suggestion(&app, &done.request, view))))
+}
+
+/// Adds the dispatch catalogue's suggestion while the request still awaits dispatch.
+fn with_suggestion(app: &AppState, req: &Request, mut v: Value) -> Value {
+    if matches!(req.state, ReqState::Registered | ReqState::PendingDispatch) {
+        v["suggestion"] = super::catalogue::suggestion_json(app, req.intake.category.as_deref(), &req.intake.jurisdiction);
+    }
+    v
 }
 
 fn unprocessable(field: &str, zh: String, en: String) -> ApiError {
@@ -246,7 +246,7 @@ async fn show(
             ));
         }
     };
-    Ok(Json(request_json(&req, &events, &org, app.now(), personal)))
+    Ok(Json(with_suggestion(&app, &req, request_json(&req, &events, &org, app.now(), personal))))
 }
 
 /// One lifecycle step. Decided against the state derived from the log; appended only if

@@ -22,6 +22,9 @@ fn body(action: &str, other_id: i64) -> Value {
             json!({"reached": true, "contacted": true, "solved": true, "satisfaction": "satisfied"})
         }
         "merge" => json!({"into": other_id}),
+        "transfer" => json!({"unit": "DXY-GZF", "reason": "转公租房管理站"}),
+        "add_co_units" => json!({"units": ["DXY-GZF"]}),
+        "whistle" => json!({"units": ["CGJ"], "note": "请到场"}),
         _ => json!({}),
     }
 }
@@ -37,8 +40,10 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "urge",
             "supervise",
             "merge",
+            "whistle",
+            "arrive",
         ],
-        "dispatched" => &["sign", "request_return", "escalate", "urge", "supervise"],
+        "dispatched" => &["sign", "request_return", "escalate", "urge", "supervise", "transfer", "add_co_units", "whistle", "arrive"],
         "in_progress" => &[
             "progress",
             "request_return",
@@ -48,8 +53,12 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "urge",
             "supervise",
             "reply",
+            "transfer",
+            "add_co_units",
+            "whistle",
+            "arrive",
         ],
-        "replied" => &["review"],
+        "replied" => &["review", "arrive"],
         "pending_callback" => &["callback", "close"],
         "closed" => &["reopen", "archive"],
         _ => &[],
