@@ -12,6 +12,7 @@ mod notify;
 pub mod ledger;
 mod rows;
 mod writer;
+pub mod open311;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1144,6 +1144,7 @@ pub async fn load(app: &AppState) -> Result<bool, String> {
         .upsert_org(&js, &us)
         .await
         .map_err(|e| e.to_string())?;
+    crate::open311::catalogue::seed_demo(store).await?;
     app.reload().await.map_err(|e| e.to_string())?;
     let org = app.org();
     // One hash for every demo account: hashing is deliberately slow.

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod demo;
 pub mod error;
 pub mod notify;
+pub mod open311;
 pub mod service;
 pub mod view;
 
@@ -110,6 +111,7 @@ impl AppState {
 /// The whole application as a router: used by `minhu serve` and by the tests alike.
 pub fn build_router(state: AppState) -> Router {
     Router::new()
+        .merge(open311::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -7,6 +7,7 @@ mod helpers;
 mod deadlines;
 mod errors;
 mod lifecycle;
+mod open311;
 mod openapi;
 mod scenario;
 mod scope;
