@@ -205,7 +205,10 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let (community, street, district, jpath) =
         &org.communities[rng.random_range(0..org.communities.len())];
-    let day = cfg.start + Duration::days(rng.random_range(0..cfg.days.max(1)));
+    // Only days before `now`: a request exists from its registration on.
+    let before_now = (minhu_domain::time::local_date(cfg.now) - cfg.start).num_days();
+    let span = cfg.days.min(before_now).max(1);
+    let day = cfg.start + Duration::days(rng.random_range(0..span));
     let secs = rng.random_range(7 * 3600..21 * 3600);
     let received = ms(ZONE
         .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())

@@ -41,7 +41,7 @@ CREATE TABLE ledger_requests (
 CREATE INDEX ledger_requests_open_deadline ON ledger_requests (open_deadline) WHERE open_deadline IS NOT NULL;
 
 CREATE TABLE ledger_state (
-    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    id              BIGINT PRIMARY KEY CHECK (id = 1),
     event_watermark BIGINT NOT NULL,
     policy_version  BIGINT NOT NULL,
     refreshed_at    TIMESTAMPTZ
@@ -59,7 +59,7 @@ CREATE TABLE evaluation_policies (
     w_resolution     DOUBLE PRECISION NOT NULL,
     w_satisfaction   DOUBLE PRECISION NOT NULL,
     basic_factor     DOUBLE PRECISION NOT NULL,
-    period_start_day INTEGER NOT NULL,
+    period_start_day BIGINT NOT NULL,
     note             TEXT NOT NULL DEFAULT '',
     created_by       TEXT NOT NULL,
     created_at       TIMESTAMPTZ NOT NULL
