@@ -10,6 +10,7 @@
 
 pub mod calendar;
 pub mod error;
+pub mod geo;
 pub mod intake;
 pub mod lifecycle;
 pub mod org;

@@ -9,6 +9,7 @@
 
 mod catalogue;
 mod notify;
+mod places;
 pub mod ledger;
 mod rows;
 mod writer;
@@ -32,6 +33,7 @@ use sqlx::{Postgres, QueryBuilder, Sqlite};
 pub use rows::{RequestSummary, StoredUser};
 pub use catalogue::DispatchRule;
 pub use notify::{OutboxMessage, Subscription};
+pub use places::normalize_address;
 pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, new_code};
 
 #[derive(Debug, thiserror::Error)]

@@ -41,6 +41,7 @@ pub struct AppState {
     sla: Arc<RwLock<Arc<SlaPolicy>>>,
     subscriptions: Arc<RwLock<Arc<Vec<minhu_store::Subscription>>>>,
     dispatch_rules: Arc<RwLock<Arc<Vec<minhu_store::DispatchRule>>>>,
+    grids: Arc<RwLock<Arc<minhu_domain::geo::GridMap>>>,
     pub tokens: auth::TokenCache,
     /// SMS gateway URL and signing secret (`MINHU_SMS_GATEWAY`, `MINHU_SMS_SECRET`).
     pub sms_gateway: Option<(String, String)>,
@@ -54,6 +55,7 @@ impl AppState {
         let sla = store.load_sla_policy().await?;
         let subscriptions = store.subscriptions().await?;
         let dispatch_rules = store.dispatch_rules().await?;
+        let grids = load_grids(&store).await?;
         let sms_gateway = std::env::var("MINHU_SMS_GATEWAY")
             .ok()
             .filter(|u| !u.is_empty())
@@ -65,6 +67,7 @@ impl AppState {
             sla: Arc::new(RwLock::new(Arc::new(sla))),
             subscriptions: Arc::new(RwLock::new(Arc::new(subscriptions))),
             dispatch_rules: Arc::new(RwLock::new(Arc::new(dispatch_rules))),
+            grids: Arc::new(RwLock::new(Arc::new(grids))),
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
             sms_gateway,
         })
@@ -83,6 +86,9 @@ impl AppState {
     pub fn subscriptions(&self) -> Arc<Vec<minhu_store::Subscription>> {
         self.subscriptions.read().expect("subscriptions lock").clone()
     }
+    pub fn grids(&self) -> Arc<minhu_domain::geo::GridMap> {
+        self.grids.read().expect("grids lock").clone()
+    }
     pub fn dispatch_rules(&self) -> Arc<Vec<minhu_store::DispatchRule>> {
         self.dispatch_rules.read().expect("dispatch rules lock").clone()
     }
@@ -99,6 +105,8 @@ impl AppState {
         *self.subscriptions.write().expect("subscriptions lock") = Arc::new(subscriptions);
         let rules = self.store.dispatch_rules().await?;
         *self.dispatch_rules.write().expect("dispatch rules lock") = Arc::new(rules);
+        let grids = load_grids(&self.store).await?;
+        *self.grids.write().expect("grids lock") = Arc::new(grids);
         Ok(())
     }
 
@@ -149,4 +157,16 @@ pub async fn serve(
 fn sweep_interval() -> Duration {
     let secs = std::env::var("MINHU_SWEEP_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(60);
     Duration::from_secs(secs)
+}
+
+/// Grid shapes from the store, parsed once (a bad shape is logged and skipped).
+async fn load_grids(store: &Store) -> Result<minhu_domain::geo::GridMap, minhu_store::StoreError> {
+    let mut shapes = Vec::new();
+    for (code, text) in store.grid_shapes().await? {
+        match minhu_domain::geo::parse_shape(&text) {
+            Ok(shape) => shapes.push((code, shape)),
+            Err(e) => tracing::warn!(grid = %code, error = %e, "grid shape skipped"),
+        }
+    }
+    Ok(minhu_domain::geo::GridMap::new(shapes))
 }

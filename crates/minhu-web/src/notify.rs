@@ -52,7 +52,13 @@ fn requester_text(req: &Request, e: &EventData, org: &Org) -> Option<String> {
 /// The messages an event causes. `sms_gateway` is whether an SMS gateway is configured.
 pub fn messages_for(subs: &[Subscription], org: &Org, req: &Request, event: &Event, sms_gateway: bool) -> Vec<OutboxItem> {
     let action = event.data.action();
-    let units = units_concerned(req, &event.data);
+    let mut units = units_concerned(req, &event.data);
+    // An escalation is news for the office of the tier that now holds the request.
+    if let EventData::Escalate { to, .. } = &event.data {
+        if let Some(office) = org.ancestor_at(&req.intake.jurisdiction, to.level()).and_then(|j| org.own_unit(&j.code)) {
+            units.push(office.code.clone());
+        }
+    }
     let channel_owner = format!("channel:{}", req.intake.channel.as_str());
     let lineage = org.lineage(&req.intake.jurisdiction);
     let payload = json!({

@@ -4,6 +4,7 @@
 mod catalogue;
 pub mod ledger;
 mod org;
+pub(crate) mod places;
 mod requests;
 
 use axum::Json;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalogue::router())
         .merge(ledger::router())
         .merge(org::router())
+        .merge(places::router())
         .merge(requests::router())
         .fallback(not_found)
 }

@@ -43,7 +43,8 @@ async fn intake(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let body = super::json_body(&headers, body)?;
+    let mut body = super::json_body(&headers, body)?;
+    super::places::resolve_location(&app, &mut body).await?;
     let now = app.now();
     let org = app.org();
     let intake = parse_intake(&body, Some(&actor), &org, new_code(now), now)?;

@@ -236,3 +236,46 @@ async fn webhooks_survive_a_receiver_that_is_down_delivered_once_in_order() {
     assert_eq!(minhu_web::notify::send_due(&t.app, &client, Utc::now() + Duration::hours(1)).await.unwrap(), 0);
     assert_eq!(received.bodies.lock().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn a_point_or_a_known_address_resolves_to_its_grid() {
+    let t = TestApp::spawn().await;
+    let square = |w: f64| json!({"type": "Polygon", "coordinates": [[[w, 35.76], [w + 0.002, 35.76], [w + 0.002, 35.764], [w, 35.764], [w, 35.76]]]});
+    for g in 0..3 {
+        let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, &format!("/api/v1/grids/DXY-G0{}/shape", g + 1), Some(square(115.025 + g as f64 * 0.002))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+    }
+    let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, "/api/v1/grids/DXY/shape", Some(square(115.0))).await;
+    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("code")), "only grids have shapes");
+    let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, "/api/v1/grids/DXY-G04/shape", Some(json!({"type": "Point", "coordinates": [1, 2]}))).await;
+    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("shape")));
+    let (s, _) = t.post("admin", "/api/v1/addresses", json!({"address": "德馨苑 6号楼", "jurisdiction": "DXY-G03"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+
+    let intake = |extra: Value| {
+        let mut b = json!({"channel": "walk_in", "content": "路灯不亮"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    // A WGS84 point inside grid 2.
+    let (s, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 35.762, "lon": 115.028}))).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["jurisdiction"], "DXY-G02");
+    // The same kind of point from a domestic map picker (GCJ-02): converted, then located.
+    let (glat, glon) = minhu_domain::geo::wgs84_to_gcj02(35.762, 115.030);
+    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": glat, "lon": glon, "crs": "gcj02"}))).await;
+    assert_eq!(r["jurisdiction"], "DXY-G03");
+    assert!((r["lat"].as_f64().unwrap() - 35.762).abs() < 1e-5 && (r["lon"].as_f64().unwrap() - 115.030).abs() < 1e-5, "stored as WGS84: {r}");
+    // A known building, written with a unit and a room number.
+    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"address": "德馨苑6号楼2单元301"}))).await;
+    assert_eq!(r["jurisdiction"], "DXY-G03");
+    // Nowhere known: the clerk's own community.
+    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 30.0, "lon": 120.0}))).await;
+    assert_eq!(r["jurisdiction"], "DXY");
+    let (s, v) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 35.7, "lon": 115.0, "crs": "bd09"}))).await;
+    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("crs")));
+    let (_, v) = t.get("dxy_staff", "/api/v1/locate?lat=35.762&lon=115.026").await;
+    assert_eq!((v["jurisdiction"].as_str(), v["community"]["name"].as_str()), (Some("DXY-G01"), Some("德馨苑社区")));
+}

@@ -6,7 +6,6 @@ mod helpers;
 
 mod deadlines;
 mod errors;
-mod ledger;
 mod lifecycle;
 mod open311;
 mod openapi;
