@@ -1,5 +1,6 @@
 //! `minhu`: the one binary. Server, administration and batch jobs.
 
+mod ledger_cli;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +73,10 @@ enum Command {
     },
     /// Load the demo district into an empty database (as `serve --demo` does).
     Demo,
+    /// Ledgers (台账): daily register, weekly/monthly reports, 三率 ranking, refresh, benchmark.
+    Ledger { #[command(subcommand)] command: ledger_cli::LedgerCommand },
+    /// Generate a city of requests with whole histories (for tests and benchmarks).
+    Gen(ledger_cli::GenArgs),
     /// Measure the storage layer's durable intake rate (no HTTP).
     Bench {
         /// Number of intakes.
@@ -329,6 +334,8 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench { n, concurrency } => bench_store(&cli.database, n, concurrency).await,
+        Command::Ledger { command } => ledger_cli::run(&cli.database, command).await,
+        Command::Gen(args) => ledger_cli::gen_data(&cli.database, args).await,
     }
 }
 
