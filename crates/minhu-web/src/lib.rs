@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod demo;
 pub mod error;
+pub mod import;
 pub mod notify;
 pub mod open311;
 pub mod service;

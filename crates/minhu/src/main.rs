@@ -16,6 +16,8 @@ use minhu_domain::request::{Channel, Event, EventData, Intake, RequestType, Requ
 use minhu_store::{ListFilter, Store, StoreOptions};
 use minhu_web::AppState;
 
+mod upstream;
+
 // The server allocates many small, short-lived buffers per request; mimalloc handles that
 // pattern with far less time in the allocator than glibc malloc (measured with perf).
 #[global_allocator]
@@ -73,6 +75,10 @@ enum Command {
     },
     /// Load the demo district into an empty database (as `serve --demo` does).
     Demo,
+    /// Open311 GeoReport v2: API keys of client applications.
+    Open311(upstream::Open311Args),
+    /// Import an upstream platform's export (CSV, xlsx, JSON) with a column mapping.
+    Import(upstream::ImportArgs),
     /// Ledgers (台账): daily register, weekly/monthly reports, 三率 ranking, refresh, benchmark.
     Ledger { #[command(subcommand)] command: ledger_cli::LedgerCommand },
     /// Generate a city of requests with whole histories (for tests and benchmarks).
@@ -316,6 +322,8 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Classify { command } => classify(command),
+        Command::Open311(args) => upstream::open311(&cli.database, args).await,
+        Command::Import(args) => upstream::import(&cli.database, args).await,
         Command::Demo => {
             let store = open(&cli.database).await?;
             let app = AppState::load(store.clone()).await?;

@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/open311/v2/tokens/{token_fmt}", get(token))
         .route("/open311/v2/media/{id}", get(media))
         .layer(DefaultBodyLimit::max(MAX_POST))
+        .merge(crate::import::router())
 }
 
 /// Issues a key for a client: shown once, only its SHA-256 is stored.

@@ -6,6 +6,7 @@ mod helpers;
 
 mod deadlines;
 mod errors;
+mod import;
 mod ledger;
 mod lifecycle;
 mod open311;

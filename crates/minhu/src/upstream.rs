@@ -1,0 +1,190 @@
+//! The upstream channels on the command line: Open311 client keys, and imports of the
+//! upstream platforms' exports (the same code as `POST /api/v1/import`).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use minhu_domain::request::Channel;
+use minhu_store::{Store, StoreOptions};
+use minhu_web::import::{self, CHANNELS, Format, Mapping};
+
+#[derive(Args)]
+pub struct Open311Args {
+    #[command(subcommand)]
+    command: Open311Command,
+}
+
+#[derive(Subcommand)]
+enum Open311Command {
+    /// API keys of Open311 clients (POSTs need one; GETs are public).
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Issue a key for a client and print it (only its hash is stored; shown once).
+    Issue {
+        /// The client's name (e.g. fixmystreet); appears as the actor of its requests.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke every live key of a client (effective at once).
+    Revoke {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Import an upstream platform's export: CSV (UTF-8 or GBK), xlsx or JSON.
+#[derive(Args)]
+pub struct ImportArgs {
+    /// hotline_12345, mayor_mailbox, web_message, urban_management or gov_service.
+    #[arg(long)]
+    channel: String,
+    /// Column mapping (JSON): {"columns": {"external_id": ["工单编号"], …}, "categories": {…},
+    /// "types": {…}, "date_formats": […], "default_jurisdiction": "…", "encoding": "gbk", "sheet": "…"}.
+    #[arg(long)]
+    mapping: Option<PathBuf>,
+    /// csv, xlsx or json (default: from the file name).
+    #[arg(long)]
+    format: Option<String>,
+    /// Also write the whole report (every refused row and why) to this JSON file.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// The export.
+    file: PathBuf,
+}
+
+pub async fn open311(database: &str, args: Open311Args) -> Result<()> {
+    let store = Store::open(database, StoreOptions::default()).await?;
+    match args.command {
+        Open311Command::Key {
+            command: KeyCommand::Issue { name },
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                bail!("--name must be 1 to 100 characters");
+            }
+            let key = minhu_web::open311::issue_key(&store, name).await?;
+            println!("{key}");
+        }
+        Open311Command::Key {
+            command: KeyCommand::Revoke { name },
+        } => {
+            let n = minhu_web::open311::revoke_keys(&store, &name).await?;
+            store.close().await;
+            if n == 0 {
+                bail!("no live Open311 key named '{name}'");
+            }
+            println!("revoked {n} key(s) of {name}");
+            return Ok(());
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+pub async fn import(database: &str, args: ImportArgs) -> Result<()> {
+    let channel = Channel::parse(&args.channel)
+        .filter(|c| CHANNELS.contains(c))
+        .with_context(|| {
+            format!(
+                "--channel '{}': one of {}",
+                args.channel,
+                CHANNELS.map(|c| c.as_str()).join(", ")
+            )
+        })?;
+    let file = args.file.display().to_string();
+    let format = match &args.format {
+        Some(f) => {
+            Format::parse(f).with_context(|| format!("--format '{f}': csv, xlsx or json"))?
+        }
+        None => Format::of_path(&file).with_context(|| {
+            format!("cannot tell the format of '{file}': pass --format csv|xlsx|json")
+        })?,
+    };
+    let mapping = match &args.mapping {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read the mapping {}", p.display()))?;
+            Mapping::from_json(&text)?
+        }
+        None => Mapping::default(),
+    };
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {file}"))?;
+    let store = Store::open(database, StoreOptions::default()).await?;
+    let org = store.load_org().await?;
+    let cx = import::Context {
+        org: &org,
+        categories: import::category_names(&store).await?,
+        now: minhu_domain::time::truncate_ms(chrono::Utc::now()),
+        actor: format!("import:{}", channel.as_str()),
+        role: "system".into(),
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} 行 {per_sec} 剩余 {eta}",
+        )
+        .expect("valid template"),
+    );
+    let started = Instant::now();
+    let result = import::import(
+        &store,
+        &bytes,
+        format,
+        channel,
+        &mapping,
+        &cx,
+        &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    )
+    .await;
+    bar.finish_and_clear();
+    store.close().await;
+    let report = result?;
+    let secs = started.elapsed().as_secs_f64();
+    for r in &report.refused {
+        println!(
+            "第{}行{}{}：{}",
+            r.row,
+            r.external_id
+                .as_deref()
+                .map(|e| format!(" [{e}]"))
+                .unwrap_or_default(),
+            r.field
+                .as_deref()
+                .map(|f| format!(" {f}"))
+                .unwrap_or_default(),
+            r.reason
+        );
+    }
+    println!(
+        "{}：{} 行，导入 {}，此前已导入 {}，空行 {}，拒收 {}（{:.1} 秒，{:.0} 行/秒）",
+        channel.zh(),
+        report.rows,
+        report.imported,
+        report.already_imported,
+        report.blank,
+        report.refused.len(),
+        secs,
+        report.rows as f64 / secs.max(1e-9)
+    );
+    if let Some(p) = &args.report {
+        std::fs::write(p, serde_json::to_string_pretty(&report)?)
+            .with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    debug_assert!(report.balanced());
+    if !report.refused.is_empty() {
+        // Rows were refused: the import is done, but a script should notice.
+        std::process::exit(3);
+    }
+    Ok(())
+}
