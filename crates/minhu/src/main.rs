@@ -1,5 +1,6 @@
 //! `minhu`: the one binary. Server, administration and batch jobs.
 
+mod bench_sweep;
 mod ledger_cli;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -91,6 +92,13 @@ enum Command {
         /// Concurrent writers.
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+    },
+    /// Measure one deadline sweep over N open requests, of which DUE have lapsed.
+    BenchSweep {
+        #[arg(long, default_value_t = 1_000_000)]
+        n: usize,
+        #[arg(long, default_value_t = 1000)]
+        due: usize,
     },
 }
 
@@ -342,6 +350,7 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Bench { n, concurrency } => bench_store(&cli.database, n, concurrency).await,
+        Command::BenchSweep { n, due } => bench_sweep::run(&cli.database, n, due).await,
         Command::Ledger { command } => ledger_cli::run(&cli.database, command).await,
         Command::Gen(args) => ledger_cli::gen_data(&cli.database, args).await,
     }
