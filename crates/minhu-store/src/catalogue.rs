@@ -68,20 +68,22 @@ impl Store {
     }
 
     /// Requests the deadline monitor must look at as of `at`: clock running, yellow time
-    /// come, and something possibly left to do. Paged by id.
-    pub async fn sweep_candidates(&self, at: chrono::DateTime<Utc>, after_id: i64, limit: i64) -> Result<Vec<i64>> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar(
-                "SELECT id FROM requests
-                 WHERE state IN ('dispatched', 'return_requested', 'in_progress') AND yellow_at <= $1
-                   AND (warned <> 'red' OR tier <> 'district') AND id > $2
-                 ORDER BY id LIMIT $3",
-            )
-            .bind(at)
-            .bind(after_id)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }))
+    /// come, and something possibly left to do; earliest first. The partial index
+    /// `requests_sweep` keeps this proportional to the due requests, not the open ones
+    /// (SQLite's planner, without statistics, must be told to use it).
+    pub async fn sweep_candidates(&self, at: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
+        const WHERE: &str = " WHERE state IN ('dispatched', 'return_requested', 'in_progress') AND yellow_at <= $1
+              AND (warned <> 'red' OR tier <> 'district') ORDER BY yellow_at, id";
+        Ok(match &self.backend {
+            crate::Backend::Sqlite { read, .. } => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM requests INDEXED BY requests_sweep{WHERE}")))
+                    .bind(at)
+                    .fetch_all(read)
+                    .await?
+            }
+            crate::Backend::Postgres(pg) => {
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM requests{WHERE}"))).bind(at).fetch_all(pg).await?
+            }
+        })
     }
 }

@@ -153,34 +153,43 @@ pub struct SweepReport {
 /// The deadline monitor as of `at`: warnings, urging and escalation, each an event by the
 /// system actor. Idempotent: what it did is in the log, so a second sweep does nothing.
 pub async fn sweep(app: &AppState, at: DateTime<Utc>) -> Result<SweepReport, ApiError> {
-    use minhu_domain::request::Warning;
+    use futures::StreamExt;
     let system = Actor::system();
     let mut report = SweepReport::default();
-    let mut after = 0;
-    loop {
-        let ids = app.store.sweep_candidates(at, after, 1000).await?;
-        let Some(last) = ids.last().copied() else { break };
-        for id in ids {
-            report.examined += 1;
-            for _ in 0..8 {
-                let Some((req, _)) = app.store.load_request(id).await? else { break };
-                let Some(act) = next_system_act(&req, at) else { break };
-                match &act {
-                    Command::Warn { level: Warning::Red } => report.warned_red += 1,
-                    Command::Warn { .. } => report.warned_yellow += 1,
-                    Command::Urge { .. } => report.urged += 1,
-                    Command::Escalate { .. } => report.escalated += 1,
-                    _ => {}
-                }
-                perform_at(app, id, &act, &system, Some(at)).await?;
-            }
-        }
-        after = last;
+    // Requests are independent: work on many at once so the writer can group their events.
+    let ids = app.store.sweep_candidates(at).await?;
+    let mut work = futures::stream::iter(ids.into_iter().map(|id| sweep_one(app, id, at, &system))).buffer_unordered(64);
+    while let Some(one) = work.next().await {
+        let one = one?;
+        report.examined += 1;
+        report.warned_yellow += one.warned_yellow;
+        report.warned_red += one.warned_red;
+        report.urged += one.urged;
+        report.escalated += one.escalated;
     }
     if report != SweepReport::default() {
         tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
     }
     Ok(report)
+}
+
+/// Everything the monitor does to one request as of `at`.
+async fn sweep_one(app: &AppState, id: i64, at: DateTime<Utc>, system: &Actor) -> Result<SweepReport, ApiError> {
+    use minhu_domain::request::Warning;
+    let mut done = SweepReport::default();
+    for _ in 0..8 {
+        let Some((req, _)) = app.store.load_request(id).await? else { break };
+        let Some(act) = next_system_act(&req, at) else { break };
+        match &act {
+            Command::Warn { level: Warning::Red } => done.warned_red += 1,
+            Command::Warn { .. } => done.warned_yellow += 1,
+            Command::Urge { .. } => done.urged += 1,
+            Command::Escalate { .. } => done.escalated += 1,
+            _ => {}
+        }
+        perform_at(app, id, &act, system, Some(at)).await?;
+    }
+    Ok(done)
 }
 
 /// Runs the deadline monitor inside the server every `every`.
