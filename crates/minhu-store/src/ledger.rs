@@ -471,7 +471,10 @@ impl Store {
         ids.extend(dirty.iter().copied());
         ids.sort_unstable();
         ids.dedup();
-        for chunk in ids.chunks(1000) {
+        // Requests are loaded and replayed 1,000 at a time; their facts are applied 20,000 at
+        // a time (one transaction each), so that deltas to the same rows combine first.
+        let mut pending: Vec<(i64, RequestFacts)> = Vec::new();
+        for (k, chunk) in ids.chunks(1000).enumerate() {
             let loaded = self.load_requests_with_events(chunk).await?;
             let excluded: HashSet<i64> = on_pool!(&self.backend, read, |pool, DB| {
                 let mut q = sqlx::QueryBuilder::<DB>::new(
@@ -488,16 +491,18 @@ impl Store {
                     .into_iter()
                     .collect()
             });
-            let new: Vec<(i64, RequestFacts)> = loaded
-                .iter()
-                .map(|(r, ev)| {
-                    (
-                        r.id,
-                        minhu_ledger::request_facts(r, ev, org, &policy, excluded.contains(&r.id)),
-                    )
-                })
-                .collect();
-            self.apply_facts(chunk, &new).await?;
+            pending.extend(loaded.iter().map(|(r, ev)| {
+                (
+                    r.id,
+                    minhu_ledger::request_facts(r, ev, org, &policy, excluded.contains(&r.id)),
+                )
+            }));
+            let last = (k + 1) * 1000 >= ids.len();
+            if pending.len() >= 20_000 || last {
+                let batch_ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+                self.apply_facts(&batch_ids, &pending).await?;
+                pending.clear();
+            }
         }
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
@@ -532,15 +537,22 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            let mut q = sqlx::QueryBuilder::<DB>::new(
-                "SELECT request_id, facts FROM ledger_requests WHERE request_id IN (",
-            );
-            let mut sep = q.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
+            let mut old: Vec<(i64, String)> = Vec::new();
+            for part in ids.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "SELECT request_id, facts FROM ledger_requests WHERE request_id IN (",
+                );
+                let mut sep = q.separated(", ");
+                for id in part {
+                    sep.push_bind(*id);
+                }
+                q.push(")");
+                old.extend(
+                    q.build_query_as::<(i64, String)>()
+                        .fetch_all(&mut *tx)
+                        .await?,
+                );
             }
-            q.push(")");
-            let old: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
             let mut delta: HashMap<FactKey, Counters> = HashMap::new();
             for (_, f) in &old {
                 let f: RequestFacts = serde_json::from_str(f)

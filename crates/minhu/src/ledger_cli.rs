@@ -295,6 +295,25 @@ async fn bench(
         "monthly ranking of all {n} streets ({month}, refresh included): median {:.2} ms",
         median(times)
     );
+    let period = app.store.evaluation_policy().await?.month_period(m);
+    let (mut ts, mut to) = (Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let t = Instant::now();
+        app.store
+            .ledger_sums(FactLevel::Street, None, period)
+            .await?;
+        ts.push(t.elapsed());
+        let t = Instant::now();
+        app.store
+            .ledger_overdue_open(FactLevel::Street, period, app.now())
+            .await?;
+        to.push(t.elapsed());
+    }
+    println!(
+        "  of which: street sums {:.2} ms, open past due {:.2} ms",
+        median(ts),
+        median(to)
+    );
     let mut times = Vec::new();
     for _ in 0..repeat {
         let t = Instant::now();
@@ -309,19 +328,38 @@ async fn bench(
         median(times)
     );
 
+    let date = date.unwrap_or_else(|| NaiveDate::from_ymd_opt(m.year, m.month, 15).unwrap());
+    // Default: the busiest community of that day.
     let community = match community {
         Some(c) => c,
-        None => org
-            .jurisdictions()
-            .find(|j| j.level == minhu_domain::org::Level::Community)
-            .map(|j| j.code.clone())
-            .context("no community")?,
+        None => {
+            let day = app
+                .store
+                .ledger_light_rows(
+                    "/",
+                    web::local_start(date),
+                    web::local_start(date.succ_opt().unwrap()),
+                )
+                .await?;
+            let mut count: std::collections::HashMap<String, usize> = Default::default();
+            for r in &day {
+                if let Some(c) =
+                    org.ancestor_at(&r.jurisdiction, minhu_domain::org::Level::Community)
+                {
+                    *count.entry(c.code.clone()).or_default() += 1;
+                }
+            }
+            count
+                .into_iter()
+                .max_by_key(|(c, n)| (*n, std::cmp::Reverse(c.clone())))
+                .map(|(c, _)| c)
+                .context("no request that day")?
+        }
     };
     let j = org
         .jurisdiction(&community)
         .cloned()
         .context("unknown community")?;
-    let date = date.unwrap_or_else(|| NaiveDate::from_ymd_opt(m.year, m.month, 15).unwrap());
     let actor = Actor::system();
     let mut times = Vec::new();
     let mut times_x = Vec::new();
