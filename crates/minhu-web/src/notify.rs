@@ -125,8 +125,21 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
     chrono::Duration::seconds(1i64 << attempts.clamp(0, 8)).min(chrono::Duration::minutes(5))
 }
 
-/// One pass over the due messages; returns how many were delivered.
+/// Delivers what is due; returns how many were delivered. A message waits for the earlier
+/// ones of its request and target, so passes repeat while they make progress.
 pub async fn send_due(app: &AppState, client: &reqwest::Client, now: DateTime<Utc>) -> Result<usize, minhu_store::StoreError> {
+    let mut total = 0;
+    for _pass in 0..20 {
+        let delivered = send_pass(app, client, now).await?;
+        total += delivered;
+        if delivered == 0 {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+async fn send_pass(app: &AppState, client: &reqwest::Client, now: DateTime<Utc>) -> Result<usize, minhu_store::StoreError> {
     let due = app.store.due_messages(now, 200).await?;
     let mut delivered = 0;
     // A message that fails holds back the later ones of its request and target (order).

@@ -279,3 +279,36 @@ async fn a_point_or_a_known_address_resolves_to_its_grid() {
     let (_, v) = t.get("dxy_staff", "/api/v1/locate?lat=35.762&lon=115.026").await;
     assert_eq!((v["jurisdiction"].as_str(), v["community"]["name"].as_str()), (Some("DXY-G01"), Some("德馨苑社区")));
 }
+
+#[tokio::test]
+async fn the_requester_hears_by_sms_through_the_gateway() {
+    let t = TestApp::spawn().await;
+    let received = Received::default();
+    let gateway = Router::new().route("/sms", post(receive)).with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
+    // A server configured with an SMS gateway (MINHU_SMS_GATEWAY / MINHU_SMS_SECRET).
+    let mut app = t.app.clone();
+    app.sms_gateway = Some((format!("http://127.0.0.1:{port}/sms"), "s3cret".into()));
+    let (s, r) = t
+        .post("dxy_staff", "/api/v1/requests", json!({"channel": "station_hotline", "content": "井盖缺失", "requester": {"name": "王秀英", "phone": "13812345678"}, "jurisdiction": "DXY"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = r["id"].as_i64().unwrap();
+    let code = r["code"].as_str().unwrap().to_string();
+    let staff = minhu_domain::org::Actor::person("dxy_staff", minhu_domain::org::Role::CommunityStaff, "DXY");
+    let step = |a: &str, b: Value| minhu_domain::lifecycle::Command::parse(a, &b).unwrap();
+    minhu_web::service::perform(&app, id, &step("accept", json!({})), &staff).await.unwrap();
+    minhu_web::service::perform(&app, id, &step("dispatch", json!({"unit": "DXY-WY"})), &staff).await.unwrap();
+    let sent = minhu_web::notify::send_due(&app, &reqwest::Client::new(), Utc::now() + Duration::seconds(1)).await.unwrap();
+    assert_eq!(sent, 2);
+    let got = received.bodies.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].1["phone"], "13812345678");
+    assert!(got[0].1["text"].as_str().unwrap().contains(&code), "acceptance names the tracking code");
+    assert!(got[1].1["text"].as_str().unwrap().contains("德馨苑物业服务中心"), "dispatch names the unit");
+    // Staff see the message with the phone masked.
+    let (_, list) = t.get("dxy_staff", &format!("/api/v1/requests/{id}/notifications")).await;
+    assert_eq!(list[0]["target"], "138****5678");
+}
