@@ -69,6 +69,9 @@ pub struct Table {
 /// Writes the tables as one workbook, a sheet each.
 pub fn to_xlsx(tables: &[Table]) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
+    // Deflate level 1: about half the save time of the default 6 for a file ~1.5x larger
+    // (a 100,000-row register is mostly compressible XML).
+    wb.set_zip_compression_level(1);
     let bold = Format::new().set_bold();
     let title_fmt = Format::new().set_bold().set_font_size(14);
     let dt_fmt = Format::new().set_num_format("yyyy-mm-dd hh:mm");

@@ -417,7 +417,7 @@ pub async fn monthly_report(
     let as_of = app.now();
     let store = &app.store;
     let own = store
-        .ledger_sums(level, Some(std::slice::from_ref(&j.code)), period)
+        .ledger_month_sums(level, Some(std::slice::from_ref(&j.code)), month)
         .await?;
     let own_overdue = store.ledger_overdue_open(level, period, as_of).await?;
     let totals = Figures::new(
@@ -435,7 +435,9 @@ pub async fn monthly_report(
     let mut children = Vec::new();
     if let Some(kid_level) = kids.first().and_then(|k| fact_level(k.level)) {
         let codes: Vec<String> = kids.iter().map(|k| k.code.clone()).collect();
-        let sums = store.ledger_sums(kid_level, Some(&codes), period).await?;
+        let sums = store
+            .ledger_month_sums(kid_level, Some(&codes), month)
+            .await?;
         let overdue = store.ledger_overdue_open(kid_level, period, as_of).await?;
         children = figures_for(
             kids.iter()
@@ -469,7 +471,7 @@ pub async fn monthly_report(
         .map(|u| u.code.clone())
         .collect();
     let sums = store
-        .ledger_sums(FactLevel::Unit, Some(&unit_codes), period)
+        .ledger_month_sums(FactLevel::Unit, Some(&unit_codes), month)
         .await?;
     let overdue = store
         .ledger_overdue_open(FactLevel::Unit, period, as_of)
@@ -540,7 +542,7 @@ pub async fn evaluation(
     let policy = current(app).await?;
     let org = app.org();
     let period = policy.month_period(month);
-    let sums = app.store.ledger_sums(level, None, period).await?;
+    let sums = app.store.ledger_month_sums(level, None, month).await?;
     let overdue = app
         .store
         .ledger_overdue_open(level, period, app.now())

@@ -387,6 +387,28 @@ async fn every_figure_of_a_generated_month_agrees_with_the_event_log() {
         }
     }
 
+    // The month rows the rankings read equal the sums of the day rows.
+    for level in [
+        minhu_ledger::FactLevel::Community,
+        minhu_ledger::FactLevel::Street,
+        minhu_ledger::FactLevel::District,
+        minhu_ledger::FactLevel::Unit,
+    ] {
+        let by_day = store
+            .ledger_sums(level, None, minhu_ledger::Period { start, end })
+            .await
+            .unwrap();
+        let by_month = store
+            .ledger_month_sums(
+                level,
+                None,
+                minhu_ledger::YearMonth::parse("2026-10").unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_day, by_month, "{level:?}");
+    }
+
     // The evaluation of all communities: the 三率, ranks by composite.
     let (s, e) = t
         .get(
