@@ -579,8 +579,34 @@ impl Store {
     /// in the order of `items`. Tracking codes that collide are drawn again.
     pub async fn bulk_intake(&self, items: &[(Intake, String, Event)]) -> Result<Vec<BulkOutcome>> {
         let mut out: Vec<Option<BulkOutcome>> = vec![None; items.len()];
+        let is_sqlite = self.backend_name() == "sqlite";
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
+            // SQLite: with foreign keys checked at commit and INSERT OR IGNORE, no statement
+            // can abort half-way, so SQLite keeps no statement journal for the multi-row
+            // INSERTs (measured: it cost a sixth of an import). Rows were validated before.
+            let sqlite = is_sqlite;
+            if sqlite {
+                sqlx::query("PRAGMA defer_foreign_keys = ON")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let (insert_requests, insert_events) = if sqlite {
+                (
+                    REQUEST_INSERT.replacen("INSERT INTO", "INSERT OR IGNORE INTO", 1),
+                    "INSERT OR IGNORE INTO events (request_id, seq, action, at, actor, role, data) ",
+                )
+            } else {
+                (
+                    REQUEST_INSERT.to_string(),
+                    "INSERT INTO events (request_id, seq, action, at, actor, role, data) ",
+                )
+            };
+            let on_conflict = if sqlite {
+                ""
+            } else {
+                " ON CONFLICT DO NOTHING"
+            };
             // Projections, with codes unique within the batch.
             let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
             let mut pending: Vec<(usize, Request)> = items
@@ -600,7 +626,7 @@ impl Store {
                 }
                 let mut inserted: HashMap<String, i64> = HashMap::with_capacity(pending.len());
                 for chunk in pending.chunks(ROWS_PER_INSERT) {
-                    let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
+                    let mut qb = sqlx::QueryBuilder::<DB>::new(insert_requests.as_str());
                     qb.push_values(chunk, |mut b, (k, r)| {
                         let i = &r.intake;
                         b.push_bind(i.code.as_str())
@@ -633,7 +659,7 @@ impl Store {
                             .push_bind(r.closed_at)
                             .push_bind(r.version);
                     });
-                    qb.push(" ON CONFLICT DO NOTHING RETURNING id, code");
+                    qb.push(on_conflict).push(" RETURNING id, code");
                     let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                     inserted.extend(got.into_iter().map(|(id, code)| (code, id)));
                 }
@@ -642,9 +668,7 @@ impl Store {
                     .filter_map(|(k, r)| inserted.get(&r.intake.code).map(|id| (*id, *k)))
                     .collect();
                 for chunk in created.chunks(ROWS_PER_INSERT * 4) {
-                    let mut qb = sqlx::QueryBuilder::<DB>::new(
-                        "INSERT INTO events (request_id, seq, action, at, actor, role, data) ",
-                    );
+                    let mut qb = sqlx::QueryBuilder::<DB>::new(insert_events);
                     qb.push_values(chunk, |mut b, (id, k)| {
                         let e = &items[*k].2;
                         b.push_bind(*id)

@@ -117,7 +117,16 @@ pub async fn import(database: &str, args: ImportArgs) -> Result<()> {
         None => Mapping::default(),
     };
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {file}"))?;
-    let store = Store::open(database, StoreOptions::default()).await?;
+    // No fsync per chunk: closing the store checkpoints and syncs, so the import is durable
+    // when the command returns; one cut short is completed by running it again.
+    let store = Store::open(
+        database,
+        StoreOptions {
+            sqlite_full_sync: false,
+            ..StoreOptions::default()
+        },
+    )
+    .await?;
     let org = store.load_org().await?;
     let cx = import::Context {
         org: &org,
