@@ -257,8 +257,8 @@ fn jurisdiction_param(p: &Params, org: &Org) -> Result<Option<String>, O311Error
     }
 }
 
-/// The deployment's root jurisdiction (the district), where requests with no
-/// `jurisdiction_id` are registered: locating a point in a grid needs grid polygons (issue 02).
+/// The deployment's root jurisdiction (the district), where requests with neither a
+/// `jurisdiction_id` nor a point inside a known grid are registered.
 fn root_jurisdiction(org: &Org) -> Option<String> {
     let mut roots = org.jurisdictions().filter(|j| j.parent.is_none());
     let first = roots.next()?;
@@ -765,14 +765,6 @@ async fn create_request(app: &AppState, fmt: Fmt, p: Params, uploads: Vec<Upload
     let service = cat.service(code).ok_or_else(|| {
         O311Error::not_found(format!("未找到服务“{code}” (service_code not found)"))
     })?;
-    let jurisdiction = match jurisdiction_param(&p, &org)? {
-        Some(j) => j,
-        None => root_jurisdiction(&org).ok_or_else(|| {
-            O311Error::bad(
-                "本系统服务多个辖区，须提供 jurisdiction_id (jurisdiction_id was not provided)",
-            )
-        })?,
-    };
     let lat = coordinate(&p, "lat", 90.0)?;
     let lon = coordinate(&p, "long", 180.0)?;
     if lat.is_some() != lon.is_some() {
@@ -780,6 +772,22 @@ async fn create_request(app: &AppState, fmt: Fmt, p: Params, uploads: Vec<Upload
             "lat 与 long 须同时提供 (lat and long must be given together)",
         ));
     }
+    // Where: the jurisdiction_id given, else the grid whose polygon holds the point (WGS84),
+    // else the district, whose office dispatches it onwards.
+    let jurisdiction = match jurisdiction_param(&p, &org)? {
+        Some(j) => j,
+        None => match lat
+            .zip(lon)
+            .and_then(|(la, lo)| app.grids().locate(la, lo).map(str::to_string))
+        {
+            Some(grid) => grid,
+            None => root_jurisdiction(&org).ok_or_else(|| {
+                O311Error::bad(
+                    "本系统服务多个辖区，须提供 jurisdiction_id (jurisdiction_id was not provided)",
+                )
+            })?,
+        },
+    };
     let address_string = p.get("address_string");
     let address_id = p.get("address_id");
     if lat.is_none() && address_string.is_none() && address_id.is_none() {

@@ -509,6 +509,26 @@ async fn post_then_get_in_both_formats_without_personal_data() {
         r2.intake.content, "生活垃圾未及时清运",
         "no description: the service names it"
     );
+    // With no jurisdiction_id, a point inside a grid's polygon (WGS84) places it in that grid.
+    o.t.app
+        .store
+        .set_grid_shape(
+            "DXY-G02",
+            r#"{"type":"Polygon","coordinates":[[[117.10,36.64],[117.13,36.64],[117.13,36.66],[117.10,36.66],[117.10,36.64]]]}"#,
+        )
+        .await
+        .unwrap();
+    o.t.app.reload().await.unwrap();
+    let id3 = o.create(&lamp(&[])).await;
+    let r3 =
+        o.t.app
+            .store
+            .load_request_by_code(&id3)
+            .await
+            .unwrap()
+            .unwrap()
+            .0;
+    assert_eq!(r3.intake.jurisdiction, "DXY-G02");
     // The api_key may also come in the query string.
     let (s, _) = o
         .post_json(
