@@ -32,14 +32,32 @@ pub struct GridMap {
 /// Parses a GeoJSON Polygon or MultiPolygon (a bare geometry, a Feature, or a
 /// FeatureCollection of one feature).
 pub fn parse_shape(geojson_text: &str) -> Result<MultiPolygon<f64>, DomainError> {
-    let bad = |why: String| DomainError::invalid("shape", "invalid_geojson", format!("网格边界不是有效的 GeoJSON 多边形：{why}"), format!("not a GeoJSON polygon: {why}"));
-    let gj: geojson::GeoJson = geojson_text.parse().map_err(|e: geojson::Error| bad(e.to_string()))?;
+    let bad = |why: String| {
+        DomainError::invalid(
+            "shape",
+            "invalid_geojson",
+            format!("网格边界不是有效的 GeoJSON 多边形：{why}"),
+            format!("not a GeoJSON polygon: {why}"),
+        )
+    };
+    let gj: geojson::GeoJson = geojson_text
+        .parse()
+        .map_err(|e: geojson::Error| bad(e.to_string()))?;
     let geometry = match gj {
         geojson::GeoJson::Geometry(g) => g,
-        geojson::GeoJson::Feature(f) => f.geometry.ok_or_else(|| bad("feature without geometry".into()))?,
-        geojson::GeoJson::FeatureCollection(fc) => fc.features.into_iter().next().and_then(|f| f.geometry).ok_or_else(|| bad("empty collection".into()))?,
+        geojson::GeoJson::Feature(f) => f
+            .geometry
+            .ok_or_else(|| bad("feature without geometry".into()))?,
+        geojson::GeoJson::FeatureCollection(fc) => fc
+            .features
+            .into_iter()
+            .next()
+            .and_then(|f| f.geometry)
+            .ok_or_else(|| bad("empty collection".into()))?,
     };
-    let g: geo::Geometry<f64> = geometry.try_into().map_err(|e: geojson::Error| bad(e.to_string()))?;
+    let g: geo::Geometry<f64> = geometry
+        .try_into()
+        .map_err(|e: geojson::Error| bad(e.to_string()))?;
     match g {
         geo::Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
         geo::Geometry::MultiPolygon(mp) => Ok(mp),
@@ -55,7 +73,10 @@ impl GridMap {
     /// The grid containing a WGS84 point (longitude, latitude).
     pub fn locate(&self, lat: f64, lon: f64) -> Option<&str> {
         let p = Point::new(lon, lat);
-        self.shapes.iter().find(|(_, shape)| shape.contains(&p)).map(|(code, _)| code.as_str())
+        self.shapes
+            .iter()
+            .find(|(_, shape)| shape.contains(&p))
+            .map(|(code, _)| code.as_str())
     }
 
     pub fn len(&self) -> usize {
@@ -71,11 +92,26 @@ impl GridMap {
 pub fn rectangle(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Polygon<f64> {
     Polygon::new(
         vec![
-            Coord { x: min_lon, y: min_lat },
-            Coord { x: max_lon, y: min_lat },
-            Coord { x: max_lon, y: max_lat },
-            Coord { x: min_lon, y: max_lat },
-            Coord { x: min_lon, y: min_lat },
+            Coord {
+                x: min_lon,
+                y: min_lat,
+            },
+            Coord {
+                x: max_lon,
+                y: min_lat,
+            },
+            Coord {
+                x: max_lon,
+                y: max_lat,
+            },
+            Coord {
+                x: min_lon,
+                y: max_lat,
+            },
+            Coord {
+                x: min_lon,
+                y: min_lat,
+            },
         ]
         .into(),
         vec![],
@@ -115,7 +151,10 @@ fn gcj_delta(lat: f64, lon: f64) -> (f64, f64) {
     let rad = lat / 180.0 * PI;
     let magic = 1.0 - EE * rad.sin() * rad.sin();
     let sqrt_magic = magic.sqrt();
-    (dlat * 180.0 / ((A * (1.0 - EE)) / (magic * sqrt_magic) * PI), dlon * 180.0 / (A / sqrt_magic * rad.cos() * PI))
+    (
+        dlat * 180.0 / ((A * (1.0 - EE)) / (magic * sqrt_magic) * PI),
+        dlon * 180.0 / (A / sqrt_magic * rad.cos() * PI),
+    )
 }
 
 /// WGS84 → GCJ-02 (what domestic maps display).
@@ -149,25 +188,45 @@ mod tests {
     fn gcj02_round_trips_and_is_offset_by_hundreds_of_metres() {
         let (lat, lon) = (35.7620, 115.0290);
         let (glat, glon) = wgs84_to_gcj02(lat, lon);
-        let metres = ((glat - lat) * 111_000.0).hypot((glon - lon) * 111_000.0 * lat.to_radians().cos());
-        assert!((100.0..1000.0).contains(&metres), "GCJ-02 offset {metres} m");
+        let metres =
+            ((glat - lat) * 111_000.0).hypot((glon - lon) * 111_000.0 * lat.to_radians().cos());
+        assert!(
+            (100.0..1000.0).contains(&metres),
+            "GCJ-02 offset {metres} m"
+        );
         let (blat, blon) = gcj02_to_wgs84(glat, glon);
         assert!((blat - lat).abs() < 1e-6 && (blon - lon).abs() < 1e-6);
-        assert_eq!(wgs84_to_gcj02(48.85, 2.35), (48.85, 2.35), "no offset outside China");
+        assert_eq!(
+            wgs84_to_gcj02(48.85, 2.35),
+            (48.85, 2.35),
+            "no offset outside China"
+        );
     }
 
     #[test]
     fn points_resolve_to_their_grid() {
         let g = GridMap::new(vec![
-            ("G1".into(), MultiPolygon(vec![rectangle(115.0, 35.0, 115.01, 35.01)])),
-            ("G2".into(), MultiPolygon(vec![rectangle(115.01, 35.0, 115.02, 35.01)])),
+            (
+                "G1".into(),
+                MultiPolygon(vec![rectangle(115.0, 35.0, 115.01, 35.01)]),
+            ),
+            (
+                "G2".into(),
+                MultiPolygon(vec![rectangle(115.01, 35.0, 115.02, 35.01)]),
+            ),
         ]);
         assert_eq!(g.locate(35.005, 115.005), Some("G1"));
         assert_eq!(g.locate(35.005, 115.015), Some("G2"));
         assert_eq!(g.locate(36.0, 115.0), None);
         let gj = r#"{"type":"Polygon","coordinates":[[[115.0,35.0],[115.01,35.0],[115.01,35.01],[115.0,35.01],[115.0,35.0]]]}"#;
         assert_eq!(parse_shape(gj).unwrap().0.len(), 1);
-        assert_eq!(parse_shape(r#"{"type":"Point","coordinates":[1,2]}"#).unwrap_err().field.as_deref(), Some("shape"));
+        assert_eq!(
+            parse_shape(r#"{"type":"Point","coordinates":[1,2]}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("shape")
+        );
         assert!(parse_shape("not json").is_err());
     }
 }

@@ -159,7 +159,12 @@ struct Fields<'a>(&'a Map<String, Value>);
 
 fn non_empty(v: Vec<String>, field: &str) -> Result<Vec<String>, DomainError> {
     if v.is_empty() {
-        return Err(DomainError::invalid(field, "required", format!("“{field}”至少需要一个单位"), format!("'{field}' needs at least one unit")));
+        return Err(DomainError::invalid(
+            field,
+            "required",
+            format!("“{field}”至少需要一个单位"),
+            format!("'{field}' needs at least one unit"),
+        ));
     }
     Ok(v)
 }
@@ -390,9 +395,18 @@ impl Command {
             "merge" => Command::Merge {
                 into: f.int("into")?,
             },
-            "transfer" => Command::Transfer { unit: f.text("unit")?, reason: f.text("reason")? },
-            "add_co_units" => Command::AddCoUnits { units: non_empty(f.strings("units")?, "units")?, note: f.opt_text("note")? },
-            "whistle" => Command::Whistle { units: non_empty(f.strings("units")?, "units")?, note: f.opt_text("note")? },
+            "transfer" => Command::Transfer {
+                unit: f.text("unit")?,
+                reason: f.text("reason")?,
+            },
+            "add_co_units" => Command::AddCoUnits {
+                units: non_empty(f.strings("units")?, "units")?,
+                note: f.opt_text("note")?,
+            },
+            "whistle" => Command::Whistle {
+                units: non_empty(f.strings("units")?, "units")?,
+                note: f.opt_text("note")?,
+            },
             "arrive" => Command::Arrive,
             other => {
                 return Err(DomainError::new(
@@ -473,7 +487,10 @@ impl Command {
             Command::Transfer { .. } => matches!(s, Dispatched | InProgress),
             Command::AddCoUnits { .. } => matches!(s, Dispatched | InProgress),
             Command::Whistle { .. } => matches!(s, PendingDispatch | Dispatched | InProgress),
-            Command::Arrive => matches!(s, PendingDispatch | Dispatched | InProgress | Suspended | Replied),
+            Command::Arrive => matches!(
+                s,
+                PendingDispatch | Dispatched | InProgress | Suspended | Replied
+            ),
             Command::Warn { .. } => s.clock_running(),
         }
     }
@@ -957,14 +974,38 @@ pub fn decide(
                 return Err(dispatcher());
             }
             let u = ctx.org.unit(unit).ok_or_else(|| {
-                DomainError::invalid("unit", "unknown_unit", format!("未找到单位“{unit}”"), format!("unknown unit '{unit}'"))
+                DomainError::invalid(
+                    "unit",
+                    "unknown_unit",
+                    format!("未找到单位“{unit}”"),
+                    format!("unknown unit '{unit}'"),
+                )
             })?;
             if req.lead_unit.as_deref() == Some(unit.as_str()) {
-                return Err(DomainError::invalid("unit", "same_unit", "已由该单位主办", "the request is already with this unit"));
+                return Err(DomainError::invalid(
+                    "unit",
+                    "same_unit",
+                    "已由该单位主办",
+                    "the request is already with this unit",
+                ));
             }
             check_unit_in_tier(req, u, role, ctx)?;
-            let d = ctx.sla.deadline(ctx.calendar, now, req.intake.received_at, req.tier, req.intake.kind, req.urgency, req.difficulty);
-            EventData::Transfer { unit: unit.clone(), reason: reason.clone(), deadline: d.due, yellow_at: d.yellow_at, sla_version: d.sla_version }
+            let d = ctx.sla.deadline(
+                ctx.calendar,
+                now,
+                req.intake.received_at,
+                req.tier,
+                req.intake.kind,
+                req.urgency,
+                req.difficulty,
+            );
+            EventData::Transfer {
+                unit: unit.clone(),
+                reason: reason.clone(),
+                deadline: d.due,
+                yellow_at: d.yellow_at,
+                sla_version: d.sla_version,
+            }
         }
         Command::AddCoUnits { units, note } => {
             if !rel.dispatcher {
@@ -973,37 +1014,75 @@ pub fn decide(
             let mut added = Vec::new();
             for code in units {
                 let u = ctx.org.unit(code).ok_or_else(|| {
-                    DomainError::invalid("units", "unknown_unit", format!("未找到单位“{code}”"), format!("unknown unit '{code}'"))
+                    DomainError::invalid(
+                        "units",
+                        "unknown_unit",
+                        format!("未找到单位“{code}”"),
+                        format!("unknown unit '{code}'"),
+                    )
                 })?;
                 check_unit_in_tier(req, u, role, ctx)?;
-                if req.lead_unit.as_deref() != Some(code.as_str()) && !req.co_units.contains(code) && !added.contains(code) {
+                if req.lead_unit.as_deref() != Some(code.as_str())
+                    && !req.co_units.contains(code)
+                    && !added.contains(code)
+                {
                     added.push(code.clone());
                 }
             }
             if added.is_empty() {
-                return Err(DomainError::invalid("units", "nothing_to_add", "这些单位已在办理该诉求", "these units already handle the request"));
+                return Err(DomainError::invalid(
+                    "units",
+                    "nothing_to_add",
+                    "这些单位已在办理该诉求",
+                    "these units already handle the request",
+                ));
             }
-            EventData::AddCoUnits { units: added, note: note.clone() }
+            EventData::AddCoUnits {
+                units: added,
+                note: note.clone(),
+            }
         }
         Command::Whistle { units, note } => {
             if !(rel.staff && matches!(role, Some(Role::StreetStaff | Role::DistrictAdmin))) {
-                return Err(forbid(action, "街道或区综合办（街乡吹哨）", "the street office or the district office"));
+                return Err(forbid(
+                    action,
+                    "街道或区综合办（街乡吹哨）",
+                    "the street office or the district office",
+                ));
             }
             for code in units {
                 if ctx.org.unit(code).is_none() {
-                    return Err(DomainError::invalid("units", "unknown_unit", format!("未找到单位“{code}”"), format!("unknown unit '{code}'")));
+                    return Err(DomainError::invalid(
+                        "units",
+                        "unknown_unit",
+                        format!("未找到单位“{code}”"),
+                        format!("unknown unit '{code}'"),
+                    ));
                 }
             }
-            EventData::Whistle { units: units.clone(), note: note.clone() }
+            EventData::Whistle {
+                units: units.clone(),
+                note: note.clone(),
+            }
         }
         Command::Arrive => {
             let unit = match role {
                 Some(Role::UnitHandler) => actor.scope.clone(),
-                _ => ctx.org.own_unit(&actor.scope).map(|u| u.code.clone()).unwrap_or_default(),
+                _ => ctx
+                    .org
+                    .own_unit(&actor.scope)
+                    .map(|u| u.code.clone())
+                    .unwrap_or_default(),
             };
             match req.summoned.iter().find(|s| s.unit == unit) {
                 Some(s) if s.arrived_at.is_none() => EventData::Arrive { unit },
-                Some(_) => return Err(DomainError::conflict("already_arrived", "该单位已报到", "this unit has already reported its arrival")),
+                Some(_) => {
+                    return Err(DomainError::conflict(
+                        "already_arrived",
+                        "该单位已报到",
+                        "this unit has already reported its arrival",
+                    ));
+                }
                 None => return Err(forbid(action, "被吹哨召集的单位", "a summoned unit")),
             }
         }
@@ -1017,19 +1096,38 @@ pub fn decide(
 }
 
 /// A tier dispatches within its own area; the district office may dispatch anywhere.
-fn check_unit_in_tier(req: &Request, u: &crate::org::Unit, role: Option<Role>, ctx: &Ctx) -> Result<(), DomainError> {
+fn check_unit_in_tier(
+    req: &Request,
+    u: &crate::org::Unit,
+    role: Option<Role>,
+    ctx: &Ctx,
+) -> Result<(), DomainError> {
     if role == Some(Role::DistrictAdmin) || req.tier == Tier::District {
         return Ok(());
     }
-    let area = ctx.org.ancestor_at(&req.intake.jurisdiction, req.tier.level()).map(|j| j.code.clone());
-    if area.as_deref().is_some_and(|a| ctx.org.within(&u.jurisdiction, a)) {
+    let area = ctx
+        .org
+        .ancestor_at(&req.intake.jurisdiction, req.tier.level())
+        .map(|j| j.code.clone());
+    if area
+        .as_deref()
+        .is_some_and(|a| ctx.org.within(&u.jurisdiction, a))
+    {
         return Ok(());
     }
     Err(DomainError::new(
         ErrorKind::Forbidden,
         "unit_outside_tier",
-        format!("单位“{}”不在本{}辖区内，请上报上级派单", u.name, req.tier.level().zh()),
-        format!("unit '{}' is outside this {}; escalate instead", u.code, req.tier.as_str()),
+        format!(
+            "单位“{}”不在本{}辖区内，请上报上级派单",
+            u.name,
+            req.tier.level().zh()
+        ),
+        format!(
+            "unit '{}' is outside this {}; escalate instead",
+            u.code,
+            req.tier.as_str()
+        ),
     )
     .with_field("unit"))
 }
@@ -1047,20 +1145,38 @@ pub fn next_system_act(req: &Request, now: DateTime<Utc>) -> Option<Command> {
     match req.warning(now) {
         Warning::Red => {
             if req.warned != Warning::Red {
-                Some(Command::Warn { level: Warning::Red })
+                Some(Command::Warn {
+                    level: Warning::Red,
+                })
             } else if req.auto_urged != Warning::Red && req.state != State::ReturnRequested {
-                Some(Command::Urge { note: Some("已超过办理时限，系统自动催办".into()) })
-            } else if req.tier.up().is_some() && matches!(req.state, State::Dispatched | State::InProgress) {
-                Some(Command::Escalate { reason: format!("{}级办理超过时限，系统自动上报上一级", req.tier.level().zh()) })
+                Some(Command::Urge {
+                    note: Some("已超过办理时限，系统自动催办".into()),
+                })
+            } else if req.tier.up().is_some()
+                && matches!(req.state, State::Dispatched | State::InProgress)
+            {
+                Some(Command::Escalate {
+                    reason: format!(
+                        "{}级办理超过时限，系统自动上报上一级",
+                        req.tier.level().zh()
+                    ),
+                })
             } else {
                 None
             }
         }
         Warning::Yellow => {
             if req.warned == Warning::None {
-                Some(Command::Warn { level: Warning::Yellow })
-            } else if req.difficulty == Some(Difficulty::Key) && req.auto_urged == Warning::None && req.state != State::ReturnRequested {
-                Some(Command::Urge { note: Some("重点件临近办理时限，系统自动催办".into()) })
+                Some(Command::Warn {
+                    level: Warning::Yellow,
+                })
+            } else if req.difficulty == Some(Difficulty::Key)
+                && req.auto_urged == Warning::None
+                && req.state != State::ReturnRequested
+            {
+                Some(Command::Urge {
+                    note: Some("重点件临近办理时限，系统自动催办".into()),
+                })
             } else {
                 None
             }

@@ -702,7 +702,13 @@ impl Request {
                 self.closed_at = Some(e.at);
             }
             E::Warn { level } => self.warned = *level,
-            E::Transfer { unit, deadline, yellow_at, sla_version, .. } => {
+            E::Transfer {
+                unit,
+                deadline,
+                yellow_at,
+                sla_version,
+                ..
+            } => {
                 self.state = State::Dispatched;
                 self.co_units.retain(|c| c != unit);
                 self.lead_unit = Some(unit.clone());
@@ -722,7 +728,11 @@ impl Request {
             E::Whistle { units, .. } => {
                 for u in units {
                     if !self.summoned.iter().any(|s| &s.unit == u) {
-                        self.summoned.push(Summons { unit: u.clone(), summoned_at: e.at, arrived_at: None });
+                        self.summoned.push(Summons {
+                            unit: u.clone(),
+                            summoned_at: e.at,
+                            arrived_at: None,
+                        });
                     }
                 }
             }

@@ -22,13 +22,23 @@ pub struct DispatchRule {
 impl DispatchRule {
     /// The most specific rule for a category in a jurisdiction: the longest category
     /// prefix, then the deepest jurisdiction. None when no rule covers it.
-    pub fn suggest<'a>(rules: &'a [DispatchRule], org: &Org, category: Option<&str>, jurisdiction: &str) -> Option<&'a DispatchRule> {
+    pub fn suggest<'a>(
+        rules: &'a [DispatchRule],
+        org: &Org,
+        category: Option<&str>,
+        jurisdiction: &str,
+    ) -> Option<&'a DispatchRule> {
         let cat = category.unwrap_or("");
         let lineage = org.lineage(jurisdiction);
         rules
             .iter()
             .filter(|r| cat.starts_with(r.category.as_str()))
-            .filter_map(|r| lineage.iter().position(|j| *j == r.jurisdiction).map(|depth| (r, depth)))
+            .filter_map(|r| {
+                lineage
+                    .iter()
+                    .position(|j| *j == r.jurisdiction)
+                    .map(|depth| (r, depth))
+            })
             .max_by_key(|(r, depth)| (r.category.chars().count(), *depth, std::cmp::Reverse(r.id)))
             .map(|(r, _)| r)
     }
@@ -43,7 +53,14 @@ impl Store {
         }))
     }
 
-    pub async fn add_dispatch_rule(&self, category: &str, jurisdiction: &str, lead_unit: &str, co_units: &[String], note: &str) -> Result<i64> {
+    pub async fn add_dispatch_rule(
+        &self,
+        category: &str,
+        jurisdiction: &str,
+        lead_unit: &str,
+        co_units: &[String],
+        note: &str,
+    ) -> Result<i64> {
         let now = Utc::now();
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query_scalar(
@@ -62,7 +79,11 @@ impl Store {
 
     pub async fn delete_dispatch_rule(&self, id: i64) -> Result<bool> {
         let n = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("DELETE FROM dispatch_rules WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
+            sqlx::query("DELETE FROM dispatch_rules WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         Ok(n > 0)
     }
@@ -72,17 +93,25 @@ impl Store {
     /// `requests_sweep` keeps this proportional to the due requests, not the open ones
     /// (SQLite's planner, without statistics, must be told to use it).
     pub async fn sweep_candidates(&self, at: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
-        const WHERE: &str = " WHERE state IN ('dispatched', 'return_requested', 'in_progress') AND yellow_at <= $1
+        const WHERE: &str =
+            " WHERE state IN ('dispatched', 'return_requested', 'in_progress') AND yellow_at <= $1
               AND (warned <> 'red' OR tier <> 'district') ORDER BY yellow_at, id";
         Ok(match &self.backend {
             crate::Backend::Sqlite { read, .. } => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM requests INDEXED BY requests_sweep{WHERE}")))
-                    .bind(at)
-                    .fetch_all(read)
-                    .await?
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM requests INDEXED BY requests_sweep{WHERE}"
+                )))
+                .bind(at)
+                .fetch_all(read)
+                .await?
             }
             crate::Backend::Postgres(pg) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM requests{WHERE}"))).bind(at).fetch_all(pg).await?
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT id FROM requests{WHERE}"
+                )))
+                .bind(at)
+                .fetch_all(pg)
+                .await?
             }
         })
     }

@@ -8,12 +8,12 @@
 //! request. A caller is answered only after its batch has committed.
 
 mod catalogue;
-mod notify;
-mod places;
 pub mod ledger;
+mod notify;
+pub mod open311;
+mod places;
 mod rows;
 mod writer;
-pub mod open311;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,10 +30,10 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-pub use rows::{RequestSummary, StoredUser};
 pub use catalogue::DispatchRule;
 pub use notify::{OutboxMessage, Subscription};
 pub use places::normalize_address;
+pub use rows::{RequestSummary, StoredUser};
 pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, new_code};
 
 #[derive(Debug, thiserror::Error)]
@@ -559,7 +559,12 @@ impl Store {
     /// Appends one event if the request is still at `expected_version` (optimistic
     /// concurrency), updating the projection from `after` in the same transaction.
     /// `outbox` holds the notifications the event causes; they commit with it.
-    pub async fn append(&self, after: &Request, event: Event, outbox: Vec<OutboxItem>) -> Result<AppendOutcome> {
+    pub async fn append(
+        &self,
+        after: &Request,
+        event: Event,
+        outbox: Vec<OutboxItem>,
+    ) -> Result<AppendOutcome> {
         self.writer.append(after.clone(), event, outbox).await
     }
 

@@ -47,7 +47,14 @@ impl Store {
         }))
     }
 
-    pub async fn add_subscription(&self, owner: &str, channel: &str, target: &str, secret: Option<&str>, actions: &str) -> Result<i64> {
+    pub async fn add_subscription(
+        &self,
+        owner: &str,
+        channel: &str,
+        target: &str,
+        secret: Option<&str>,
+        actions: &str,
+    ) -> Result<i64> {
         let now = Utc::now();
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query_scalar(
@@ -93,7 +100,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn mark_failed(&self, id: i64, error: &str, next_attempt_at: DateTime<Utc>) -> Result<()> {
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()> {
         on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3")
                 .bind(error)

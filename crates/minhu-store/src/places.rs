@@ -17,7 +17,9 @@ impl Store {
     /// Every grid shape as (jurisdiction code, GeoJSON text).
     pub async fn grid_shapes(&self) -> Result<Vec<(String, String)>> {
         Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT jurisdiction, geojson FROM grid_shapes ORDER BY jurisdiction").fetch_all(pool).await?
+            sqlx::query_as("SELECT jurisdiction, geojson FROM grid_shapes ORDER BY jurisdiction")
+                .fetch_all(pool)
+                .await?
         }))
     }
 
@@ -35,7 +37,13 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_address(&self, address: &str, jurisdiction: &str, lat: Option<f64>, lon: Option<f64>) -> Result<()> {
+    pub async fn set_address(
+        &self,
+        address: &str,
+        jurisdiction: &str,
+        lat: Option<f64>,
+        lon: Option<f64>,
+    ) -> Result<()> {
         on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query(
                 "INSERT INTO addresses (address, jurisdiction, lat, lon) VALUES ($1, $2, $3, $4)
@@ -61,6 +69,10 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        Ok(rows.into_iter().filter(|(known, _)| a.starts_with(known.as_str())).max_by_key(|(k, _)| k.len()).map(|(_, j)| j))
+        Ok(rows
+            .into_iter()
+            .filter(|(known, _)| a.starts_with(known.as_str()))
+            .max_by_key(|(k, _)| k.len())
+            .map(|(_, j)| j))
     }
 }

@@ -103,7 +103,12 @@ impl WriterHandle {
         }
     }
 
-    pub async fn append(&self, after: Request, event: Event, outbox: Vec<OutboxItem>) -> Result<AppendOutcome> {
+    pub async fn append(
+        &self,
+        after: Request,
+        event: Event,
+        outbox: Vec<OutboxItem>,
+    ) -> Result<AppendOutcome> {
         match self
             .submit(Op::Append {
                 after: Box::new(after),
@@ -405,7 +410,11 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
         for (k, op) in ops.iter().enumerate() {
             match op {
                 Op::Intake { .. } => {}
-                Op::Append { after, event, outbox } => {
+                Op::Append {
+                    after,
+                    event,
+                    outbox,
+                } => {
                     let r = after.as_ref();
                     let updated = sqlx::query(
                         "UPDATE requests SET state = $1, tier = $2, lead_unit = $3, co_units = $4, difficulty = $5, urgency = $6,

@@ -125,11 +125,17 @@ async fn concurrent_intakes_with_repeats_and_a_taken_code() {
     let mut a = req.clone();
     let ev = accept(&a);
     a.apply(&ev);
-    assert_eq!(store.append(&a, ev, vec![]).await.unwrap(), AppendOutcome::Appended);
+    assert_eq!(
+        store.append(&a, ev, vec![]).await.unwrap(),
+        AppendOutcome::Appended
+    );
     let mut b = req.clone();
     let ev = accept(&b);
     b.apply(&ev);
-    assert_eq!(store.append(&b, ev, vec![]).await.unwrap(), AppendOutcome::Conflict);
+    assert_eq!(
+        store.append(&b, ev, vec![]).await.unwrap(),
+        AppendOutcome::Conflict
+    );
     assert_eq!(store.events(first.id).await.unwrap().len(), 2);
     store.close().await;
 }

@@ -1109,7 +1109,9 @@ pub fn history(
 /// The demo's dispatch catalogue (派单目录): category prefix × area → unit, with the
 /// district office as the fallback (兜底).
 async fn seed_catalogue(store: &minhu_store::Store) -> Result<(), minhu_store::StoreError> {
-    store.add_dispatch_rule("", DISTRICT, "ZHB", &[], "兜底：无匹配时由区综合办公室派单").await?;
+    store
+        .add_dispatch_rule("", DISTRICT, "ZHB", &[], "兜底：无匹配时由区综合办公室派单")
+        .await?;
     for (category, unit, note) in [
         ("市政设施/照明", "SZYL", "路灯照明：区市政园林局"),
         ("市政设施/道路", "SZYL", "道路井盖：区市政园林局"),
@@ -1118,17 +1120,59 @@ async fn seed_catalogue(store: &minhu_store::Store) -> Result<(), minhu_store::S
         ("社会治安/噪音", "HBJ", "噪音：区生态环境分局"),
         ("供水供电", "GSGS", "供水：市自来水公司"),
     ] {
-        store.add_dispatch_rule(category, DISTRICT, unit, &[], note).await?;
+        store
+            .add_dispatch_rule(category, DISTRICT, unit, &[], note)
+            .await?;
     }
     for community in communities() {
-        let wy = if community == DEXINYUAN { "DXY-WY".to_string() } else { format!("{community}-WY") };
-        store.add_dispatch_rule("物业管理", community, &wy, &[], "物业事项：本小区物业服务中心").await?;
-        store.add_dispatch_rule("环境卫生", community, &wy, &[], "保洁清运：本小区物业服务中心").await?;
-        store.add_dispatch_rule("社区服务", community, community, &[], "社区自办").await?;
-        store.add_dispatch_rule("公共服务", community, community, &[], "社区自办").await?;
+        let wy = if community == DEXINYUAN {
+            "DXY-WY".to_string()
+        } else {
+            format!("{community}-WY")
+        };
+        store
+            .add_dispatch_rule(
+                "物业管理",
+                community,
+                &wy,
+                &[],
+                "物业事项：本小区物业服务中心",
+            )
+            .await?;
+        store
+            .add_dispatch_rule(
+                "环境卫生",
+                community,
+                &wy,
+                &[],
+                "保洁清运：本小区物业服务中心",
+            )
+            .await?;
+        store
+            .add_dispatch_rule("社区服务", community, community, &[], "社区自办")
+            .await?;
+        store
+            .add_dispatch_rule("公共服务", community, community, &[], "社区自办")
+            .await?;
     }
-    store.add_dispatch_rule("公共服务/充电设施", DEXINYUAN, "DXY-CD", &["DXY-WY".to_string()], "电动车充电：充电服务点主办，物业协办").await?;
-    store.add_dispatch_rule("物业管理/房屋维修", DEXINYUAN, "DXY-GZF", &[], "公租房维修：公租房管理站").await?;
+    store
+        .add_dispatch_rule(
+            "公共服务/充电设施",
+            DEXINYUAN,
+            "DXY-CD",
+            &["DXY-WY".to_string()],
+            "电动车充电：充电服务点主办，物业协办",
+        )
+        .await?;
+    store
+        .add_dispatch_rule(
+            "物业管理/房屋维修",
+            DEXINYUAN,
+            "DXY-GZF",
+            &[],
+            "公租房维修：公租房管理站",
+        )
+        .await?;
     Ok(())
 }
 
@@ -1143,7 +1187,9 @@ async fn seed_places(store: &minhu_store::Store) -> Result<(), minhu_store::Stor
         let west = lon0 + g as f64 * DXY_GRID_WIDTH;
         let shape = minhu_domain::geo::rectangle(west, lat0, west + DXY_GRID_WIDTH, lat0 + 0.004);
         let gj = geojson::Geometry::from(&shape);
-        store.set_grid_shape(&format!("{DEXINYUAN}-G{:02}", g + 1), &gj.to_string()).await?;
+        store
+            .set_grid_shape(&format!("{DEXINYUAN}-G{:02}", g + 1), &gj.to_string())
+            .await?;
     }
     // Buildings 1–3 in grid 1, 4–5 in grid 2, 6–8 in grid 3, 9–11 in grid 4, 12–14 in grid 5.
     for b in 1..=14u32 {
@@ -1154,7 +1200,14 @@ async fn seed_places(store: &minhu_store::Store) -> Result<(), minhu_store::Stor
             9..=11 => 4,
             _ => 5,
         };
-        store.set_address(&format!("德馨苑{b}号楼"), &format!("{DEXINYUAN}-G{grid:02}"), None, None).await?;
+        store
+            .set_address(
+                &format!("德馨苑{b}号楼"),
+                &format!("{DEXINYUAN}-G{grid:02}"),
+                None,
+                None,
+            )
+            .await?;
     }
     Ok(())
 }

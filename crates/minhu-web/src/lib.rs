@@ -85,13 +85,19 @@ impl AppState {
     }
 
     pub fn subscriptions(&self) -> Arc<Vec<minhu_store::Subscription>> {
-        self.subscriptions.read().expect("subscriptions lock").clone()
+        self.subscriptions
+            .read()
+            .expect("subscriptions lock")
+            .clone()
     }
     pub fn grids(&self) -> Arc<minhu_domain::geo::GridMap> {
         self.grids.read().expect("grids lock").clone()
     }
     pub fn dispatch_rules(&self) -> Arc<Vec<minhu_store::DispatchRule>> {
-        self.dispatch_rules.read().expect("dispatch rules lock").clone()
+        self.dispatch_rules
+            .read()
+            .expect("dispatch rules lock")
+            .clone()
     }
 
     /// Re-reads what may have changed in the database (after demo load or admin edits).
@@ -156,7 +162,11 @@ pub async fn serve(
 
 /// How often the server runs the deadline monitor (`MINHU_SWEEP_SECONDS`, default 60).
 fn sweep_interval() -> Duration {
-    let secs = std::env::var("MINHU_SWEEP_SECONDS").ok().and_then(|s| s.parse::<u64>().ok()).filter(|s| *s > 0).unwrap_or(60);
+    let secs = std::env::var("MINHU_SWEEP_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(60);
     Duration::from_secs(secs)
 }
 

@@ -24,12 +24,16 @@ use crate::AppState;
 /// Units an event concerns directly (they hear of it through their own subscriptions).
 fn units_concerned(req: &Request, e: &EventData) -> Vec<String> {
     match e {
-        EventData::Dispatch { unit, co_units, .. } => std::iter::once(unit.clone()).chain(co_units.iter().cloned()).collect(),
+        EventData::Dispatch { unit, co_units, .. } => std::iter::once(unit.clone())
+            .chain(co_units.iter().cloned())
+            .collect(),
         EventData::Transfer { unit, .. } => vec![unit.clone()],
         EventData::AddCoUnits { units, .. } | EventData::Whistle { units, .. } => units.clone(),
-        EventData::Urge { .. } | EventData::Supervise { .. } | EventData::Warn { .. } | EventData::DecideReturn { .. } | EventData::DecideExtension { .. } => {
-            req.lead_unit.iter().cloned().collect()
-        }
+        EventData::Urge { .. }
+        | EventData::Supervise { .. }
+        | EventData::Warn { .. }
+        | EventData::DecideReturn { .. }
+        | EventData::DecideExtension { .. } => req.lead_unit.iter().cloned().collect(),
         _ => Vec::new(),
     }
 }
@@ -38,24 +42,39 @@ fn units_concerned(req: &Request, e: &EventData) -> Vec<String> {
 fn requester_text(req: &Request, e: &EventData, org: &Org) -> Option<String> {
     let code = &req.intake.code;
     Some(match e {
-        EventData::Accept { .. } => format!("【民呼必应】您反映的问题已受理，查询码{code}，我们将尽快办理。"),
+        EventData::Accept { .. } => {
+            format!("【民呼必应】您反映的问题已受理，查询码{code}，我们将尽快办理。")
+        }
         EventData::Dispatch { unit, .. } => {
             let name = org.unit(unit).map(|u| u.name.as_str()).unwrap_or(unit);
             format!("【民呼必应】您的诉求（{code}）已交{name}办理。")
         }
-        EventData::Reply { public_reply, .. } => format!("【民呼必应】您的诉求（{code}）已办结：{public_reply}"),
-        EventData::Callback { reached: true, .. } => format!("【民呼必应】感谢您对诉求（{code}）办理情况的评价。"),
+        EventData::Reply { public_reply, .. } => {
+            format!("【民呼必应】您的诉求（{code}）已办结：{public_reply}")
+        }
+        EventData::Callback { reached: true, .. } => {
+            format!("【民呼必应】感谢您对诉求（{code}）办理情况的评价。")
+        }
         _ => return None,
     })
 }
 
 /// The messages an event causes. `sms_gateway` is whether an SMS gateway is configured.
-pub fn messages_for(subs: &[Subscription], org: &Org, req: &Request, event: &Event, sms_gateway: bool) -> Vec<OutboxItem> {
+pub fn messages_for(
+    subs: &[Subscription],
+    org: &Org,
+    req: &Request,
+    event: &Event,
+    sms_gateway: bool,
+) -> Vec<OutboxItem> {
     let action = event.data.action();
     let mut units = units_concerned(req, &event.data);
     // An escalation is news for the office of the tier that now holds the request.
     if let EventData::Escalate { to, .. } = &event.data {
-        if let Some(office) = org.ancestor_at(&req.intake.jurisdiction, to.level()).and_then(|j| org.own_unit(&j.code)) {
+        if let Some(office) = org
+            .ancestor_at(&req.intake.jurisdiction, to.level())
+            .and_then(|j| org.own_unit(&j.code))
+        {
             units.push(office.code.clone());
         }
     }
@@ -79,25 +98,48 @@ pub fn messages_for(subs: &[Subscription], org: &Org, req: &Request, event: &Eve
     let mut out: Vec<OutboxItem> = subs
         .iter()
         .filter(|s| s.channel == "webhook" && s.wants(action))
-        .filter(|s| s.owner == "*" || s.owner == channel_owner || units.contains(&s.owner) || lineage.contains(&s.owner.as_str()))
-        .map(|s| OutboxItem { channel: "webhook".into(), target: s.target.clone(), secret: s.secret.clone(), payload: payload.clone() })
+        .filter(|s| {
+            s.owner == "*"
+                || s.owner == channel_owner
+                || units.contains(&s.owner)
+                || lineage.contains(&s.owner.as_str())
+        })
+        .map(|s| OutboxItem {
+            channel: "webhook".into(),
+            target: s.target.clone(),
+            secret: s.secret.clone(),
+            payload: payload.clone(),
+        })
         .collect();
     if sms_gateway {
-        if let (Some(phone), Some(text)) = (&req.intake.requester.phone, requester_text(req, &event.data, org)) {
-            out.push(OutboxItem { channel: "sms".into(), target: phone.clone(), secret: None, payload: json!({"phone": phone, "text": text}) });
+        if let (Some(phone), Some(text)) = (
+            &req.intake.requester.phone,
+            requester_text(req, &event.data, org),
+        ) {
+            out.push(OutboxItem {
+                channel: "sms".into(),
+                target: phone.clone(),
+                secret: None,
+                payload: json!({"phone": phone, "text": text}),
+            });
         }
     }
     out
 }
 
 fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Where and how one message goes.
-async fn deliver(client: &reqwest::Client, m: &OutboxMessage, sms_gateway: Option<&(String, String)>) -> Result<(), String> {
+async fn deliver(
+    client: &reqwest::Client,
+    m: &OutboxMessage,
+    sms_gateway: Option<&(String, String)>,
+) -> Result<(), String> {
     let (url, secret) = match m.channel.as_str() {
         "webhook" => (m.target.clone(), m.secret.clone()),
         "sms" => match sms_gateway {
@@ -111,13 +153,20 @@ async fn deliver(client: &reqwest::Client, m: &OutboxMessage, sms_gateway: Optio
         .post(&url)
         .header("content-type", "application/json")
         .header("x-minhu-delivery", m.id.to_string())
-        .header("x-minhu-event", m.payload.0["event"]["action"].as_str().unwrap_or("sms"))
+        .header(
+            "x-minhu-event",
+            m.payload.0["event"]["action"].as_str().unwrap_or("sms"),
+        )
         .timeout(Duration::from_secs(10));
     if let Some(s) = secret.as_deref().filter(|s| !s.is_empty()) {
         rb = rb.header("x-minhu-signature", sign(s, &body));
     }
     let resp = rb.body(body).send().await.map_err(|e| format!("{e}"))?;
-    if resp.status().is_success() { Ok(()) } else { Err(format!("HTTP {}", resp.status())) }
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", resp.status()))
+    }
 }
 
 /// Exponential back-off: 1 s, 2 s, 4 s … up to 5 minutes.
@@ -127,7 +176,11 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 
 /// Delivers what is due; returns how many were delivered. A message waits for the earlier
 /// ones of its request and target, so passes repeat while they make progress.
-pub async fn send_due(app: &AppState, client: &reqwest::Client, now: DateTime<Utc>) -> Result<usize, minhu_store::StoreError> {
+pub async fn send_due(
+    app: &AppState,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<usize, minhu_store::StoreError> {
     let mut total = 0;
     for _pass in 0..20 {
         let delivered = send_pass(app, client, now).await?;
@@ -139,7 +192,11 @@ pub async fn send_due(app: &AppState, client: &reqwest::Client, now: DateTime<Ut
     Ok(total)
 }
 
-async fn send_pass(app: &AppState, client: &reqwest::Client, now: DateTime<Utc>) -> Result<usize, minhu_store::StoreError> {
+async fn send_pass(
+    app: &AppState,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<usize, minhu_store::StoreError> {
     let due = app.store.due_messages(now, 200).await?;
     let mut delivered = 0;
     // A message that fails holds back the later ones of its request and target (order).
@@ -156,7 +213,9 @@ async fn send_pass(app: &AppState, client: &reqwest::Client, now: DateTime<Utc>)
             }
             Err(e) => {
                 tracing::warn!(id = m.id, target = %m.target, attempts = m.attempts + 1, error = %e, "notification not delivered; will retry");
-                app.store.mark_failed(m.id, &e, Utc::now() + backoff(m.attempts)).await?;
+                app.store
+                    .mark_failed(m.id, &e, Utc::now() + backoff(m.attempts))
+                    .await?;
                 blocked.insert(key);
             }
         }

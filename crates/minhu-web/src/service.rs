@@ -77,7 +77,12 @@ pub async fn register(
 
 /// Performs one lifecycle step: decided against the state derived from the log, appended
 /// only if nobody changed the request meanwhile (otherwise decided again on the fresh state).
-pub async fn perform(app: &AppState, id: i64, command: &Command, actor: &Actor) -> Result<(Request, Vec<Event>), ApiError> {
+pub async fn perform(
+    app: &AppState,
+    id: i64,
+    command: &Command,
+    actor: &Actor,
+) -> Result<(Request, Vec<Event>), ApiError> {
     perform_at(app, id, command, actor, None).await
 }
 
@@ -104,7 +109,10 @@ pub async fn perform_at(
             Command::Merge { into } => app.store.load_request(*into).await?.map(|(r, _)| r),
             _ => None,
         };
-        let now = at.map(minhu_domain::time::truncate_ms).unwrap_or_else(|| app.now()).max(req.updated_at);
+        let now = at
+            .map(minhu_domain::time::truncate_ms)
+            .unwrap_or_else(|| app.now())
+            .max(req.updated_at);
         let ctx = Ctx {
             now,
             org: &org,
@@ -122,7 +130,13 @@ pub async fn perform_at(
         };
         let mut after = req;
         after.apply(&event);
-        let outbox = crate::notify::messages_for(&subscriptions, &org, &after, &event, app.sms_gateway.is_some());
+        let outbox = crate::notify::messages_for(
+            &subscriptions,
+            &org,
+            &after,
+            &event,
+            app.sms_gateway.is_some(),
+        );
         match app.store.append(&after, event.clone(), outbox).await? {
             AppendOutcome::Appended => {
                 tracing::info!(id, action = command.action(), actor = %actor.username, state = after.state.as_str(), "request step");
@@ -158,7 +172,8 @@ pub async fn sweep(app: &AppState, at: DateTime<Utc>) -> Result<SweepReport, Api
     let mut report = SweepReport::default();
     // Requests are independent: work on many at once so the writer can group their events.
     let ids = app.store.sweep_candidates(at).await?;
-    let mut work = futures::stream::iter(ids.into_iter().map(|id| sweep_one(app, id, at, &system))).buffer_unordered(64);
+    let mut work = futures::stream::iter(ids.into_iter().map(|id| sweep_one(app, id, at, &system)))
+        .buffer_unordered(64);
     while let Some(one) = work.next().await {
         let one = one?;
         report.examined += 1;
@@ -174,14 +189,25 @@ pub async fn sweep(app: &AppState, at: DateTime<Utc>) -> Result<SweepReport, Api
 }
 
 /// Everything the monitor does to one request as of `at`.
-async fn sweep_one(app: &AppState, id: i64, at: DateTime<Utc>, system: &Actor) -> Result<SweepReport, ApiError> {
+async fn sweep_one(
+    app: &AppState,
+    id: i64,
+    at: DateTime<Utc>,
+    system: &Actor,
+) -> Result<SweepReport, ApiError> {
     use minhu_domain::request::Warning;
     let mut done = SweepReport::default();
     for _ in 0..8 {
-        let Some((req, _)) = app.store.load_request(id).await? else { break };
-        let Some(act) = next_system_act(&req, at) else { break };
+        let Some((req, _)) = app.store.load_request(id).await? else {
+            break;
+        };
+        let Some(act) = next_system_act(&req, at) else {
+            break;
+        };
         match &act {
-            Command::Warn { level: Warning::Red } => done.warned_red += 1,
+            Command::Warn {
+                level: Warning::Red,
+            } => done.warned_red += 1,
             Command::Warn { .. } => done.warned_yellow += 1,
             Command::Urge { .. } => done.urged += 1,
             Command::Escalate { .. } => done.escalated += 1,

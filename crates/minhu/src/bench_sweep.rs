@@ -5,7 +5,9 @@ use std::time::Instant;
 use anyhow::{Result, bail};
 use chrono::Utc;
 use minhu_domain::org::Tier;
-use minhu_domain::request::{Channel, Event, EventData, Intake, Request, RequestType, Requester, Urgency};
+use minhu_domain::request::{
+    Channel, Event, EventData, Intake, Request, RequestType, Requester, Urgency,
+};
 use minhu_store::{Store, StoreOptions};
 use minhu_web::AppState;
 
@@ -47,10 +49,29 @@ pub async fn run(url: &str, n: usize, due: usize) -> Result<()> {
                 external_id: None,
                 received_at: received,
             };
-            let deadline = if lapsed { now - chrono::Duration::hours(1) } else { now + chrono::Duration::days(30) };
-            let ev = |seq: i64, data: EventData| Event { seq, at: received, actor: "bench".into(), role: "community_staff".into(), data };
+            let deadline = if lapsed {
+                now - chrono::Duration::hours(1)
+            } else {
+                now + chrono::Duration::days(30)
+            };
+            let ev = |seq: i64, data: EventData| Event {
+                seq,
+                at: received,
+                actor: "bench".into(),
+                role: "community_staff".into(),
+                data,
+            };
             let events = vec![
-                ev(1, EventData::Register { channel: Channel::GridPatrol, kind: RequestType::Help, jurisdiction: "DXY-G01".into(), tier: Tier::Community, category: None }),
+                ev(
+                    1,
+                    EventData::Register {
+                        channel: Channel::GridPatrol,
+                        kind: RequestType::Help,
+                        jurisdiction: "DXY-G01".into(),
+                        tier: Tier::Community,
+                        category: None,
+                    },
+                ),
                 ev(2, EventData::Accept { note: None }),
                 ev(
                     3,
@@ -74,12 +95,19 @@ pub async fn run(url: &str, n: usize, due: usize) -> Result<()> {
         bar.set_position(made as u64);
     }
     bar.finish_and_clear();
-    println!("loaded {n} open requests in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "loaded {n} open requests in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let t = Instant::now();
-    let report = minhu_web::service::sweep(&app, now).await.map_err(|e| anyhow::anyhow!("{}", e.en))?;
+    let report = minhu_web::service::sweep(&app, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.en))?;
     let first = t.elapsed();
     let t = Instant::now();
-    let again = minhu_web::service::sweep(&app, now).await.map_err(|e| anyhow::anyhow!("{}", e.en))?;
+    let again = minhu_web::service::sweep(&app, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.en))?;
     let second = t.elapsed();
     println!(
         "sweep over {n} open requests ({due} lapsed): {:.0} ms, examined {}, red {}, urged {}, escalated {}; second sweep {:.0} ms, acted {}",

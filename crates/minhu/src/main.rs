@@ -81,7 +81,10 @@ enum Command {
     /// Import an upstream platform's export (CSV, xlsx, JSON) with a column mapping.
     Import(upstream::ImportArgs),
     /// Ledgers (台账): daily register, weekly/monthly reports, 三率 ranking, refresh, benchmark.
-    Ledger { #[command(subcommand)] command: ledger_cli::LedgerCommand },
+    Ledger {
+        #[command(subcommand)]
+        command: ledger_cli::LedgerCommand,
+    },
     /// Generate a city of requests with whole histories (for tests and benchmarks).
     Gen(ledger_cli::GenArgs),
     /// Measure the storage layer's durable intake rate (no HTTP).
@@ -278,14 +281,20 @@ async fn main() -> Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Sla { command: SlaCommand::Sweep { at } } => {
+        Command::Sla {
+            command: SlaCommand::Sweep { at },
+        } => {
             let store = open(&cli.database).await?;
             let at = match at {
-                Some(s) => DateTime::parse_from_rfc3339(&s).with_context(|| format!("--at '{s}' is not RFC 3339"))?.with_timezone(&Utc),
+                Some(s) => DateTime::parse_from_rfc3339(&s)
+                    .with_context(|| format!("--at '{s}' is not RFC 3339"))?
+                    .with_timezone(&Utc),
                 None => Utc::now(),
             };
             let app = AppState::load(store.clone()).await?;
-            let report = minhu_web::service::sweep(&app, at).await.map_err(|e| anyhow::anyhow!("{} ({})", e.en, e.code))?;
+            let report = minhu_web::service::sweep(&app, at)
+                .await
+                .map_err(|e| anyhow::anyhow!("{} ({})", e.en, e.code))?;
             println!(
                 "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}",
                 minhu_domain::time::rfc3339(at),
@@ -296,11 +305,28 @@ async fn main() -> Result<()> {
                 report.escalated
             );
             for warning in [Warning::Yellow, Warning::Red] {
-                let page = store.list_requests(&ListFilter { warning: Some(warning), now: Some(at), page: 1, page_size: 20, ..Default::default() }).await?;
+                let page = store
+                    .list_requests(&ListFilter {
+                        warning: Some(warning),
+                        now: Some(at),
+                        page: 1,
+                        page_size: 20,
+                        ..Default::default()
+                    })
+                    .await?;
                 println!("{} ({}): {}", warning.zh(), warning.as_str(), page.total);
                 for s in &page.items {
-                    let due = s.deadline.map(minhu_domain::time::rfc3339).unwrap_or_default();
-                    println!("  {} {} {} due {}", s.code, s.state.as_str(), s.lead_unit.as_deref().unwrap_or("-"), due);
+                    let due = s
+                        .deadline
+                        .map(minhu_domain::time::rfc3339)
+                        .unwrap_or_default();
+                    println!(
+                        "  {} {} {} due {}",
+                        s.code,
+                        s.state.as_str(),
+                        s.lead_unit.as_deref().unwrap_or("-"),
+                        due
+                    );
                 }
             }
             store.close().await;

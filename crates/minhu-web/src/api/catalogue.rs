@@ -19,7 +19,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/dispatch/rules", get(rules).post(add_rule))
         .route("/api/v1/dispatch/rules/{id}", delete(delete_rule))
         .route("/api/v1/dispatch/suggest", get(suggest))
-        .route("/api/v1/subscriptions", get(subscriptions).post(add_subscription))
+        .route(
+            "/api/v1/subscriptions",
+            get(subscriptions).post(add_subscription),
+        )
         .route("/api/v1/screening/reasons", get(reasons))
         .route("/api/v1/requests/{id}/notifications", get(notifications))
         .route("/api/v1/sla/sweep", post(sweep))
@@ -27,13 +30,24 @@ pub fn router() -> Router<AppState> {
 
 fn admin_only(actor: &Actor) -> Result<(), ApiError> {
     if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "只有区综合办管理员可以维护派单目录和通知订阅", "only a district_admin may do this"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "只有区综合办管理员可以维护派单目录和通知订阅",
+            "only a district_admin may do this",
+        ));
     }
     Ok(())
 }
 
 fn invalid(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_parameter", zh, en).field(field)
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameter",
+        zh,
+        en,
+    )
+    .field(field)
 }
 
 /// The catalogue's suggestion for a category in a jurisdiction, with the fallback (兜底).
@@ -57,30 +71,68 @@ async fn rules(State(app): State<AppState>) -> Json<Value> {
     Json(serde_json::to_value(&*app.dispatch_rules()).expect("rules serialise"))
 }
 
-async fn add_rule(State(app): State<AppState>, Authed(actor): Authed, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_rule(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     admin_only(&actor)?;
     let body = super::json_body(&headers, body)?;
     let org = app.org();
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
     let category = text("category");
     let jurisdiction = text("jurisdiction");
     let unit = text("unit");
     if org.jurisdiction(&jurisdiction).is_none() {
-        return Err(invalid("jurisdiction", format!("未找到辖区“{jurisdiction}”"), format!("unknown jurisdiction '{jurisdiction}'")));
+        return Err(invalid(
+            "jurisdiction",
+            format!("未找到辖区“{jurisdiction}”"),
+            format!("unknown jurisdiction '{jurisdiction}'"),
+        ));
     }
     if org.unit(&unit).is_none() {
-        return Err(invalid("unit", format!("未找到单位“{unit}”"), format!("unknown unit '{unit}'")));
+        return Err(invalid(
+            "unit",
+            format!("未找到单位“{unit}”"),
+            format!("unknown unit '{unit}'"),
+        ));
     }
-    let co: Vec<String> = body.get("co_units").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
+    let co: Vec<String> = body
+        .get("co_units")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
     if let Some(bad) = co.iter().find(|c| org.unit(c).is_none()) {
-        return Err(invalid("co_units", format!("未找到单位“{bad}”"), format!("unknown unit '{bad}'")));
+        return Err(invalid(
+            "co_units",
+            format!("未找到单位“{bad}”"),
+            format!("unknown unit '{bad}'"),
+        ));
     }
-    let id = app.store.add_dispatch_rule(&category, &jurisdiction, &unit, &co, &text("note")).await?;
+    let id = app
+        .store
+        .add_dispatch_rule(&category, &jurisdiction, &unit, &co, &text("note"))
+        .await?;
     app.reload().await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))))
 }
 
-async fn delete_rule(State(app): State<AppState>, Authed(actor): Authed, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
+async fn delete_rule(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
     admin_only(&actor)?;
     if !app.store.delete_dispatch_rule(id).await? {
         return Err(ApiError::not_found());
@@ -89,46 +141,111 @@ async fn delete_rule(State(app): State<AppState>, Authed(actor): Authed, Path(id
     Ok(Json(json!({"deleted": id})))
 }
 
-async fn suggest(State(app): State<AppState>, Query(q): Query<std::collections::HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
+async fn suggest(
+    State(app): State<AppState>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
     let jurisdiction = q.get("jurisdiction").map(|s| s.trim()).unwrap_or("");
     if app.org().jurisdiction(jurisdiction).is_none() {
-        return Err(invalid("jurisdiction", format!("未找到辖区“{jurisdiction}”"), format!("unknown jurisdiction '{jurisdiction}'")));
+        return Err(invalid(
+            "jurisdiction",
+            format!("未找到辖区“{jurisdiction}”"),
+            format!("unknown jurisdiction '{jurisdiction}'"),
+        ));
     }
-    Ok(Json(suggestion_json(&app, q.get("category").map(String::as_str).filter(|c| !c.is_empty()), jurisdiction)))
+    Ok(Json(suggestion_json(
+        &app,
+        q.get("category")
+            .map(String::as_str)
+            .filter(|c| !c.is_empty()),
+        jurisdiction,
+    )))
 }
 
-async fn subscriptions(State(app): State<AppState>, Authed(actor): Authed) -> Result<Json<Value>, ApiError> {
+async fn subscriptions(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+) -> Result<Json<Value>, ApiError> {
     admin_only(&actor)?;
-    Ok(Json(serde_json::to_value(&*app.subscriptions()).expect("subscriptions serialise")))
+    Ok(Json(
+        serde_json::to_value(&*app.subscriptions()).expect("subscriptions serialise"),
+    ))
 }
 
-async fn add_subscription(State(app): State<AppState>, Authed(actor): Authed, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<(StatusCode, Json<Value>), ApiError> {
+async fn add_subscription(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     admin_only(&actor)?;
     let body = super::json_body(&headers, body)?;
-    let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::trim).unwrap_or("").to_string();
+    let text = |k: &str| {
+        body.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string()
+    };
     let (owner, channel, target) = (text("owner"), text("channel"), text("target"));
     if owner.is_empty() {
-        return Err(invalid("owner", "请填写订阅者（单位代码、辖区代码、channel:渠道 或 *）".into(), "owner is required (unit code, jurisdiction code, channel:NAME or *)".into()));
+        return Err(invalid(
+            "owner",
+            "请填写订阅者（单位代码、辖区代码、channel:渠道 或 *）".into(),
+            "owner is required (unit code, jurisdiction code, channel:NAME or *)".into(),
+        ));
     }
     if channel != "webhook" {
-        return Err(invalid("channel", "目前支持的通知方式：webhook".into(), "supported channel: webhook".into()));
+        return Err(invalid(
+            "channel",
+            "目前支持的通知方式：webhook".into(),
+            "supported channel: webhook".into(),
+        ));
     }
     if !(target.starts_with("http://") || target.starts_with("https://")) {
-        return Err(invalid("target", "webhook 地址须以 http:// 或 https:// 开头".into(), "target must be an http(s) URL".into()));
+        return Err(invalid(
+            "target",
+            "webhook 地址须以 http:// 或 https:// 开头".into(),
+            "target must be an http(s) URL".into(),
+        ));
     }
     let secret = text("secret");
-    let actions = Some(text("actions")).filter(|a| !a.is_empty()).unwrap_or_else(|| "*".into());
-    let id = app.store.add_subscription(&owner, &channel, &target, Some(secret.as_str()).filter(|s| !s.is_empty()), &actions).await?;
+    let actions = Some(text("actions"))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "*".into());
+    let id = app
+        .store
+        .add_subscription(
+            &owner,
+            &channel,
+            &target,
+            Some(secret.as_str()).filter(|s| !s.is_empty()),
+            &actions,
+        )
+        .await?;
     app.reload().await?;
     Ok((StatusCode::CREATED, Json(json!({"id": id}))))
 }
 
 async fn reasons() -> Json<Value> {
-    Json(Value::Array(NOT_ACCEPTED_REASONS.iter().map(|(code, zh, en)| json!({"code": code, "reason": zh, "reason_en": en})).collect()))
+    Json(Value::Array(
+        NOT_ACCEPTED_REASONS
+            .iter()
+            .map(|(code, zh, en)| json!({"code": code, "reason": zh, "reason_en": en}))
+            .collect(),
+    ))
 }
 
-async fn notifications(State(app): State<AppState>, Authed(actor): Authed, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    let (req, _) = app.store.load_request(id).await?.ok_or_else(ApiError::not_found)?;
+async fn notifications(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let (req, _) = app
+        .store
+        .load_request(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     if !minhu_domain::lifecycle::relation(&actor, &req, &app.org()).staff {
         return Err(ApiError::not_found());
     }
@@ -150,12 +267,26 @@ struct SweepQuery {
 }
 
 /// Runs the deadline monitor now (or as of `at`), district_admin only.
-async fn sweep(State(app): State<AppState>, Authed(actor): Authed, Query(q): Query<SweepQuery>) -> Result<Json<Value>, ApiError> {
+async fn sweep(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Query(q): Query<SweepQuery>,
+) -> Result<Json<Value>, ApiError> {
     admin_only(&actor)?;
     let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
         None => app.now(),
-        Some(s) => chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)).map_err(|_| invalid("at", format!("“{s}”不是 RFC 3339 时间"), format!("'{s}' is not RFC 3339")))?,
+        Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|_| {
+                invalid(
+                    "at",
+                    format!("“{s}”不是 RFC 3339 时间"),
+                    format!("'{s}' is not RFC 3339"),
+                )
+            })?,
     };
     let report = crate::service::sweep(&app, at).await?;
-    Ok(Json(serde_json::to_value(report).expect("report serialises")))
+    Ok(Json(
+        serde_json::to_value(report).expect("report serialises"),
+    ))
 }

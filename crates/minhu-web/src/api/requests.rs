@@ -61,7 +61,11 @@ async fn intake(
 /// Adds the dispatch catalogue's suggestion while the request still awaits dispatch.
 fn with_suggestion(app: &AppState, req: &Request, mut v: Value) -> Value {
     if matches!(req.state, ReqState::Registered | ReqState::PendingDispatch) {
-        v["suggestion"] = super::catalogue::suggestion_json(app, req.intake.category.as_deref(), &req.intake.jurisdiction);
+        v["suggestion"] = super::catalogue::suggestion_json(
+            app,
+            req.intake.category.as_deref(),
+            &req.intake.jurisdiction,
+        );
     }
     v
 }
@@ -247,7 +251,11 @@ async fn show(
             ));
         }
     };
-    Ok(Json(with_suggestion(&app, &req, request_json(&req, &events, &org, app.now(), personal))))
+    Ok(Json(with_suggestion(
+        &app,
+        &req,
+        request_json(&req, &events, &org, app.now(), personal),
+    )))
 }
 
 /// One lifecycle step. Decided against the state derived from the log; appended only if

@@ -16,7 +16,9 @@ use sha2::Sha256;
 use crate::helpers::{TestApp, actions};
 
 fn at(v: &Value, key: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v[key].as_str().unwrap()).unwrap().with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(v[key].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 #[tokio::test]
@@ -24,14 +26,19 @@ async fn a_lapsed_community_request_climbs_to_the_street_by_itself() {
     let t = TestApp::spawn().await;
     let id = t.walk_in("楼道灯坏了").await;
     t.step("dxy_staff", id, "accept", json!({})).await;
-    let r = t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"})).await;
+    let r = t
+        .step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
     let deadline = at(&r, "deadline");
     t.step("h_dxy_wy", id, "sign", json!({})).await;
 
     // Before the yellow time: nothing to do.
     let early = at(&r["events"][2], "at") + Duration::minutes(1);
     let rep = minhu_web::service::sweep(&t.app, early).await.unwrap();
-    assert_eq!((rep.warned_yellow, rep.warned_red, rep.escalated), (0, 0, 0));
+    assert_eq!(
+        (rep.warned_yellow, rep.warned_red, rep.escalated),
+        (0, 0, 0)
+    );
 
     // In the last quarter: a yellow warning, no urging for an ordinary item.
     let yellow = deadline - Duration::hours(1);
@@ -39,43 +46,87 @@ async fn a_lapsed_community_request_climbs_to_the_street_by_itself() {
     assert_eq!((rep.warned_yellow, rep.urged, rep.escalated), (1, 0, 0));
     let (_, r) = t.get("dxy_staff", &format!("/api/v1/requests/{id}")).await;
     let last = r["events"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((last["action"].as_str(), last["data"]["level"].as_str()), (Some("warn"), Some("yellow")));
+    assert_eq!(
+        (last["action"].as_str(), last["data"]["level"].as_str()),
+        (Some("warn"), Some("yellow"))
+    );
     assert_eq!(r["state"], "in_progress", "a yellow light changes no state");
 
     // Past the deadline (the sweep run with --at): red, urged, escalated to the street.
     let late = deadline + Duration::hours(2);
     let rep = minhu_web::service::sweep(&t.app, late).await.unwrap();
-    assert_eq!((rep.warned_red, rep.urged, rep.escalated), (1, 1, 1), "{rep:?}");
+    assert_eq!(
+        (rep.warned_red, rep.urged, rep.escalated),
+        (1, 1, 1),
+        "{rep:?}"
+    );
     let (_, r) = t.get("yb_street", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(r["state"], "pending_dispatch");
     assert_eq!(r["tier"], "street");
     assert_eq!(r["urge_count"], 1);
-    assert_eq!(actions(&r), ["register", "accept", "dispatch", "sign", "warn", "warn", "urge", "escalate"]);
+    assert_eq!(
+        actions(&r),
+        [
+            "register", "accept", "dispatch", "sign", "warn", "warn", "urge", "escalate"
+        ]
+    );
     let system: Vec<&Value> = r["events"].as_array().unwrap().iter().skip(4).collect();
-    assert!(system.iter().all(|e| e["actor"] == "system" && e["role"] == "system"), "the monitor acts as the system");
+    assert!(
+        system
+            .iter()
+            .all(|e| e["actor"] == "system" && e["role"] == "system"),
+        "the monitor acts as the system"
+    );
     assert_eq!(system[3]["data"]["from"], "community");
     assert_eq!(system[3]["data"]["to"], "street");
-    let (_, queue) = t.get("yb_street", "/api/v1/requests?state=pending_dispatch").await;
-    assert!(queue["items"].as_array().unwrap().iter().any(|i| i["id"] == id && i["tier"] == "street"), "in the street's dispatch queue");
+    let (_, queue) = t
+        .get("yb_street", "/api/v1/requests?state=pending_dispatch")
+        .await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id && i["tier"] == "street"),
+        "in the street's dispatch queue"
+    );
 
     // A second sweep changes nothing.
     let rep = minhu_web::service::sweep(&t.app, late).await.unwrap();
-    assert_eq!(rep, minhu_web::service::SweepReport { examined: 0, ..Default::default() });
+    assert_eq!(
+        rep,
+        minhu_web::service::SweepReport {
+            examined: 0,
+            ..Default::default()
+        }
+    );
     let (_, again) = t.get("yb_street", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(again["events"], r["events"]);
 
     // The street dispatches; when that lapses too, it climbs to the district.
-    let r = t.step("yb_street", id, "dispatch", json!({"unit": "YB"})).await;
-    let rep = minhu_web::service::sweep(&t.app, at(&r, "deadline") + Duration::days(1)).await.unwrap();
+    let r = t
+        .step("yb_street", id, "dispatch", json!({"unit": "YB"}))
+        .await;
+    let rep = minhu_web::service::sweep(&t.app, at(&r, "deadline") + Duration::days(1))
+        .await
+        .unwrap();
     assert_eq!(rep.escalated, 1);
     let (_, r) = t.get("admin", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(r["tier"], "district");
     // At the district there is no tier above: red and urged, never escalated.
-    let r = t.step("admin", id, "dispatch", json!({"unit": "ZJJ"})).await;
+    let r = t
+        .step("admin", id, "dispatch", json!({"unit": "ZJJ"}))
+        .await;
     let far = at(&r, "deadline") + Duration::days(3);
     let rep = minhu_web::service::sweep(&t.app, far).await.unwrap();
-    assert_eq!((rep.warned_red, rep.urged, rep.escalated), (1, 1, 0), "{rep:?}");
-    let rep = minhu_web::service::sweep(&t.app, far + Duration::days(1)).await.unwrap();
+    assert_eq!(
+        (rep.warned_red, rep.urged, rep.escalated),
+        (1, 1, 0),
+        "{rep:?}"
+    );
+    let rep = minhu_web::service::sweep(&t.app, far + Duration::days(1))
+        .await
+        .unwrap();
     assert_eq!(rep.warned_red + rep.urged + rep.escalated, 0);
 }
 
@@ -84,17 +135,45 @@ async fn key_items_are_urged_at_yellow_and_the_api_sweeps_too() {
     let t = TestApp::spawn().await;
     let id = t.walk_in("电梯困人隐患").await;
     t.step("dxy_staff", id, "accept", json!({})).await;
-    let r = t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY", "difficulty": "key"})).await;
+    let r = t
+        .step(
+            "dxy_staff",
+            id,
+            "dispatch",
+            json!({"unit": "DXY-WY", "difficulty": "key"}),
+        )
+        .await;
     let yellow = at(&r, "deadline") - Duration::minutes(30);
-    let (s, v) = t.post("dxy_staff", &format!("/api/v1/sla/sweep?at={}", urlencode(&yellow)), json!({})).await;
+    let (s, v) = t
+        .post(
+            "dxy_staff",
+            &format!("/api/v1/sla/sweep?at={}", urlencode(&yellow)),
+            json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-    let (s, rep) = t.post("admin", &format!("/api/v1/sla/sweep?at={}", urlencode(&yellow)), json!({})).await;
+    let (s, rep) = t
+        .post(
+            "admin",
+            &format!("/api/v1/sla/sweep?at={}", urlencode(&yellow)),
+            json!({}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{rep}");
-    assert_eq!((rep["warned_yellow"].as_i64(), rep["urged"].as_i64()), (Some(1), Some(1)), "重点件: tracked and urged");
+    assert_eq!(
+        (rep["warned_yellow"].as_i64(), rep["urged"].as_i64()),
+        (Some(1), Some(1)),
+        "重点件: tracked and urged"
+    );
     let (_, r) = t.get("dxy_staff", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(r["urge_count"], 1);
-    let (s, v) = t.post("admin", "/api/v1/sla/sweep?at=tomorrow", json!({})).await;
-    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("at")));
+    let (s, v) = t
+        .post("admin", "/api/v1/sla/sweep?at=tomorrow", json!({}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("at"))
+    );
 }
 
 fn urlencode(t: &DateTime<Utc>) -> String {
@@ -104,21 +183,57 @@ fn urlencode(t: &DateTime<Utc>) -> String {
 #[tokio::test]
 async fn the_catalogue_suggests_the_unit_with_a_fallback() {
     let t = TestApp::spawn().await;
-    let (s, _) = t.post("dxy_staff", "/api/v1/dispatch/rules", json!({"category": "物业管理", "jurisdiction": "DXY", "unit": "DXY-WY"})).await;
+    let (s, _) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/dispatch/rules",
+            json!({"category": "物业管理", "jurisdiction": "DXY", "unit": "DXY-WY"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    for (category, jurisdiction, unit) in [("", "SFQ", "ZHB"), ("物业管理", "DXY", "DXY-WY"), ("物业管理/房屋维修", "DXY", "DXY-GZF"), ("市政设施/照明", "SFQ", "SZYL")] {
-        let (s, v) = t.post("admin", "/api/v1/dispatch/rules", json!({"category": category, "jurisdiction": jurisdiction, "unit": unit})).await;
+    for (category, jurisdiction, unit) in [
+        ("", "SFQ", "ZHB"),
+        ("物业管理", "DXY", "DXY-WY"),
+        ("物业管理/房屋维修", "DXY", "DXY-GZF"),
+        ("市政设施/照明", "SFQ", "SZYL"),
+    ] {
+        let (s, v) = t
+            .post(
+                "admin",
+                "/api/v1/dispatch/rules",
+                json!({"category": category, "jurisdiction": jurisdiction, "unit": unit}),
+            )
+            .await;
         assert_eq!(s, StatusCode::CREATED, "{v}");
     }
-    let (s, v) = t.post("admin", "/api/v1/dispatch/rules", json!({"category": "x", "jurisdiction": "DXY", "unit": "NOPE"})).await;
-    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("unit")));
-    let suggest = |c: &str, j: &str| format!("/api/v1/dispatch/suggest?category={}&jurisdiction={j}", c);
-    let (_, v) = t.get("dxy_staff", &suggest("物业管理/房屋维修/漏水", "DXY-G02")).await;
+    let (s, v) = t
+        .post(
+            "admin",
+            "/api/v1/dispatch/rules",
+            json!({"category": "x", "jurisdiction": "DXY", "unit": "NOPE"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("unit"))
+    );
+    let suggest =
+        |c: &str, j: &str| format!("/api/v1/dispatch/suggest?category={}&jurisdiction={j}", c);
+    let (_, v) = t
+        .get("dxy_staff", &suggest("物业管理/房屋维修/漏水", "DXY-G02"))
+        .await;
     assert_eq!(v["unit"], "DXY-GZF", "the longest category prefix wins");
-    let (_, v) = t.get("dxy_staff", &suggest("物业管理/电梯/故障", "DXY-G02")).await;
+    let (_, v) = t
+        .get("dxy_staff", &suggest("物业管理/电梯/故障", "DXY-G02"))
+        .await;
     assert_eq!(v["unit"], "DXY-WY");
-    let (_, v) = t.get("dxy_staff", &suggest("物业管理/电梯/故障", "YBSQ")).await;
-    assert_eq!(v["unit"], "ZHB", "another community has no such rule: the district takes it (兜底)");
+    let (_, v) = t
+        .get("dxy_staff", &suggest("物业管理/电梯/故障", "YBSQ"))
+        .await;
+    assert_eq!(
+        v["unit"], "ZHB",
+        "another community has no such rule: the district takes it (兜底)"
+    );
     assert_eq!(v["fallback"], true);
     // Intake shows the suggestion; staff may still choose another unit.
     let (s, r) = t
@@ -128,9 +243,14 @@ async fn the_catalogue_suggests_the_unit_with_a_fallback() {
     assert_eq!(r["suggestion"]["unit"], "DXY-GZF");
     let id = r["id"].as_i64().unwrap();
     t.step("dxy_staff", id, "accept", json!({})).await;
-    let r = t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"})).await;
+    let r = t
+        .step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
     assert_eq!(r["lead_unit"], "DXY-WY");
-    assert!(r.get("suggestion").is_none(), "no suggestion once dispatched");
+    assert!(
+        r.get("suggestion").is_none(),
+        "no suggestion once dispatched"
+    );
 }
 
 #[tokio::test]
@@ -138,35 +258,106 @@ async fn transfer_co_handling_and_the_whistle() {
     let t = TestApp::spawn().await;
     let id = t.walk_in("小区门口违章搭建").await;
     t.step("dxy_staff", id, "accept", json!({})).await;
-    let first = t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"})).await;
+    let first = t
+        .step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
     // 转办: to the public-housing station, with a fresh deadline; the old unit loses sight of it.
-    let r = t.step("dxy_staff", id, "transfer", json!({"unit": "DXY-GZF", "reason": "属公租房管理范围"})).await;
-    assert_eq!((r["state"].as_str(), r["lead_unit"].as_str()), (Some("dispatched"), Some("DXY-GZF")));
+    let r = t
+        .step(
+            "dxy_staff",
+            id,
+            "transfer",
+            json!({"unit": "DXY-GZF", "reason": "属公租房管理范围"}),
+        )
+        .await;
+    assert_eq!(
+        (r["state"].as_str(), r["lead_unit"].as_str()),
+        (Some("dispatched"), Some("DXY-GZF"))
+    );
     assert!(r["deadline"].as_str().unwrap() >= first["deadline"].as_str().unwrap());
-    assert_eq!(t.get("h_dxy_wy", &format!("/api/v1/requests/{id}")).await.0, StatusCode::NOT_FOUND);
-    let (s, _) = t.act("dxy_staff", id, "transfer", json!({"unit": "CGJ", "reason": "城管"})).await;
-    assert_eq!(s, StatusCode::FORBIDDEN, "the community cannot hand it to a district department");
+    assert_eq!(
+        t.get("h_dxy_wy", &format!("/api/v1/requests/{id}")).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (s, _) = t
+        .act(
+            "dxy_staff",
+            id,
+            "transfer",
+            json!({"unit": "CGJ", "reason": "城管"}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the community cannot hand it to a district department"
+    );
     // 加派: property management helps.
-    let r = t.step("dxy_staff", id, "add_co_units", json!({"units": ["DXY-WY"]})).await;
+    let r = t
+        .step(
+            "dxy_staff",
+            id,
+            "add_co_units",
+            json!({"units": ["DXY-WY"]}),
+        )
+        .await;
     assert_eq!(r["co_units"], json!(["DXY-WY"]));
-    assert_eq!(t.get("h_dxy_wy", &format!("/api/v1/requests/{id}")).await.0, StatusCode::OK);
+    assert_eq!(
+        t.get("h_dxy_wy", &format!("/api/v1/requests/{id}")).await.0,
+        StatusCode::OK
+    );
     t.step("h_dxy_gzf", id, "sign", json!({})).await;
     // 吹哨: the street summons the city-management bureau; only the street may whistle.
-    assert_eq!(t.act("dxy_staff", id, "whistle", json!({"units": ["CGJ"]})).await.0, StatusCode::FORBIDDEN);
-    let r = t.step("yb_street", id, "whistle", json!({"units": ["CGJ"], "note": "请城管执法局到场"})).await;
-    assert_eq!(r["events"].as_array().unwrap().last().unwrap()["action"], "whistle");
+    assert_eq!(
+        t.act("dxy_staff", id, "whistle", json!({"units": ["CGJ"]}))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let r = t
+        .step(
+            "yb_street",
+            id,
+            "whistle",
+            json!({"units": ["CGJ"], "note": "请城管执法局到场"}),
+        )
+        .await;
+    assert_eq!(
+        r["events"].as_array().unwrap().last().unwrap()["action"],
+        "whistle"
+    );
     let (s, seen) = t.get("h_cgj", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(s, StatusCode::OK, "a summoned unit sees the request");
     assert_eq!(seen["state"], "in_progress");
     let r = t.step("h_cgj", id, "arrive", json!({})).await;
     let arrival = r["events"].as_array().unwrap().last().unwrap();
-    assert_eq!((arrival["action"].as_str(), arrival["data"]["unit"].as_str()), (Some("arrive"), Some("CGJ")));
-    assert!(arrival["at"].as_str().unwrap().ends_with("+08:00"), "arrival timestamped");
+    assert_eq!(
+        (arrival["action"].as_str(), arrival["data"]["unit"].as_str()),
+        (Some("arrive"), Some("CGJ"))
+    );
+    assert!(
+        arrival["at"].as_str().unwrap().ends_with("+08:00"),
+        "arrival timestamped"
+    );
     let (s, v) = t.act("h_cgj", id, "arrive", json!({})).await;
-    assert_eq!((s, v["error"]["code"].clone()), (StatusCode::CONFLICT, json!("already_arrived")));
-    assert_eq!(t.act("h_dxy_cd", id, "arrive", json!({})).await.0, StatusCode::NOT_FOUND, "not summoned: does not see it");
+    assert_eq!(
+        (s, v["error"]["code"].clone()),
+        (StatusCode::CONFLICT, json!("already_arrived"))
+    );
+    assert_eq!(
+        t.act("h_dxy_cd", id, "arrive", json!({})).await.0,
+        StatusCode::NOT_FOUND,
+        "not summoned: does not see it"
+    );
     // The screening reasons are data, in Chinese.
-    let (_, reasons) = t.call(None, reqwest::Method::GET, "/api/v1/screening/reasons", None).await;
+    let (_, reasons) = t
+        .call(
+            None,
+            reqwest::Method::GET,
+            "/api/v1/screening/reasons",
+            None,
+        )
+        .await;
     assert_eq!(reasons.as_array().unwrap().len(), 7);
     assert!(reasons[2]["reason"].as_str().unwrap().contains("110"));
 }
@@ -176,14 +367,29 @@ struct Received {
     bodies: Arc<Mutex<Vec<(String, Value)>>>,
 }
 
-async fn receive(axum::extract::State(r): axum::extract::State<Received>, headers: HeaderMap, body: String) -> &'static str {
-    let sig = headers.get("x-minhu-signature").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+async fn receive(
+    axum::extract::State(r): axum::extract::State<Received>,
+    headers: HeaderMap,
+    body: String,
+) -> &'static str {
+    let sig = headers
+        .get("x-minhu-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let mut mac = Hmac::<Sha256>::new_from_slice(b"s3cret").unwrap();
     mac.update(body.as_bytes());
     let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     assert_eq!(sig, expected, "HMAC signature over the body");
-    let delivery = headers.get("x-minhu-delivery").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    r.bodies.lock().unwrap().push((delivery, serde_json::from_str(&body).unwrap()));
+    let delivery = headers
+        .get("x-minhu-delivery")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    r.bodies
+        .lock()
+        .unwrap()
+        .push((delivery, serde_json::from_str(&body).unwrap()));
     "ok"
 }
 
@@ -200,40 +406,88 @@ async fn webhooks_survive_a_receiver_that_is_down_delivered_once_in_order() {
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let id = t.walk_in("下水道堵塞").await;
     t.step("dxy_staff", id, "accept", json!({})).await;
-    t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"})).await;
-    t.step("yb_street", id, "urge", json!({"note": "请尽快"})).await;
-    t.step("admin", id, "supervise", json!({"note": "督办"})).await;
-    let (_, queued) = t.get("dxy_staff", &format!("/api/v1/requests/{id}/notifications")).await;
-    assert_eq!(queued.as_array().unwrap().len(), 3, "dispatch, urge and supervise concern the unit: {queued}");
+    t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
+    t.step("yb_street", id, "urge", json!({"note": "请尽快"}))
+        .await;
+    t.step("admin", id, "supervise", json!({"note": "督办"}))
+        .await;
+    let (_, queued) = t
+        .get("dxy_staff", &format!("/api/v1/requests/{id}/notifications"))
+        .await;
+    assert_eq!(
+        queued.as_array().unwrap().len(),
+        3,
+        "dispatch, urge and supervise concern the unit: {queued}"
+    );
 
     let client = reqwest::Client::new();
     // Down: every attempt fails and is rescheduled; nothing is lost.
-    let sent = minhu_web::notify::send_due(&t.app, &client, Utc::now()).await.unwrap();
+    let sent = minhu_web::notify::send_due(&t.app, &client, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(sent, 0);
-    let (_, after_fail) = t.get("dxy_staff", &format!("/api/v1/requests/{id}/notifications")).await;
+    let (_, after_fail) = t
+        .get("dxy_staff", &format!("/api/v1/requests/{id}/notifications"))
+        .await;
     assert_eq!(after_fail[0]["attempts"], 1);
     assert!(after_fail[0]["last_error"].is_string());
-    assert_eq!(after_fail[1]["attempts"], 0, "later messages wait behind the first (order per request)");
+    assert_eq!(
+        after_fail[1]["attempts"], 0,
+        "later messages wait behind the first (order per request)"
+    );
 
     // The receiver comes up; the retries (after their back-off) deliver everything once.
     let received = Received::default();
-    let app = Router::new().route("/hook", post(receive)).with_state(received.clone());
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let app = Router::new()
+        .route("/hook", post(receive))
+        .with_state(received.clone());
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     for round in 0..4 {
-        minhu_web::notify::send_due(&t.app, &client, Utc::now() + Duration::minutes(10 * (round + 1))).await.unwrap();
+        minhu_web::notify::send_due(
+            &t.app,
+            &client,
+            Utc::now() + Duration::minutes(10 * (round + 1)),
+        )
+        .await
+        .unwrap();
     }
     let got = received.bodies.lock().unwrap().clone();
-    let actions: Vec<&str> = got.iter().map(|(_, b)| b["event"]["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["dispatch", "urge", "supervise"], "in order, once each");
+    let actions: Vec<&str> = got
+        .iter()
+        .map(|(_, b)| b["event"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["dispatch", "urge", "supervise"],
+        "in order, once each"
+    );
     let ids: std::collections::HashSet<&String> = got.iter().map(|(d, _)| d).collect();
     assert_eq!(ids.len(), 3, "distinct delivery ids");
     assert_eq!(got[0].1["request"]["id"], id);
-    assert!(!got.iter().any(|(_, b)| b.to_string().contains("requester")), "no personal data in webhooks");
-    let (_, done) = t.get("dxy_staff", &format!("/api/v1/requests/{id}/notifications")).await;
-    assert!(done.as_array().unwrap().iter().all(|m| m["delivered_at"].is_string()));
+    assert!(
+        !got.iter().any(|(_, b)| b.to_string().contains("requester")),
+        "no personal data in webhooks"
+    );
+    let (_, done) = t
+        .get("dxy_staff", &format!("/api/v1/requests/{id}/notifications"))
+        .await;
+    assert!(
+        done.as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["delivered_at"].is_string())
+    );
     // Nothing more to send.
-    assert_eq!(minhu_web::notify::send_due(&t.app, &client, Utc::now() + Duration::hours(1)).await.unwrap(), 0);
+    assert_eq!(
+        minhu_web::notify::send_due(&t.app, &client, Utc::now() + Duration::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(received.bodies.lock().unwrap().len(), 3);
 }
 
@@ -242,14 +496,48 @@ async fn a_point_or_a_known_address_resolves_to_its_grid() {
     let t = TestApp::spawn().await;
     let square = |w: f64| json!({"type": "Polygon", "coordinates": [[[w, 35.76], [w + 0.002, 35.76], [w + 0.002, 35.764], [w, 35.764], [w, 35.76]]]});
     for g in 0..3 {
-        let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, &format!("/api/v1/grids/DXY-G0{}/shape", g + 1), Some(square(115.025 + g as f64 * 0.002))).await;
+        let (s, v) = t
+            .call(
+                Some("admin"),
+                reqwest::Method::PUT,
+                &format!("/api/v1/grids/DXY-G0{}/shape", g + 1),
+                Some(square(115.025 + g as f64 * 0.002)),
+            )
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
     }
-    let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, "/api/v1/grids/DXY/shape", Some(square(115.0))).await;
-    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("code")), "only grids have shapes");
-    let (s, v) = t.call(Some("admin"), reqwest::Method::PUT, "/api/v1/grids/DXY-G04/shape", Some(json!({"type": "Point", "coordinates": [1, 2]}))).await;
-    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("shape")));
-    let (s, _) = t.post("admin", "/api/v1/addresses", json!({"address": "德馨苑 6号楼", "jurisdiction": "DXY-G03"})).await;
+    let (s, v) = t
+        .call(
+            Some("admin"),
+            reqwest::Method::PUT,
+            "/api/v1/grids/DXY/shape",
+            Some(square(115.0)),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("code")),
+        "only grids have shapes"
+    );
+    let (s, v) = t
+        .call(
+            Some("admin"),
+            reqwest::Method::PUT,
+            "/api/v1/grids/DXY-G04/shape",
+            Some(json!({"type": "Point", "coordinates": [1, 2]})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("shape"))
+    );
+    let (s, _) = t
+        .post(
+            "admin",
+            "/api/v1/addresses",
+            json!({"address": "德馨苑 6号楼", "jurisdiction": "DXY-G03"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
 
     let intake = |extra: Value| {
@@ -260,31 +548,75 @@ async fn a_point_or_a_known_address_resolves_to_its_grid() {
         b
     };
     // A WGS84 point inside grid 2.
-    let (s, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 35.762, "lon": 115.028}))).await;
+    let (s, r) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            intake(json!({"lat": 35.762, "lon": 115.028})),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
     assert_eq!(r["jurisdiction"], "DXY-G02");
     // The same kind of point from a domestic map picker (GCJ-02): converted, then located.
     let (glat, glon) = minhu_domain::geo::wgs84_to_gcj02(35.762, 115.030);
-    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": glat, "lon": glon, "crs": "gcj02"}))).await;
+    let (_, r) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            intake(json!({"lat": glat, "lon": glon, "crs": "gcj02"})),
+        )
+        .await;
     assert_eq!(r["jurisdiction"], "DXY-G03");
-    assert!((r["lat"].as_f64().unwrap() - 35.762).abs() < 1e-5 && (r["lon"].as_f64().unwrap() - 115.030).abs() < 1e-5, "stored as WGS84: {r}");
+    assert!(
+        (r["lat"].as_f64().unwrap() - 35.762).abs() < 1e-5
+            && (r["lon"].as_f64().unwrap() - 115.030).abs() < 1e-5,
+        "stored as WGS84: {r}"
+    );
     // A known building, written with a unit and a room number.
-    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"address": "德馨苑6号楼2单元301"}))).await;
+    let (_, r) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            intake(json!({"address": "德馨苑6号楼2单元301"})),
+        )
+        .await;
     assert_eq!(r["jurisdiction"], "DXY-G03");
     // Nowhere known: the clerk's own community.
-    let (_, r) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 30.0, "lon": 120.0}))).await;
+    let (_, r) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            intake(json!({"lat": 30.0, "lon": 120.0})),
+        )
+        .await;
     assert_eq!(r["jurisdiction"], "DXY");
-    let (s, v) = t.post("dxy_staff", "/api/v1/requests", intake(json!({"lat": 35.7, "lon": 115.0, "crs": "bd09"}))).await;
-    assert_eq!((s, v["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("crs")));
-    let (_, v) = t.get("dxy_staff", "/api/v1/locate?lat=35.762&lon=115.026").await;
-    assert_eq!((v["jurisdiction"].as_str(), v["community"]["name"].as_str()), (Some("DXY-G01"), Some("德馨苑社区")));
+    let (s, v) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            intake(json!({"lat": 35.7, "lon": 115.0, "crs": "bd09"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("crs"))
+    );
+    let (_, v) = t
+        .get("dxy_staff", "/api/v1/locate?lat=35.762&lon=115.026")
+        .await;
+    assert_eq!(
+        (v["jurisdiction"].as_str(), v["community"]["name"].as_str()),
+        (Some("DXY-G01"), Some("德馨苑社区"))
+    );
 }
 
 #[tokio::test]
 async fn the_requester_hears_by_sms_through_the_gateway() {
     let t = TestApp::spawn().await;
     let received = Received::default();
-    let gateway = Router::new().route("/sms", post(receive)).with_state(received.clone());
+    let gateway = Router::new()
+        .route("/sms", post(receive))
+        .with_state(received.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
@@ -297,18 +629,48 @@ async fn the_requester_hears_by_sms_through_the_gateway() {
     assert_eq!(s, StatusCode::CREATED);
     let id = r["id"].as_i64().unwrap();
     let code = r["code"].as_str().unwrap().to_string();
-    let staff = minhu_domain::org::Actor::person("dxy_staff", minhu_domain::org::Role::CommunityStaff, "DXY");
+    let staff = minhu_domain::org::Actor::person(
+        "dxy_staff",
+        minhu_domain::org::Role::CommunityStaff,
+        "DXY",
+    );
     let step = |a: &str, b: Value| minhu_domain::lifecycle::Command::parse(a, &b).unwrap();
-    minhu_web::service::perform(&app, id, &step("accept", json!({})), &staff).await.unwrap();
-    minhu_web::service::perform(&app, id, &step("dispatch", json!({"unit": "DXY-WY"})), &staff).await.unwrap();
-    let sent = minhu_web::notify::send_due(&app, &reqwest::Client::new(), Utc::now() + Duration::seconds(1)).await.unwrap();
+    minhu_web::service::perform(&app, id, &step("accept", json!({})), &staff)
+        .await
+        .unwrap();
+    minhu_web::service::perform(
+        &app,
+        id,
+        &step("dispatch", json!({"unit": "DXY-WY"})),
+        &staff,
+    )
+    .await
+    .unwrap();
+    let sent = minhu_web::notify::send_due(
+        &app,
+        &reqwest::Client::new(),
+        Utc::now() + Duration::seconds(1),
+    )
+    .await
+    .unwrap();
     assert_eq!(sent, 2);
     let got = received.bodies.lock().unwrap().clone();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].1["phone"], "13812345678");
-    assert!(got[0].1["text"].as_str().unwrap().contains(&code), "acceptance names the tracking code");
-    assert!(got[1].1["text"].as_str().unwrap().contains("德馨苑物业服务中心"), "dispatch names the unit");
+    assert!(
+        got[0].1["text"].as_str().unwrap().contains(&code),
+        "acceptance names the tracking code"
+    );
+    assert!(
+        got[1].1["text"]
+            .as_str()
+            .unwrap()
+            .contains("德馨苑物业服务中心"),
+        "dispatch names the unit"
+    );
     // Staff see the message with the phone masked.
-    let (_, list) = t.get("dxy_staff", &format!("/api/v1/requests/{id}/notifications")).await;
+    let (_, list) = t
+        .get("dxy_staff", &format!("/api/v1/requests/{id}/notifications"))
+        .await;
     assert_eq!(list[0]["target"], "138****5678");
 }

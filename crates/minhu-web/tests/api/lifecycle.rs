@@ -43,7 +43,17 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "whistle",
             "arrive",
         ],
-        "dispatched" => &["sign", "request_return", "escalate", "urge", "supervise", "transfer", "add_co_units", "whistle", "arrive"],
+        "dispatched" => &[
+            "sign",
+            "request_return",
+            "escalate",
+            "urge",
+            "supervise",
+            "transfer",
+            "add_co_units",
+            "whistle",
+            "arrive",
+        ],
         "in_progress" => &[
             "progress",
             "request_return",
