@@ -741,42 +741,14 @@ impl Store {
             let mut tx = pool.begin().await?;
             let mut ids: HashMap<String, i64> = HashMap::with_capacity(items.len());
             for chunk in items.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<DB>::new(
-                    "INSERT INTO requests (code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon,
-                        jurisdiction, jpath, category, confidential, external_id, received_at,
-                        state, tier, lead_unit, co_units, difficulty, urgency, deadline, yellow_at, sla_version, urge_count, updated_at, closed_at, version) ",
-                );
+                let mut q = sqlx::QueryBuilder::<DB>::new(crate::writer::REQUEST_INSERT);
                 q.push_values(chunk, |mut b, (r, jpath, _)| {
-                    let i = &r.intake;
-                    b.push_bind(i.code.clone())
-                        .push_bind(i.channel.as_str())
-                        .push_bind(i.kind.as_str())
-                        .push_bind(i.subject.clone())
-                        .push_bind(i.content.clone())
-                        .push_bind(i.requester.name.clone())
-                        .push_bind(i.requester.phone.clone())
-                        .push_bind(i.address.clone())
-                        .push_bind(i.lat)
-                        .push_bind(i.lon)
-                        .push_bind(i.jurisdiction.clone())
-                        .push_bind(jpath.clone())
-                        .push_bind(i.category.clone())
-                        .push_bind(i.confidential)
-                        .push_bind(i.external_id.clone())
-                        .push_bind(i.received_at)
-                        .push_bind(r.state.as_str())
-                        .push_bind(r.tier.as_str())
-                        .push_bind(r.lead_unit.clone())
-                        .push_bind(Json(r.co_units.clone()))
-                        .push_bind(r.difficulty.map(|d| d.as_str()))
-                        .push_bind(r.urgency.as_str())
-                        .push_bind(r.deadline)
-                        .push_bind(r.yellow_at)
-                        .push_bind(r.sla_version)
-                        .push_bind(r.urge_count)
-                        .push_bind(r.updated_at)
-                        .push_bind(r.closed_at)
-                        .push_bind(r.version);
+                    crate::writer::push_request_values!(
+                        b,
+                        r.intake.code.as_str(),
+                        jpath.as_str(),
+                        r
+                    );
                 });
                 q.push(" RETURNING id, code");
                 let got: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;

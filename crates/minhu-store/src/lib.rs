@@ -697,19 +697,10 @@ impl Store {
     /// Writes a whole history at once (demo data, imports of closed history): each request
     /// with its events, in one transaction, bypassing the writer queue.
     pub async fn bulk_insert(&self, items: &[(Request, String, Vec<Event>)]) -> Result<()> {
-        on_pool!(&self.backend, write, |pool, DB| {
-            let mut tx = pool.begin().await?;
-            for (req, jpath, events) in items {
-                let id = writer::insert_request!(&req.intake, &req.intake.code, jpath, req)
-                    .fetch_one(&mut *tx)
-                    .await;
-                let id: i64 = id?;
-                for e in events {
-                    writer::insert_event!(id, e).execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await?;
-        });
+        // The same multi-row path as generated data, one transaction per chunk.
+        for chunk in items.chunks(20_000) {
+            self.insert_generated(chunk).await?;
+        }
         Ok(())
     }
 

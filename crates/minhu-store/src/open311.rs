@@ -628,36 +628,12 @@ impl Store {
                 for chunk in pending.chunks(ROWS_PER_INSERT) {
                     let mut qb = sqlx::QueryBuilder::<DB>::new(insert_requests.as_str());
                     qb.push_values(chunk, |mut b, (k, r)| {
-                        let i = &r.intake;
-                        b.push_bind(i.code.as_str())
-                            .push_bind(i.channel.as_str())
-                            .push_bind(i.kind.as_str())
-                            .push_bind(i.subject.as_deref())
-                            .push_bind(i.content.as_str())
-                            .push_bind(i.requester.name.as_deref())
-                            .push_bind(i.requester.phone.as_deref())
-                            .push_bind(i.address.as_deref())
-                            .push_bind(i.lat)
-                            .push_bind(i.lon)
-                            .push_bind(i.jurisdiction.as_str())
-                            .push_bind(items[*k].1.as_str())
-                            .push_bind(i.category.as_deref())
-                            .push_bind(i.confidential)
-                            .push_bind(i.external_id.as_deref())
-                            .push_bind(i.received_at)
-                            .push_bind(r.state.as_str())
-                            .push_bind(r.tier.as_str())
-                            .push_bind(r.lead_unit.as_deref())
-                            .push_bind(Json(r.co_units.clone()))
-                            .push_bind(r.difficulty.map(|d| d.as_str()))
-                            .push_bind(r.urgency.as_str())
-                            .push_bind(r.deadline)
-                            .push_bind(r.yellow_at)
-                            .push_bind(r.sla_version)
-                            .push_bind(r.urge_count)
-                            .push_bind(r.updated_at)
-                            .push_bind(r.closed_at)
-                            .push_bind(r.version);
+                        crate::writer::push_request_values!(
+                            b,
+                            r.intake.code.as_str(),
+                            items[*k].1.as_str(),
+                            r
+                        );
                     });
                     qb.push(on_conflict).push(" RETURNING id, code");
                     let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;

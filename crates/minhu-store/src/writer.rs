@@ -178,53 +178,6 @@ async fn run(backend: Backend, mut rx: mpsc::Receiver<Job>, max_batch: usize) {
     }
 }
 
-/// INSERT of a request row with its projection; yields the new id (or nothing on a
-/// conflict with an existing code or (channel, external_id)).
-macro_rules! insert_request {
-    ($intake:expr, $code:expr, $jpath:expr, $req:expr) => {{
-        let i: &minhu_domain::request::Intake = $intake;
-        let r: &minhu_domain::request::Request = $req;
-        sqlx::query_scalar::<_, i64>(
-            "INSERT INTO requests (code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon,
-                jurisdiction, jpath, category, confidential, external_id, received_at,
-                state, tier, lead_unit, co_units, difficulty, urgency, deadline, yellow_at, sla_version, urge_count, updated_at, closed_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-                $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
-             ON CONFLICT DO NOTHING RETURNING id",
-        )
-        .bind($code)
-        .bind(i.channel.as_str())
-        .bind(i.kind.as_str())
-        .bind(&i.subject)
-        .bind(&i.content)
-        .bind(&i.requester.name)
-        .bind(&i.requester.phone)
-        .bind(&i.address)
-        .bind(i.lat)
-        .bind(i.lon)
-        .bind(&i.jurisdiction)
-        .bind($jpath)
-        .bind(&i.category)
-        .bind(i.confidential)
-        .bind(&i.external_id)
-        .bind(i.received_at)
-        .bind(r.state.as_str())
-        .bind(r.tier.as_str())
-        .bind(&r.lead_unit)
-        .bind(sqlx::types::Json(&r.co_units))
-        .bind(r.difficulty.map(|d| d.as_str()))
-        .bind(r.urgency.as_str())
-        .bind(r.deadline)
-        .bind(r.yellow_at)
-        .bind(r.sla_version)
-        .bind(r.urge_count)
-        .bind(r.updated_at)
-        .bind(r.closed_at)
-        .bind(r.version)
-    }};
-}
-pub(crate) use insert_request;
-
 macro_rules! insert_event {
     ($request_id:expr, $e:expr) => {{
         let e: &minhu_domain::request::Event = $e;
@@ -238,7 +191,6 @@ macro_rules! insert_event {
             .bind(sqlx::types::Json(e.data.fields()))
     }};
 }
-pub(crate) use insert_event;
 
 /// A fresh public tracking code: 2-digit year, 3-digit day of the year (Asia/Shanghai),
 /// then 7 random digits: 12 digits, easy to read out on the phone. The random part keeps
@@ -258,7 +210,7 @@ pub fn new_code(received_at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Columns of a request row, in the order of [`push_request_values`].
-const REQUEST_INSERT: &str = "INSERT INTO requests (code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon,
+pub(crate) const REQUEST_INSERT: &str = "INSERT INTO requests (code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon,
     jurisdiction, jpath, category, confidential, external_id, received_at,
     state, tier, lead_unit, co_units, difficulty, urgency, deadline, yellow_at, sla_version, urge_count, updated_at, closed_at, version) ";
 
@@ -298,6 +250,7 @@ macro_rules! push_request_values {
             .push_bind(r.version);
     }};
 }
+pub(crate) use push_request_values;
 
 /// Rows per multi-row INSERT (29 parameters each stays under SQLite's 32,766 limit).
 const ROWS_PER_INSERT: usize = 500;
@@ -387,9 +340,12 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
             let mut r = r.clone();
             for _attempt in 0..8 {
                 r.intake.code = new_code(intake.received_at);
-                let id: Option<i64> = insert_request!(&r.intake, &r.intake.code, *jpath, &r)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
+                qb.push_values(std::iter::once(&r), |mut b, r| {
+                    push_request_values!(b, r.intake.code.as_str(), jpath.as_str(), r)
+                });
+                qb.push(" ON CONFLICT DO NOTHING RETURNING id");
+                let id: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *tx).await?;
                 if let Some(id) = id {
                     insert_event!(id, *first).execute(&mut *tx).await?;
                     out[*k] = Some(Outcome::Intake(IntakeOutcome {
