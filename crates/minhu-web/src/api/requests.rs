@@ -298,19 +298,22 @@ async fn track(
                 "no request has this tracking code",
             )
         })?;
-    let merged_into = match req.merged_into {
-        Some(pid) => app
-            .store
-            .load_request(pid)
-            .await?
-            .map(|(p, _)| p.intake.code),
-        None => None,
-    };
-    Ok(Json(track_json(
-        &req,
-        &events,
-        &app.org(),
-        app.now(),
-        merged_into,
-    )))
+    // A merged duplicate follows its parent: the requester sees the parent's progress,
+    // its reply and its outcome, under their own code.
+    if let Some(pid) = req.merged_into {
+        if let Some((parent, parent_events)) = app.store.load_request(pid).await? {
+            let mut view = track_json(&parent, &parent_events, &app.org(), app.now(), None);
+            view["code"] = Value::String(req.intake.code.clone());
+            view["merged_into"] = Value::String(parent.intake.code.clone());
+            view["content"] = if req.intake.confidential {
+                Value::Null
+            } else {
+                Value::String(minhu_domain::privacy::redact_text(&req.intake.content))
+            };
+            view["received_at"] =
+                Value::String(minhu_domain::time::rfc3339(req.intake.received_at));
+            return Ok(Json(view));
+        }
+    }
+    Ok(Json(track_json(&req, &events, &app.org(), app.now(), None)))
 }

@@ -404,6 +404,34 @@ async fn duplicates_merge_into_one_and_refusals_record_the_reason() {
         )
         .await;
     assert_eq!(track["merged_into"], parent_code.as_str());
+    // It follows its parent: when the parent is answered, the duplicate's requester sees it.
+    assert_eq!(track["state"], "registered");
+    t.step("dxy_staff", first, "accept", json!({})).await;
+    t.step("dxy_staff", first, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
+    t.step("h_dxy_wy", first, "sign", json!({})).await;
+    t.step(
+        "h_dxy_wy",
+        first,
+        "reply",
+        json!({"account": "更换灯具", "public_reply": "6号楼前路灯已修复", "solved": true}),
+    )
+    .await;
+    let (_, track) = t
+        .call(
+            None,
+            reqwest::Method::GET,
+            &format!("/api/v1/track/{}", r["code"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(track["state"], "replied");
+    assert_eq!(track["public_reply"], "6号楼前路灯已修复");
+    assert_eq!(
+        track["code"], r["code"],
+        "still under the duplicate's own code"
+    );
+    assert_eq!(track["content"], "6号楼门口的路灯坏了");
 
     // Not accepted: the reason is told to the requester; an emergency records the referral.
     let gas = t.walk_in("楼道里闻到很浓的煤气味").await;
