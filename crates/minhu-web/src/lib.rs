@@ -46,6 +46,8 @@ pub struct AppState {
     pub tokens: auth::TokenCache,
     /// SMS gateway URL and signing secret (`MINHU_SMS_GATEWAY`, `MINHU_SMS_SECRET`).
     pub sms_gateway: Option<(String, String)>,
+    /// SMTP relay for e-mail notifications (`MINHU_SMTP_HOST`, `_PORT`, `_FROM`).
+    pub smtp: Option<notify::SmtpConfig>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             grids: Arc::new(RwLock::new(Arc::new(grids))),
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
             sms_gateway,
+            smtp: notify::SmtpConfig::from_env(),
         })
     }
 

@@ -4,7 +4,8 @@
 //! Channels: `webhook` (HTTP POST of JSON, signed `X-Minhu-Signature: sha256=HMAC(secret,
 //! body)`, delivery id in `X-Minhu-Delivery` so receivers can drop a repeat) and `sms`
 //! (the requester's phone, through the SMS gateway at `MINHU_SMS_GATEWAY`, same signed
-//! POST with {phone, text}). Delivery is at least once, in order per request and target;
+//! POST with {phone, text}) and `email` (to units and offices, through the SMTP relay at
+//! `MINHU_SMTP_HOST`). Delivery is at least once, in order per request and target;
 //! failures back off exponentially up to five minutes. HTTPS targets need a TLS-enabled
 //! build (not yet: plain HTTP only).
 
@@ -97,18 +98,26 @@ pub fn messages_for(
     });
     let mut out: Vec<OutboxItem> = subs
         .iter()
-        .filter(|s| s.channel == "webhook" && s.wants(action))
+        .filter(|s| matches!(s.channel.as_str(), "webhook" | "email") && s.wants(action))
         .filter(|s| {
             s.owner == "*"
                 || s.owner == channel_owner
                 || units.contains(&s.owner)
                 || lineage.contains(&s.owner.as_str())
         })
-        .map(|s| OutboxItem {
-            channel: "webhook".into(),
-            target: s.target.clone(),
-            secret: s.secret.clone(),
-            payload: payload.clone(),
+        .map(|s| {
+            let mut payload = payload.clone();
+            if s.channel == "email" {
+                let (subject, text) = email_text(req, &event.data, org);
+                payload["subject"] = subject.into();
+                payload["text"] = text.into();
+            }
+            OutboxItem {
+                channel: s.channel.clone(),
+                target: s.target.clone(),
+                secret: s.secret.clone(),
+                payload,
+            }
         })
         .collect();
     if sms_gateway {
@@ -127,6 +136,91 @@ pub fn messages_for(
     out
 }
 
+/// Subject and text of an e-mail to a unit or an office (no personal data).
+fn email_text(req: &Request, e: &EventData, org: &Org) -> (String, String) {
+    let step = match e {
+        EventData::Dispatch { .. } => "派单",
+        EventData::Transfer { .. } => "转办",
+        EventData::AddCoUnits { .. } => "加派协办",
+        EventData::Whistle { .. } => "吹哨召集",
+        EventData::Urge { .. } => "催办",
+        EventData::Supervise { .. } => "督办",
+        EventData::Escalate { .. } => "上报",
+        EventData::Warn { .. } => "时限预警",
+        _ => "进展",
+    };
+    let code = &req.intake.code;
+    let place = org
+        .jurisdiction(&req.intake.jurisdiction)
+        .map(|j| j.name.as_str())
+        .unwrap_or("");
+    let due = req.deadline.map(rfc3339).unwrap_or_else(|| "—".into());
+    let subject = format!("【民呼必应】{step}：工单{code}");
+    let text = format!(
+        "工单{code}（{place}）{step}。\n诉求：{}\n当前状态：{}\n办理时限：{due}\n请登录民呼必应系统查看并办理。",
+        req.intake
+            .subject
+            .clone()
+            .unwrap_or_else(|| req.intake.content.chars().take(60).collect()),
+        req.state.zh(),
+    );
+    (subject, text)
+}
+
+/// Where to send e-mail: an SMTP relay (`MINHU_SMTP_HOST`, `MINHU_SMTP_PORT`, `MINHU_SMTP_FROM`).
+/// Plain SMTP to a relay the deployment runs; no credentials are sent.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+}
+
+impl SmtpConfig {
+    pub fn from_env() -> Option<SmtpConfig> {
+        let host = std::env::var("MINHU_SMTP_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())?;
+        let port = std::env::var("MINHU_SMTP_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(25);
+        let from = std::env::var("MINHU_SMTP_FROM").unwrap_or_else(|_| "minhu@localhost".into());
+        Some(SmtpConfig { host, port, from })
+    }
+}
+
+async fn send_email(smtp: &SmtpConfig, m: &OutboxMessage) -> Result<(), String> {
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let subject = m.payload.0["subject"]
+        .as_str()
+        .unwrap_or("【民呼必应】通知");
+    let text = m.payload.0["text"].as_str().unwrap_or("");
+    let email = Message::builder()
+        .from(
+            smtp.from
+                .parse()
+                .map_err(|e| format!("bad sender {}: {e}", smtp.from))?,
+        )
+        .to(m
+            .target
+            .parse()
+            .map_err(|e| format!("bad address {}: {e}", m.target))?)
+        .subject(subject)
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(text.to_string())
+        .map_err(|e| e.to_string())?;
+    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(10)))
+        .build();
+    mailer
+        .send(email)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac =
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
@@ -139,7 +233,14 @@ async fn deliver(
     client: &reqwest::Client,
     m: &OutboxMessage,
     sms_gateway: Option<&(String, String)>,
+    smtp: Option<&SmtpConfig>,
 ) -> Result<(), String> {
+    if m.channel == "email" {
+        return match smtp {
+            Some(cfg) => send_email(cfg, m).await,
+            None => Err("no SMTP relay configured (MINHU_SMTP_HOST)".into()),
+        };
+    }
     let (url, secret) = match m.channel.as_str() {
         "webhook" => (m.target.clone(), m.secret.clone()),
         "sms" => match sms_gateway {
@@ -206,7 +307,7 @@ async fn send_pass(
         if blocked.contains(&key) {
             continue;
         }
-        match deliver(client, &m, app.sms_gateway.as_ref()).await {
+        match deliver(client, &m, app.sms_gateway.as_ref(), app.smtp.as_ref()).await {
             Ok(()) => {
                 app.store.mark_delivered(m.id, Utc::now()).await?;
                 delivered += 1;

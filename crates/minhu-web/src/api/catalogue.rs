@@ -195,19 +195,29 @@ async fn add_subscription(
             "owner is required (unit code, jurisdiction code, channel:NAME or *)".into(),
         ));
     }
-    if channel != "webhook" {
-        return Err(invalid(
-            "channel",
-            "目前支持的通知方式：webhook".into(),
-            "supported channel: webhook".into(),
-        ));
-    }
-    if !(target.starts_with("http://") || target.starts_with("https://")) {
-        return Err(invalid(
-            "target",
-            "webhook 地址须以 http:// 或 https:// 开头".into(),
-            "target must be an http(s) URL".into(),
-        ));
+    match channel.as_str() {
+        "webhook" if !(target.starts_with("http://") || target.starts_with("https://")) => {
+            return Err(invalid(
+                "target",
+                "webhook 地址须以 http:// 或 https:// 开头".into(),
+                "target must be an http(s) URL".into(),
+            ));
+        }
+        "email" if target.parse::<lettre::Address>().is_err() => {
+            return Err(invalid(
+                "target",
+                format!("“{target}”不是有效的电子邮件地址"),
+                format!("'{target}' is not an e-mail address"),
+            ));
+        }
+        "webhook" | "email" => {}
+        _ => {
+            return Err(invalid(
+                "channel",
+                "通知方式可选：webhook、email".into(),
+                "channel must be webhook or email".into(),
+            ));
+        }
     }
     let secret = text("secret");
     let actions = Some(text("actions"))

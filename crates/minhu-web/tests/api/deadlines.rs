@@ -674,3 +674,106 @@ async fn the_requester_hears_by_sms_through_the_gateway() {
         .await;
     assert_eq!(list[0]["target"], "138****5678");
 }
+
+/// A minimal SMTP relay (enough of RFC 5321 for one client): records (recipient, message).
+async fn smtp_relay() -> (u16, Arc<Mutex<Vec<(String, String)>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mails: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let store = mails.clone();
+    tokio::spawn(async move {
+        loop {
+            let (sock, _) = listener.accept().await.unwrap();
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = sock.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
+                let (mut rcpt, mut data, mut in_data) = (String::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            store
+                                .lock()
+                                .unwrap()
+                                .push((rcpt.clone(), std::mem::take(&mut data)));
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let up = line.to_ascii_uppercase();
+                    let reply: &[u8] = if up.starts_with("RCPT TO") {
+                        rcpt = line.clone();
+                        b"250 ok\r\n"
+                    } else if up == "DATA" {
+                        in_data = true;
+                        b"354 end with .\r\n"
+                    } else if up == "QUIT" {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 relay.test\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, mails)
+}
+
+#[tokio::test]
+async fn units_hear_by_email_through_an_smtp_relay() {
+    let t = TestApp::spawn().await;
+    let (port, mails) = smtp_relay().await;
+    let mut app = t.app.clone();
+    app.smtp = Some(minhu_web::notify::SmtpConfig {
+        host: "127.0.0.1".into(),
+        port,
+        from: "minhu@district.example".into(),
+    });
+    let (s, v) = t
+        .post(
+            "admin",
+            "/api/v1/subscriptions",
+            json!({"owner": "DXY-WY", "channel": "email", "target": "not-an-address"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].clone()),
+        (StatusCode::UNPROCESSABLE_ENTITY, json!("target"))
+    );
+    let (s, _) = t.post("admin", "/api/v1/subscriptions", json!({"owner": "DXY-WY", "channel": "email", "target": "wuye@dxy.example", "actions": "dispatch,urge"})).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = t.walk_in("楼道堆放杂物").await;
+    t.step("dxy_staff", id, "accept", json!({})).await;
+    t.step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+        .await;
+    t.step("admin", id, "supervise", json!({})).await; // not subscribed: no mail
+    let sent = minhu_web::notify::send_due(
+        &app,
+        &reqwest::Client::new(),
+        Utc::now() + Duration::seconds(1),
+    )
+    .await
+    .unwrap();
+    assert_eq!(sent, 1);
+    let got = mails.lock().unwrap().clone();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].0.contains("wuye@dxy.example"), "{}", got[0].0);
+    assert!(
+        got[0].1.contains("Subject:") && got[0].1.contains("From: minhu@district.example"),
+        "{}",
+        got[0].1
+    );
+    let (_, list) = t
+        .get("dxy_staff", &format!("/api/v1/requests/{id}/notifications"))
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0]["delivered_at"].is_string());
+}
