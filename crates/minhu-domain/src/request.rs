@@ -757,14 +757,7 @@ impl Request {
     /// Yellow/red warning as of `now`: only while the handling clock runs (storage filters
     /// on the same rule: states dispatched, return_requested, in_progress).
     pub fn warning(&self, now: DateTime<Utc>) -> Warning {
-        if !self.state.clock_running() {
-            return Warning::None;
-        }
-        match (self.deadline, self.yellow_at) {
-            (Some(due), _) if now > due => Warning::Red,
-            (Some(_), Some(y)) if now >= y => Warning::Yellow,
-            _ => Warning::None,
-        }
+        warning_at(self.state, self.deadline, self.yellow_at, now)
     }
 
     /// Was the reply late (or is the request past due and still unanswered)?
@@ -774,6 +767,24 @@ impl Request {
             (Some(due), None) => self.state.is_open() && now > due,
             _ => false,
         }
+    }
+}
+
+/// The warning light of a request in `state` with these deadline times, as of `now`:
+/// only while the handling clock runs. Queues computed from stored columns use it too.
+pub fn warning_at(
+    state: State,
+    deadline: Option<DateTime<Utc>>,
+    yellow_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Warning {
+    if !state.clock_running() {
+        return Warning::None;
+    }
+    match (deadline, yellow_at) {
+        (Some(due), _) if now > due => Warning::Red,
+        (Some(_), Some(y)) if now >= y => Warning::Yellow,
+        _ => Warning::None,
     }
 }
 

@@ -165,12 +165,7 @@ impl SummaryRow {
     pub fn into_summary(self, now: DateTime<Utc>) -> Result<RequestSummary> {
         let state = State::parse(&self.state)
             .ok_or_else(|| StoreError::Corrupt(format!("state {}", self.state)))?;
-        // Same rule as Request::warning.
-        let warning = match (state.clock_running(), self.deadline, self.yellow_at) {
-            (true, Some(d), _) if now > d => Warning::Red,
-            (true, Some(_), Some(y)) if now >= y => Warning::Yellow,
-            _ => Warning::None,
-        };
+        let warning = minhu_domain::request::warning_at(state, self.deadline, self.yellow_at, now);
         Ok(RequestSummary {
             id: self.id,
             code: self.code,

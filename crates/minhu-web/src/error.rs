@@ -92,6 +92,34 @@ impl ApiError {
     }
 }
 
+/// 422 for a parameter or field that fails validation, naming it.
+pub fn invalid(field: &str, zh: String, en: String) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameter",
+        zh,
+        en,
+    )
+    .field(field)
+}
+
+/// 403 unless the caller is the district office (区综合办), which owns the shared data.
+pub fn require_district_admin(
+    actor: &minhu_domain::org::Actor,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<(), ApiError> {
+    if actor.role != Some(minhu_domain::org::Role::DistrictAdmin) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("只有区综合办管理员可以{what_zh}"),
+            format!("only a district_admin may {what_en}"),
+        ));
+    }
+    Ok(())
+}
+
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         let status = match e.kind {

@@ -158,13 +158,7 @@ fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
 }
 
 /// The requester's view (`GET /api/v1/track/{code}`): de-identified, no staff names.
-pub fn track_json(
-    r: &Request,
-    events: &[Event],
-    org: &Org,
-    now: DateTime<Utc>,
-    merged_into_code: Option<String>,
-) -> Value {
+pub fn track_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>) -> Value {
     let i = &r.intake;
     let community = org
         .ancestor_at(&i.jurisdiction, minhu_domain::org::Level::Community)
@@ -199,7 +193,7 @@ pub fn track_json(
         "answer": answer,
         "not_accepted": reject_reason,
         "satisfaction": r.callback.as_ref().and_then(|c| c.satisfaction).map(|s| s.as_str()),
-        "merged_into": merged_into_code,
+        "merged_into": Value::Null,
         "timeline": events.iter().filter_map(|e| public_step(&e.data).map(|(zh, en)| json!({"at": rfc3339(e.at), "step": zh, "step_en": en}))).collect::<Vec<_>>(),
     })
 }

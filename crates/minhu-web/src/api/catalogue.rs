@@ -6,12 +6,13 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use minhu_domain::org::{Actor, Role};
+
 use minhu_domain::request::NOT_ACCEPTED_REASONS;
 use minhu_store::DispatchRule;
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::error::{invalid, require_district_admin};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -26,28 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/screening/reasons", get(reasons))
         .route("/api/v1/requests/{id}/notifications", get(notifications))
         .route("/api/v1/sla/sweep", post(sweep))
-}
-
-fn admin_only(actor: &Actor) -> Result<(), ApiError> {
-    if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有区综合办管理员可以维护派单目录和通知订阅",
-            "only a district_admin may do this",
-        ));
-    }
-    Ok(())
-}
-
-fn invalid(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_parameter",
-        zh,
-        en,
-    )
-    .field(field)
 }
 
 /// The catalogue's suggestion for a category in a jurisdiction, with the fallback (兜底).
@@ -77,7 +56,11 @@ async fn add_rule(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    admin_only(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护派单目录、通知订阅和运行时限监控",
+        "maintain the dispatch catalogue and subscriptions or run the sweep",
+    )?;
     let body = super::json_body(&headers, body)?;
     let org = app.org();
     let text = |k: &str| {
@@ -133,7 +116,11 @@ async fn delete_rule(
     Authed(actor): Authed,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    admin_only(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护派单目录、通知订阅和运行时限监控",
+        "maintain the dispatch catalogue and subscriptions or run the sweep",
+    )?;
     if !app.store.delete_dispatch_rule(id).await? {
         return Err(ApiError::not_found());
     }
@@ -166,7 +153,11 @@ async fn subscriptions(
     State(app): State<AppState>,
     Authed(actor): Authed,
 ) -> Result<Json<Value>, ApiError> {
-    admin_only(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护派单目录、通知订阅和运行时限监控",
+        "maintain the dispatch catalogue and subscriptions or run the sweep",
+    )?;
     Ok(Json(
         serde_json::to_value(&*app.subscriptions()).expect("subscriptions serialise"),
     ))
@@ -178,7 +169,11 @@ async fn add_subscription(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    admin_only(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护派单目录、通知订阅和运行时限监控",
+        "maintain the dispatch catalogue and subscriptions or run the sweep",
+    )?;
     let body = super::json_body(&headers, body)?;
     let text = |k: &str| {
         body.get(k)
@@ -282,7 +277,11 @@ async fn sweep(
     Authed(actor): Authed,
     Query(q): Query<SweepQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    admin_only(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护派单目录、通知订阅和运行时限监控",
+        "maintain the dispatch catalogue and subscriptions or run the sweep",
+    )?;
     let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
         None => app.now(),
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)

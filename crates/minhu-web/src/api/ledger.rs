@@ -25,6 +25,7 @@ use minhu_ledger::{EvaluationPolicy, Period, Personal, RegisterRow, Table, YearM
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::error::{invalid, require_district_admin};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -41,16 +42,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/evaluation/exclusions",
             get(exclusion_list).post(exclusion_create),
         )
-}
-
-fn invalid(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_parameter",
-        zh,
-        en,
-    )
-    .field(field)
 }
 
 fn forbidden(field: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
@@ -672,18 +663,6 @@ async fn policy_list(
     })))
 }
 
-fn admin_only(actor: &Actor, what_zh: &str, what_en: &str) -> Result<(), ApiError> {
-    if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("只有区综合办管理员可以{what_zh}"),
-            format!("only a district_admin may {what_en}"),
-        ));
-    }
-    Ok(())
-}
-
 /// A new policy version: `{w_response, w_resolution, w_satisfaction, basic_factor,
 /// period_start_day, note}`; unspecified numbers keep the current version's.
 async fn policy_create(
@@ -692,7 +671,7 @@ async fn policy_create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    admin_only(&actor, "修改考评策略", "change the evaluation policy")?;
+    require_district_admin(&actor, "修改考评策略", "change the evaluation policy")?;
     let body = super::json_body(&headers, body)?;
     let cur = app.store.evaluation_policy().await?;
     let num = |k: &str, d: f64| -> Result<f64, ApiError> {
@@ -764,7 +743,7 @@ async fn exclusion_create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    admin_only(&actor, "批准考评剔除", "approve exclusions from scoring")?;
+    require_district_admin(&actor, "批准考评剔除", "approve exclusions from scoring")?;
     let body = super::json_body(&headers, body)?;
     let id = body
         .get("request_id")

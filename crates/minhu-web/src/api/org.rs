@@ -8,11 +8,12 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use chrono::{Datelike, NaiveDate};
 use minhu_domain::calendar::{CalendarDay, DayKind};
-use minhu_domain::org::Role;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::error::require_district_admin;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -85,18 +86,6 @@ async fn calendar(
     ))
 }
 
-fn require_admin(actor: &minhu_domain::org::Actor) -> Result<(), ApiError> {
-    if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有区综合办管理员可以修改工作日历",
-            "only a district_admin may edit the calendar",
-        ));
-    }
-    Ok(())
-}
-
 fn parse_date(s: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         ApiError::new(
@@ -116,7 +105,7 @@ async fn set_day(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&actor)?;
+    require_district_admin(&actor, "修改工作日历", "edit the calendar")?;
     let date = parse_date(&date)?;
     let body = super::json_body(&headers, body)?;
     let kind_s = body.get("kind").and_then(Value::as_str).unwrap_or("");
@@ -154,7 +143,7 @@ async fn clear_day(
     Authed(actor): Authed,
     Path(date): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_admin(&actor)?;
+    require_district_admin(&actor, "修改工作日历", "edit the calendar")?;
     let date = parse_date(&date)?;
     if !app.store.clear_calendar_day(date).await? {
         return Err(ApiError::not_found());

@@ -7,10 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use minhu_domain::geo::{Crs, gcj02_to_wgs84, parse_shape};
-use minhu_domain::org::{Level, Role};
+use minhu_domain::org::Level;
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::error::{invalid, require_district_admin};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -18,28 +19,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/grids/{code}/shape", put(set_shape))
         .route("/api/v1/addresses", post(add_address))
         .route("/api/v1/locate", get(locate))
-}
-
-fn invalid(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_parameter",
-        zh,
-        en,
-    )
-    .field(field)
-}
-
-fn admin(actor: &minhu_domain::org::Actor) -> Result<(), ApiError> {
-    if actor.role != Some(Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有区综合办管理员可以维护网格边界和地址库",
-            "only a district_admin may do this",
-        ));
-    }
-    Ok(())
 }
 
 fn coordinate(v: Option<&Value>) -> Option<f64> {
@@ -107,7 +86,11 @@ async fn set_shape(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    admin(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护网格边界和地址库",
+        "maintain grid shapes and addresses",
+    )?;
     match app.org().jurisdiction(&code) {
         Some(j) if j.level == Level::Grid => {}
         Some(_) => {
@@ -135,7 +118,11 @@ async fn add_address(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    admin(&actor)?;
+    require_district_admin(
+        &actor,
+        "维护网格边界和地址库",
+        "maintain grid shapes and addresses",
+    )?;
     let body = super::json_body(&headers, body)?;
     let address = body
         .get("address")

@@ -16,6 +16,7 @@ use minhu_store::{ListFilter, new_code};
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
+use crate::error::invalid;
 use crate::service::{perform, register};
 use crate::view::{Personal, request_json, summary_json, track_json};
 use crate::{ApiError, AppState};
@@ -70,16 +71,6 @@ fn with_suggestion(app: &AppState, req: &Request, mut v: Value) -> Value {
     v
 }
 
-fn unprocessable(field: &str, zh: String, en: String) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_parameter",
-        zh,
-        en,
-    )
-    .field(field)
-}
-
 /// A queue: the requests the caller's scope covers, filtered.
 async fn list(
     State(app): State<AppState>,
@@ -96,7 +87,7 @@ async fn list(
     };
     if let Some(s) = get("state") {
         f.state = Some(ReqState::parse(s).ok_or_else(|| {
-            unprocessable(
+            invalid(
                 "state",
                 format!("未知状态“{s}”，可选：{}", ReqState::codes()),
                 format!("unknown state '{s}'; one of: {}", ReqState::codes()),
@@ -105,7 +96,7 @@ async fn list(
     }
     if let Some(w) = get("warning") {
         f.warning = Some(Warning::parse(w).ok_or_else(|| {
-            unprocessable(
+            invalid(
                 "warning",
                 format!("warning 应为 {}", Warning::codes()),
                 format!("warning must be one of {}", Warning::codes()),
@@ -122,7 +113,7 @@ async fn list(
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    unprocessable(
+                    invalid(
                         key,
                         format!("“{key}”应为1至{max}的整数"),
                         format!("'{key}' must be an integer 1–{max}"),
@@ -149,7 +140,7 @@ async fn list(
             f.path_prefix = Some(org.path(&actor.scope));
             if let Some(u) = get("unit") {
                 if org.unit(u).is_none() {
-                    return Err(unprocessable(
+                    return Err(invalid(
                         "unit",
                         format!("未找到单位“{u}”"),
                         format!("unknown unit '{u}'"),
@@ -161,7 +152,7 @@ async fn list(
     }
     if let Some(j) = get("jurisdiction") {
         if org.jurisdiction(j).is_none() {
-            return Err(unprocessable(
+            return Err(invalid(
                 "jurisdiction",
                 format!("未找到辖区“{j}”"),
                 format!("unknown jurisdiction '{j}'"),
@@ -244,7 +235,7 @@ async fn show(
             Personal::Revealed
         }
         Some(other) => {
-            return Err(unprocessable(
+            return Err(invalid(
                 "reveal",
                 format!("reveal 只能为 personal，收到“{other}”"),
                 format!("reveal must be 'personal', got '{other}'"),
@@ -302,7 +293,7 @@ async fn track(
     // its reply and its outcome, under their own code.
     if let Some(pid) = req.merged_into {
         if let Some((parent, parent_events)) = app.store.load_request(pid).await? {
-            let mut view = track_json(&parent, &parent_events, &app.org(), app.now(), None);
+            let mut view = track_json(&parent, &parent_events, &app.org(), app.now());
             view["code"] = Value::String(req.intake.code.clone());
             view["merged_into"] = Value::String(parent.intake.code.clone());
             view["content"] = if req.intake.confidential {
@@ -315,5 +306,5 @@ async fn track(
             return Ok(Json(view));
         }
     }
-    Ok(Json(track_json(&req, &events, &app.org(), app.now(), None)))
+    Ok(Json(track_json(&req, &events, &app.org(), app.now())))
 }
