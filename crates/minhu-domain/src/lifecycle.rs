@@ -119,6 +119,12 @@ pub enum Command {
         note: Option<String>,
     },
     Arrive,
+    /// The requester's own rating after the reply, given with the tracking code on the
+    /// public tracking page. Counts as a reached callback.
+    Rate {
+        satisfaction: Satisfaction,
+        comment: Option<String>,
+    },
     /// System only (the deadline monitor): light a warning.
     Warn {
         level: crate::request::Warning,
@@ -447,6 +453,7 @@ impl Command {
             Command::AddCoUnits { .. } => "add_co_units",
             Command::Whistle { .. } => "whistle",
             Command::Arrive => "arrive",
+            Command::Rate { .. } => "rate",
             Command::Warn { .. } => "warn",
         }
     }
@@ -480,7 +487,9 @@ impl Command {
             ),
             Command::Reply { .. } => s == InProgress,
             Command::Review { .. } => s == Replied,
-            Command::Callback { .. } | Command::Close { .. } => s == PendingCallback,
+            Command::Callback { .. } | Command::Close { .. } | Command::Rate { .. } => {
+                s == PendingCallback
+            }
             Command::Reopen { .. } => s == Closed && req.reply.is_some(),
             Command::Archive => s == Closed,
             Command::Merge { .. } => matches!(s, Registered | PendingDispatch),
@@ -559,6 +568,31 @@ pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
         staff,
         summoned,
     }
+}
+
+/// The actions this person may take on this request now, in lifecycle order: those whose
+/// state and role checks pass. Decided with a representative command of each kind, so a
+/// refusal only because of the sample's field values (an unknown unit, say) still offers it.
+pub fn offered_actions(req: &Request, actor: &Actor, ctx: &Ctx) -> Vec<&'static str> {
+    let sample = serde_json::json!({
+        "note": "-", "reply": "-", "reason": "-", "reason_code": 1, "unit": "-",
+        "units": ["-"], "days": 1, "approve": true, "pass": true, "reached": true,
+        "satisfaction": "satisfied", "account": "-", "public_reply": "-", "solved": true,
+        "into": 0, "difficulty": "ordinary", "level": "yellow",
+    });
+    ACTIONS
+        .iter()
+        .copied()
+        .filter(|action| {
+            let Ok(cmd) = Command::parse(action, &sample) else {
+                return true;
+            };
+            match decide(req, &cmd, actor, ctx) {
+                Ok(_) => true,
+                Err(e) => e.kind == ErrorKind::Invalid,
+            }
+        })
+        .collect()
 }
 
 fn forbid(action: &str, who_zh: &str, who_en: &str) -> DomainError {
@@ -905,6 +939,21 @@ pub fn decide(
                 solved: *solved,
                 satisfaction: *satisfaction,
                 note: note.clone(),
+            }
+        }
+        Command::Rate {
+            satisfaction,
+            comment,
+        } => {
+            if !actor.is_requester() {
+                return Err(forbid(action, "诉求人本人", "the requester"));
+            }
+            EventData::Callback {
+                reached: true,
+                contacted: true,
+                solved: *satisfaction != Satisfaction::Unsatisfied,
+                satisfaction: Some(*satisfaction),
+                note: comment.clone(),
             }
         }
         Command::Reopen { reason } => {

@@ -198,6 +198,9 @@ impl Role {
     }
 }
 
+/// Username (and role) recorded on events the requester performs.
+pub const REQUESTER: &str = "requester";
+
 /// Who performs a step: a person with a role and scope, or the system itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
@@ -222,11 +225,26 @@ impl Actor {
             scope: String::new(),
         }
     }
+    /// The requester, acting with the tracking code (rating a reply). Not a login.
+    pub fn requester() -> Self {
+        Actor {
+            username: REQUESTER.to_string(),
+            role: None,
+            scope: String::new(),
+        }
+    }
     pub fn is_system(&self) -> bool {
-        self.role.is_none()
+        self.role.is_none() && self.username != REQUESTER
+    }
+    pub fn is_requester(&self) -> bool {
+        self.role.is_none() && self.username == REQUESTER
     }
     pub fn role_str(&self) -> &'static str {
-        self.role.map(Role::as_str).unwrap_or("system")
+        match self.role {
+            Some(r) => r.as_str(),
+            None if self.username == REQUESTER => REQUESTER,
+            None => "system",
+        }
     }
 }
 

@@ -13,6 +13,7 @@ mod notify;
 pub mod open311;
 mod places;
 mod rows;
+mod web;
 mod writer;
 
 use std::str::FromStr;
@@ -34,6 +35,7 @@ pub use catalogue::DispatchRule;
 pub use notify::{OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use rows::{RequestSummary, StoredUser};
+pub use web::{Attachment, Dashboard, WallDetail};
 pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, new_code};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +52,8 @@ pub enum StoreError {
     WriterGone,
     #[error("{0} already exists")]
     Duplicate(String),
+    #[error("file error: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -127,6 +131,12 @@ pub struct ListFilter {
     pub warning: Option<Warning>,
     /// Text search in subject and content, or an exact tracking code.
     pub q: Option<String>,
+    /// Only these states (any when empty).
+    pub states: Vec<State>,
+    /// Only this category and those below it (code prefix).
+    pub category: Option<String>,
+    /// Leave out confidential requests (the public walls).
+    pub public: bool,
     pub now: Option<DateTime<Utc>>,
     pub page: u32,
     pub page_size: u32,
@@ -142,6 +152,8 @@ pub struct Page<T> {
 pub struct Store {
     pub(crate) backend: Backend,
     writer: writer::WriterHandle,
+    /// Folder for photo bytes beside an SQLite file; `None` keeps them in the database.
+    files: Option<std::sync::Arc<std::path::PathBuf>>,
 }
 
 /// Copies the WAL back into the database file every quarter second without blocking the
@@ -177,6 +189,17 @@ async fn checkpointer(pool: SqlitePool) {
             tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
+}
+
+/// The photo folder for a file-backed SQLite URL: `<file>.files/` beside the database.
+fn sqlite_files_dir(url: &str) -> Option<std::path::PathBuf> {
+    let path = url.strip_prefix("sqlite:")?;
+    let path = path.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path.contains(":memory:") || path.starts_with("file:") {
+        return None;
+    }
+    Some(std::path::PathBuf::from(format!("{path}.files")))
 }
 
 impl Store {
@@ -224,7 +247,12 @@ impl Store {
             return Err(StoreError::BadUrl(url.to_string()));
         };
         let writer = writer::spawn(backend.clone(), options.max_batch);
-        let store = Store { backend, writer };
+        let files = sqlite_files_dir(url).map(std::sync::Arc::new);
+        let store = Store {
+            backend,
+            writer,
+            files,
+        };
         store.seed_defaults().await?;
         Ok(store)
     }
@@ -631,6 +659,20 @@ impl Store {
                 }
                 if let Some(s) = f.state {
                     qb.push(" AND state = ").push_bind(s.as_str());
+                }
+                if !f.states.is_empty() {
+                    qb.push(" AND state IN (");
+                    let mut sep = qb.separated(", ");
+                    for s in &f.states {
+                        sep.push_bind(s.as_str());
+                    }
+                    qb.push(")");
+                }
+                if let Some(c) = &f.category {
+                    qb.push(" AND (category = ").push_bind(c.clone()).push(" OR category LIKE ").push_bind(format!("{}/%", c.replace('%', "").replace('_', ""))).push(")");
+                }
+                if f.public {
+                    qb.push(" AND confidential = FALSE");
                 }
                 match f.warning {
                     Some(Warning::Red) => {

@@ -23,6 +23,17 @@ pub async fn language(req: Request, next: Next) -> Response {
     ENGLISH.scope(english, next.run(req)).await
 }
 
+/// Runs `f` with the given language for its error messages (the pages decide it from
+/// `?lang=` and a cookie as well as the header).
+pub async fn with_language<F: std::future::Future>(english: bool, f: F) -> F::Output {
+    ENGLISH.scope(english, f).await
+}
+
+/// The language of the request being handled.
+pub fn is_english() -> bool {
+    ENGLISH.try_with(|e| *e).unwrap_or(false)
+}
+
 /// True when English is listed before any Chinese in an Accept-Language header.
 pub fn prefers_english(header: &str) -> bool {
     for part in header.split(',') {

@@ -11,6 +11,7 @@ pub mod notify;
 pub mod open311;
 pub mod service;
 pub mod view;
+pub mod web;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -48,6 +49,10 @@ pub struct AppState {
     pub sms_gateway: Option<(String, String)>,
     /// SMTP relay for e-mail notifications (`MINHU_SMTP_HOST`, `_PORT`, `_FROM`).
     pub smtp: Option<notify::SmtpConfig>,
+    /// Failed staff logins, per address and per username.
+    pub login_limiter: web::LoginLimiter,
+    /// The category classifier used for suggestions at intake, once trained or loaded.
+    classifier: Arc<RwLock<Option<Arc<minhu_classify::Model>>>>,
 }
 
 impl AppState {
@@ -74,7 +79,16 @@ impl AppState {
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
             sms_gateway,
             smtp: notify::SmtpConfig::from_env(),
+            login_limiter: web::LoginLimiter::default(),
+            classifier: Arc::new(RwLock::new(None)),
         })
+    }
+
+    pub fn classifier(&self) -> Option<Arc<minhu_classify::Model>> {
+        self.classifier.read().expect("classifier lock").clone()
+    }
+    pub fn set_classifier(&self, model: minhu_classify::Model) {
+        *self.classifier.write().expect("classifier lock") = Some(Arc::new(model));
     }
 
     pub fn org(&self) -> Arc<Org> {
@@ -130,6 +144,7 @@ impl AppState {
 pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(open311::router())
+        .merge(web::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -140,6 +155,18 @@ pub fn build_router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TraceLayer::new_for_http())
@@ -155,12 +182,62 @@ pub async fn serve(
     let store = state.store.clone();
     notify::spawn_sender(state.clone(), Duration::from_secs(1));
     service::spawn_sweeper(state.clone(), sweep_interval());
+    spawn_classifier(state.clone());
     let app = build_router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await?;
     store.close().await;
     Ok(())
+}
+
+/// Content-Security-Policy of every response: own scripts, styles and images only.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+/// Makes the intake suggestions available: loads `MINHU_CLASSIFIER_MODEL` when set, else
+/// trains on the deployment's own categorised requests (at least 100 of them), off the
+/// async threads. Without either, intake simply shows no suggestions.
+pub fn spawn_classifier(state: AppState) {
+    tokio::spawn(async move {
+        if let Ok(path) = std::env::var("MINHU_CLASSIFIER_MODEL") {
+            if path == "off" {
+                return;
+            }
+            match tokio::task::spawn_blocking(move || minhu_classify::Model::load(&path)).await {
+                Ok(Ok(model)) => state.set_classifier(model),
+                Ok(Err(e)) => tracing::warn!(error = %e, "classifier model not loaded"),
+                Err(e) => tracing::warn!(error = %e, "classifier loading failed"),
+            }
+            return;
+        }
+        let rows = match state.store.labelled_requests(50_000).await {
+            Ok(rows) => rows,
+            Err(e) => return tracing::warn!(error = %e, "no training data for the classifier"),
+        };
+        if rows.len() < 100 {
+            return;
+        }
+        let n = rows.len();
+        let trained = tokio::task::spawn_blocking(move || {
+            let (texts, labels): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
+            minhu_classify::train(&texts, &labels, &minhu_classify::TrainOptions::default())
+        })
+        .await;
+        match trained {
+            Ok(model) => {
+                tracing::info!(
+                    requests = n,
+                    "classifier trained on this deployment's requests"
+                );
+                state.set_classifier(model);
+            }
+            Err(e) => tracing::warn!(error = %e, "classifier training failed"),
+        }
+    });
 }
 
 /// How often the server runs the deadline monitor (`MINHU_SWEEP_SECONDS`, default 60).

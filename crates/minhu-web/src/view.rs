@@ -133,7 +133,7 @@ pub fn summary_json(s: &RequestSummary, org: &Org) -> Value {
 }
 
 /// Public wording of each step on the requester's timeline.
-fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
+pub(crate) fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
     use EventData as E;
     Some(match e {
         E::Register { .. } => ("已登记", "registered"),

@@ -1,0 +1,175 @@
+//! The supervisor's dashboard: volume per day, requests per state, red lights and the
+//! satisfaction of callbacks over the last 30 days, drawn as server-rendered SVG (no
+//! script, no CDN), for the person's own jurisdiction.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use minhu_domain::org::Role;
+use minhu_domain::request::{Satisfaction, State as ReqState};
+use minhu_domain::time::local_date;
+
+use super::session::forbidden;
+use super::{Page, PageError, Staff, render};
+use crate::AppState;
+
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub label: String,
+    pub value: i64,
+}
+
+pub struct Line {
+    pub label: String,
+    pub value: i64,
+    pub width: u32,
+    pub tone: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "staff/dashboard.html")]
+struct DashboardPage {
+    p: Page,
+    me: Staff,
+    area: String,
+    total: i64,
+    open: i64,
+    overdue: i64,
+    satisfied_rate: String,
+    days: Vec<Bar>,
+    states: Vec<Line>,
+    satisfaction: Vec<Line>,
+}
+
+const DAYS: i64 = 30;
+const CHART_HEIGHT: u32 = 120;
+
+pub async fn dashboard(
+    State(app): State<AppState>,
+    p: Page,
+    me: Staff,
+) -> Result<Response, PageError> {
+    if me.actor.role == Some(Role::UnitHandler) {
+        return Err(forbidden(
+            "统计看板面向辖区工作人员",
+            "the dashboard is for jurisdiction staff",
+        ));
+    }
+    let org = app.org();
+    let l = p.lang;
+    let now = app.now();
+    let since = now - chrono::Duration::days(DAYS);
+    let figures = app
+        .store
+        .dashboard(&org.path(&me.actor.scope), since, now)
+        .await?;
+
+    // Requests received per local day over the window.
+    let first = local_date(since);
+    let mut per_day: BTreeMap<chrono::NaiveDate, i64> = (0..=DAYS)
+        .map(|d| (first + chrono::Duration::days(d), 0))
+        .collect();
+    for at in &figures.received {
+        if let Some(n) = per_day.get_mut(&local_date(*at)) {
+            *n += 1;
+        }
+    }
+    let max = per_day.values().copied().max().unwrap_or(0).max(1);
+    let days = per_day
+        .iter()
+        .enumerate()
+        .map(|(i, (date, n))| {
+            let height = (*n as u64 * CHART_HEIGHT as u64 / max as u64) as u32;
+            Bar {
+                x: i as u32 * 20,
+                y: CHART_HEIGHT - height,
+                width: 16,
+                height,
+                label: date.format("%m-%d").to_string(),
+                value: *n,
+            }
+        })
+        .collect();
+
+    let total: i64 = figures.states.iter().map(|(_, n)| n).sum();
+    let open: i64 = figures
+        .states
+        .iter()
+        .filter(|(s, _)| ReqState::parse(s).is_some_and(|s| s.is_open()))
+        .map(|(_, n)| n)
+        .sum();
+    let state_max = figures
+        .states
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let states = ReqState::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = figures.states.iter().find(|(c, _)| c == s.as_str())?.1;
+            Some(Line {
+                label: l.name(s.zh(), s.as_str()),
+                value: n,
+                width: (n * 300 / state_max) as u32,
+                tone: if s.is_open() { "open" } else { "done" },
+            })
+        })
+        .collect();
+    let sat_total: i64 = figures.satisfaction.values().sum();
+    let sat_max = figures
+        .satisfaction
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let satisfaction = Satisfaction::ALL
+        .iter()
+        .map(|s| {
+            let n = figures.satisfaction.get(s.as_str()).copied().unwrap_or(0);
+            Line {
+                label: l.name(s.zh(), s.as_str()),
+                value: n,
+                width: (n * 300 / sat_max) as u32,
+                tone: match s {
+                    Satisfaction::Unsatisfied => "red",
+                    _ => "done",
+                },
+            }
+        })
+        .collect();
+    let satisfied = figures
+        .satisfaction
+        .iter()
+        .filter(|(k, _)| k.as_str() != Satisfaction::Unsatisfied.as_str())
+        .map(|(_, n)| n)
+        .sum::<i64>();
+    let satisfied_rate = if sat_total > 0 {
+        format!("{:.1}%", satisfied as f64 * 100.0 / sat_total as f64)
+    } else {
+        "—".into()
+    };
+    Ok(render(&DashboardPage {
+        area: org
+            .jurisdiction(&me.actor.scope)
+            .map(|j| j.name.clone())
+            .unwrap_or_default(),
+        total,
+        open,
+        overdue: figures.overdue,
+        satisfied_rate,
+        days,
+        states,
+        satisfaction,
+        me,
+        p,
+    })?
+    .into_response())
+}
