@@ -1,9 +1,10 @@
 //! Subscriptions (who hears of what) and the outbox the sender drains.
 
 use chrono::{DateTime, Utc};
+use minhu_domain::request::{Event, Request};
 use sqlx::types::Json;
 
-use crate::{Result, Store, on_pool};
+use crate::{OutboxItem, Result, Store, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Subscription {
@@ -23,6 +24,68 @@ impl Subscription {
         self.actions == "*" || self.actions.split(',').any(|a| a.trim() == action)
     }
 }
+
+/// The webhook subscriptions of channels (owner `channel:NAME`): the endpoints of the
+/// upstream platforms and of Open311 clients, which hear of a request's registration too.
+/// Read inside the writing transaction, so a registration and its notices commit together.
+pub(crate) const CHANNEL_SUBSCRIPTIONS: &str =
+    "SELECT id, owner, channel, target, secret, actions FROM subscriptions
+     WHERE active = TRUE AND channel = 'webhook' AND owner LIKE 'channel:%' ORDER BY id";
+
+/// What a channel's endpoints are told of a request's registration (the `register` event):
+/// Minhu's id and tracking code for the upstream id, and the state.
+pub(crate) fn registration_notices(
+    subs: &[Subscription],
+    req: &Request,
+    first: &Event,
+) -> Vec<OutboxItem> {
+    let owner = format!("channel:{}", req.intake.channel.as_str());
+    let action = first.data.action();
+    let mut wanted = subs
+        .iter()
+        .filter(|s| s.owner == owner && s.channel == "webhook" && s.wants(action))
+        .peekable();
+    if wanted.peek().is_none() {
+        return Vec::new();
+    }
+    let payload = OutboxItem::payload(req, first);
+    wanted
+        .map(|s| OutboxItem {
+            channel: s.channel.clone(),
+            target: s.target.clone(),
+            secret: s.secret.clone(),
+            payload: payload.clone(),
+        })
+        .collect()
+}
+
+/// Rows per multi-row INSERT into the outbox (8 parameters a row).
+pub(crate) const OUTBOX_ROWS_PER_INSERT: usize = 1000;
+
+/// Appends (request id, event seq, event time, message) rows to the outbox on a
+/// transaction, in multi-row INSERTs. `$db` is the backend's database type.
+macro_rules! insert_outbox {
+    ($tx:expr, $db:ty, $rows:expr) => {{
+        let rows: &[(i64, i64, chrono::DateTime<chrono::Utc>, $crate::OutboxItem)] = $rows;
+        for chunk in rows.chunks($crate::notify::OUTBOX_ROWS_PER_INSERT) {
+            let mut qb = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at) ",
+            );
+            qb.push_values(chunk, |mut b, (id, seq, at, m)| {
+                b.push_bind(*id)
+                    .push_bind(*seq)
+                    .push_bind(m.channel.as_str())
+                    .push_bind(m.target.as_str())
+                    .push_bind(m.secret.as_deref())
+                    .push_bind(sqlx::types::Json(&m.payload))
+                    .push_bind(*at)
+                    .push_bind(*at);
+            });
+            qb.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_outbox;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxMessage {

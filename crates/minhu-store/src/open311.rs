@@ -607,6 +607,12 @@ impl Store {
             } else {
                 " ON CONFLICT DO NOTHING"
             };
+            // The endpoints of channels hear of each registration (see `notify`).
+            let subs: Vec<crate::notify::Subscription> =
+                sqlx::query_as(crate::notify::CHANNEL_SUBSCRIPTIONS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let mut notices = Vec::new();
             // Projections, with codes unique within the batch.
             let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
             let mut pending: Vec<(usize, Request)> = items
@@ -661,6 +667,13 @@ impl Store {
                 let mut retry = Vec::new();
                 for (k, mut r) in pending {
                     if let Some(id) = inserted.get(&r.intake.code) {
+                        if !subs.is_empty() {
+                            r.id = *id;
+                            let first = &items[k].2;
+                            for m in crate::notify::registration_notices(&subs, &r, first) {
+                                notices.push((*id, first.seq, first.at, m));
+                            }
+                        }
                         out[k] = Some(BulkOutcome::Created {
                             id: *id,
                             code: r.intake.code.clone(),
@@ -695,6 +708,7 @@ impl Store {
                     "could not allocate tracking codes for an import batch".into(),
                 ));
             }
+            crate::notify::insert_outbox!(tx, DB, &notices);
             tx.commit().await?;
         });
         Ok(out

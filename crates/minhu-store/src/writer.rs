@@ -21,6 +21,29 @@ pub struct OutboxItem {
     pub payload: serde_json::Value,
 }
 
+impl OutboxItem {
+    /// The JSON a webhook receives for an event of a request: the request's public facts
+    /// after the event (never personal data) and the event itself.
+    pub fn payload(req: &Request, event: &Event) -> serde_json::Value {
+        use minhu_domain::time::rfc3339;
+        serde_json::json!({
+            "request": {
+                "id": req.id,
+                "code": req.intake.code,
+                "state": req.state.as_str(),
+                "channel": req.intake.channel.as_str(),
+                "external_id": req.intake.external_id,
+                "jurisdiction": req.intake.jurisdiction,
+                "tier": req.tier.as_str(),
+                "lead_unit": req.lead_unit,
+                "deadline": req.deadline.map(rfc3339),
+                "public_reply": req.reply.as_ref().map(|r| r.public_reply.clone()),
+            },
+            "event": {"seq": event.seq, "action": event.data.action(), "at": rfc3339(event.at), "data": event.data.fields()},
+        })
+    }
+}
+
 /// Result of an intake.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IntakeOutcome {
@@ -360,6 +383,31 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                 return Err(StoreError::Corrupt(
                     "could not allocate a tracking code".into(),
                 ));
+            }
+        }
+
+        // A channel's endpoints (an upstream platform, an Open311 client) hear of the
+        // registration of each request that came in through it, in the same transaction.
+        if rows.iter().any(|(k, ..)| out[*k].is_some()) {
+            let subs: Vec<crate::notify::Subscription> =
+                sqlx::query_as(crate::notify::CHANNEL_SUBSCRIPTIONS)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            if !subs.is_empty() {
+                let mut notices = Vec::new();
+                for (k, r, _, first) in &rows {
+                    if let Some(Outcome::Intake(o)) = &out[*k] {
+                        if o.created {
+                            let mut r = r.clone();
+                            r.id = o.id;
+                            r.intake.code = o.code.clone();
+                            for m in crate::notify::registration_notices(&subs, &r, first) {
+                                notices.push((o.id, first.seq, first.at, m));
+                            }
+                        }
+                    }
+                }
+                crate::notify::insert_outbox!(tx, DB, &notices);
             }
         }
 

@@ -8,6 +8,12 @@
 //! `MINHU_SMTP_HOST`). Delivery is at least once, in order per request and target;
 //! failures back off exponentially up to five minutes. HTTPS targets need a TLS-enabled
 //! build (not yet: plain HTTP only).
+//!
+//! Status back upstream: a webhook subscription with owner `channel:NAME` (e.g.
+//! `channel:hotline_12345`, `channel:open311`) is that channel's endpoint. It hears of every
+//! step of the requests that came in through the channel, and also of their registration
+//! (the store queues that notice with the intake itself, bulk imports included; a repeat
+//! of an upstream id queues nothing).
 
 use std::time::Duration;
 
@@ -81,21 +87,7 @@ pub fn messages_for(
     }
     let channel_owner = format!("channel:{}", req.intake.channel.as_str());
     let lineage = org.lineage(&req.intake.jurisdiction);
-    let payload = json!({
-        "request": {
-            "id": req.id,
-            "code": req.intake.code,
-            "state": req.state.as_str(),
-            "channel": req.intake.channel.as_str(),
-            "external_id": req.intake.external_id,
-            "jurisdiction": req.intake.jurisdiction,
-            "tier": req.tier.as_str(),
-            "lead_unit": req.lead_unit,
-            "deadline": req.deadline.map(rfc3339),
-            "public_reply": req.reply.as_ref().map(|r| r.public_reply.clone()),
-        },
-        "event": {"seq": event.seq, "action": action, "at": rfc3339(event.at), "data": event.data.fields()},
-    });
+    let payload = OutboxItem::payload(req, event);
     let mut out: Vec<OutboxItem> = subs
         .iter()
         .filter(|s| matches!(s.channel.as_str(), "webhook" | "email") && s.wants(action))

@@ -14,3 +14,4 @@ mod openapi;
 mod scenario;
 mod scope;
 mod storage;
+mod upstream;
