@@ -570,22 +570,29 @@ pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
     }
 }
 
+/// A body every action parses: the representative command [`offered_actions`] decides.
+fn action_sample() -> Value {
+    serde_json::json!({
+        "note": "-", "reply": "-", "reason": "-", "reason_code": 1, "unit": "-",
+        "units": ["-"], "days": 1, "approve": true, "pass": true, "reached": true,
+        "satisfaction": "satisfied", "contacted": true, "account": "-", "public_reply": "-",
+        "solved": true,
+        "into": 0, "difficulty": "easy", "urgency": "normal", "level": "yellow",
+    })
+}
+
 /// The actions this person may take on this request now, in lifecycle order: those whose
 /// state and role checks pass. Decided with a representative command of each kind, so a
 /// refusal only because of the sample's field values (an unknown unit, say) still offers it.
 pub fn offered_actions(req: &Request, actor: &Actor, ctx: &Ctx) -> Vec<&'static str> {
-    let sample = serde_json::json!({
-        "note": "-", "reply": "-", "reason": "-", "reason_code": 1, "unit": "-",
-        "units": ["-"], "days": 1, "approve": true, "pass": true, "reached": true,
-        "satisfaction": "satisfied", "account": "-", "public_reply": "-", "solved": true,
-        "into": 0, "difficulty": "ordinary", "level": "yellow",
-    });
+    let sample = action_sample();
     ACTIONS
         .iter()
         .copied()
         .filter(|action| {
             let Ok(cmd) = Command::parse(action, &sample) else {
-                return true;
+                debug_assert!(false, "the sample does not parse as '{action}'");
+                return false;
             };
             match decide(req, &cmd, actor, ctx) {
                 Ok(_) => true,
@@ -1242,6 +1249,16 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn every_action_parses_the_sample_offered_actions_decides_with() {
+        for action in ACTIONS {
+            assert!(
+                Command::parse(action, &action_sample()).is_ok(),
+                "{action} does not parse the sample"
+            );
+        }
     }
 
     #[test]

@@ -478,8 +478,8 @@ pub async fn find_duplicates(
         .into_iter()
         .filter(|c| Some(c.0) != except)
         .filter_map(|(id, code, content, state)| {
-            let sim = minhu_classify::jaccard(&mine, &minhu_classify::shingles(&content));
-            (sim >= 0.3).then(|| Duplicate {
+            let sim = likeness(&mine, &minhu_classify::shingles(&content));
+            (sim >= 0.5).then(|| Duplicate {
                 id,
                 code,
                 text: super::public::public_text(&content, None, 60),
@@ -493,6 +493,23 @@ pub async fn find_duplicates(
     found.sort_by(|a, b| b.similarity.cmp(&a.similarity));
     found.truncate(5);
     Ok(found)
+}
+
+/// How alike two texts are for a duplicate hint: Jaccard of their character bigrams, or
+/// how much of the shorter text the longer one contains (a counter clerk's short note of a
+/// long online complaint), whichever is higher. Very short texts only count when equal.
+pub fn likeness(a: &[u64], b: &[u64]) -> f32 {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let jaccard = minhu_classify::jaccard(a, b);
+    if short.len() < 6 {
+        return if jaccard >= 0.99 { jaccard } else { 0.0 };
+    }
+    let inter = short
+        .iter()
+        .filter(|x| long.binary_search(x).is_ok())
+        .count();
+    let contained = inter as f32 / short.len() as f32;
+    jaccard.max(contained * 0.9)
 }
 
 async fn hints(
@@ -634,6 +651,7 @@ pub fn may_reveal(actor: &Actor, req: &Request, org: &Org) -> bool {
 
 fn action_label(l: Lang, action: &str) -> String {
     let zh = match action {
+        "register" => "登记",
         "accept" => "受理",
         "answer" => "直接答复",
         "reject" => "不予受理",
