@@ -11,6 +11,7 @@ mod ledger;
 mod lifecycle;
 mod open311;
 mod openapi;
+mod pages;
 mod scenario;
 mod scope;
 mod storage;
