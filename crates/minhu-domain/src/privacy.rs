@@ -178,6 +178,20 @@ mod tests {
 
 /// Masks phone numbers and ID-card numbers that residents wrote into free text, for the
 /// public views of a request's content.
+/// Text fit for the public (walls, tracking pages, Open311): numbers masked by
+/// [`redact_text`], and the requester's own name, where they wrote it into the text,
+/// reduced to the surname.
+pub fn public_text(text: &str, requester_name: Option<&str>) -> String {
+    let mut t = redact_text(text);
+    if let Some(name) = requester_name
+        .map(str::trim)
+        .filter(|n| n.chars().count() >= 2)
+    {
+        t = t.replace(name, &mask_name(name));
+    }
+    t
+}
+
 pub fn redact_text(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());

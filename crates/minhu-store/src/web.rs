@@ -312,6 +312,37 @@ impl Store {
         })
     }
 
+    /// Requesters' names by request id (for scrubbing public text; never displayed).
+    pub async fn requester_names(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<(i64, Option<String>)> = on_pool!(&self.backend, read, |pool, DB| {
+            let mut qb =
+                QueryBuilder::<DB>::new("SELECT id, requester_name FROM requests WHERE id IN (");
+            let mut sep = qb.separated(", ");
+            for id in ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+            qb.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, n)| n.map(|n| (id, n)))
+            .collect())
+    }
+
+    /// Every requester's name and phone as stored: for privacy audits that check no public
+    /// page or export shows them.
+    pub async fn requester_identities(&self) -> Result<Vec<(Option<String>, Option<String>)>> {
+        Ok(on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as("SELECT requester_name, requester_phone FROM requests WHERE requester_name IS NOT NULL OR requester_phone IS NOT NULL")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     // ---- the walls ------------------------------------------------------------------
 
     /// Public details for a page of the walls, from each request's reply, callback and
@@ -336,18 +367,8 @@ impl Store {
                 qb.build_query_as().fetch_all(pool).await?
             }
         );
-        let names: Vec<(i64, Option<String>)> = on_pool!(&self.backend, read, |pool, DB| {
-            let mut qb =
-                QueryBuilder::<DB>::new("SELECT id, requester_name FROM requests WHERE id IN (");
-            let mut sep = qb.separated(", ");
-            for id in ids {
-                sep.push_bind(*id);
-            }
-            qb.push(")");
-            qb.build_query_as().fetch_all(pool).await?
-        });
-        for (id, name) in names {
-            out.entry(id).or_default().requester_name = name;
+        for (id, name) in self.requester_names(ids).await? {
+            out.entry(id).or_default().requester_name = Some(name);
         }
         for (id, action, Json(v)) in rows {
             let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);

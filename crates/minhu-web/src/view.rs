@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
-use minhu_domain::privacy::{mask_address, mask_name, mask_phone, redact_text};
+use minhu_domain::privacy::{mask_address, mask_name, mask_phone, public_text, redact_text};
 use minhu_domain::request::{Event, EventData, Request};
 use minhu_domain::time::rfc3339;
 use minhu_store::RequestSummary;
@@ -181,8 +181,8 @@ pub fn track_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>) 
         "channel_name": i.channel.zh(),
         "type": i.kind.as_str(),
         "type_name": i.kind.zh(),
-        "subject": i.subject.as_deref().map(redact_text),
-        "content": if i.confidential { None } else { Some(redact_text(&i.content)) },
+        "subject": i.subject.as_deref().map(|s| public_text(s, i.requester.name.as_deref())),
+        "content": if i.confidential { None } else { Some(public_text(&i.content, i.requester.name.as_deref())) },
         "community": community,
         "received_at": rfc3339(i.received_at),
         "deadline": t(r.deadline),

@@ -299,7 +299,10 @@ async fn track(
             view["content"] = if req.intake.confidential {
                 Value::Null
             } else {
-                Value::String(minhu_domain::privacy::redact_text(&req.intake.content))
+                Value::String(minhu_domain::privacy::public_text(
+                    &req.intake.content,
+                    req.intake.requester.name.as_deref(),
+                ))
             };
             view["received_at"] =
                 Value::String(minhu_domain::time::rfc3339(req.intake.received_at));

@@ -23,7 +23,7 @@ use chrono::{DateTime, Duration, Utc};
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::Command;
 use minhu_domain::org::{Actor, Org};
-use minhu_domain::privacy::{mask_address, redact_text};
+use minhu_domain::privacy::{mask_address, public_text, redact_text};
 use minhu_domain::request::{
     Channel, Event, EventData, Intake, Request as Req, RequestType, Requester, State as ReqState,
 };
@@ -1111,6 +1111,8 @@ struct Listing<'a> {
     base: String,
     extensions: bool,
     merged_codes: HashMap<i64, String>,
+    /// Requesters' names, only to reduce them to the surname where written into the text.
+    names: HashMap<i64, String>,
 }
 
 fn request_json(
@@ -1137,7 +1139,7 @@ fn request_json(
                 .unwrap_or_else(|| format!("{}/open311/v2/media/{id}", l.base))
         })
         .collect();
-    let description: String = redact_text(&p.content)
+    let description: String = public_text(&p.content, l.names.get(&p.id).map(String::as_str))
         .chars()
         .take(MAX_DESCRIPTION)
         .collect();
@@ -1225,6 +1227,7 @@ async fn render_requests(
         base,
         extensions,
         merged_codes,
+        names: app.store.requester_names(&ids).await?,
     };
     let empty = Vec::new();
     let list: Vec<Value> = rows

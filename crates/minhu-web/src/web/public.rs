@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::Command;
 use minhu_domain::org::{Actor, Level, Org};
-use minhu_domain::privacy::{mask_name, redact_text};
 use minhu_domain::request::{
     Channel, Event, EventData, Request, RequestType, Satisfaction, State as ReqState,
 };
@@ -42,10 +41,7 @@ pub fn router() -> Router<AppState> {
 /// Text fit for the public: numbers masked, the requester's name reduced to the surname,
 /// cut to `max` characters.
 pub fn public_text(text: &str, requester_name: Option<&str>, max: usize) -> String {
-    let mut t = redact_text(text);
-    if let Some(name) = requester_name.filter(|n| n.chars().count() >= 2) {
-        t = t.replace(name, &mask_name(name));
-    }
+    let mut t = minhu_domain::privacy::public_text(text, requester_name);
     if t.chars().count() > max {
         t = t.chars().take(max).collect::<String>() + "…";
     }
