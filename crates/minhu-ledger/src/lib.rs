@@ -14,8 +14,11 @@ pub mod policy;
 pub mod register;
 pub mod report;
 
-pub use export::{Cell, Column, Kind, Table, to_csv, to_xlsx};
+pub use export::{Cell, CellRef, Column, Kind, Table, XlsxStream, to_csv, to_xlsx};
 pub use facts::{Counters, Dims, FactLevel, Metric, Rates, RequestFacts, request_facts};
 pub use policy::{EvaluationPolicy, Period, YearMonth};
-pub use register::{Personal, RegisterRow, register_row, register_table};
+pub use register::{
+    Personal, RegisterBuilder, RegisterFacts, RegisterRow, RegisterXlsx, register_facts,
+    register_row, register_table,
+};
 pub use report::{Figures, LightRow, MonthlyReport, WeeklyReport, rank, weekly};

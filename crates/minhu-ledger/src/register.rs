@@ -3,10 +3,15 @@
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
 use minhu_domain::privacy::{mask_address, mask_name, mask_phone, redact_text};
-use minhu_domain::request::{Event, EventData, Request};
-use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
-use crate::export::{Cell, Column, Kind, Table};
+use minhu_domain::request::{
+    Difficulty, Event, EventData, Intake, Request, Satisfaction, State, Urgency,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::export::{Cell, CellRef, Column, Kind, Table, XlsxStream};
 use crate::facts::{finished_late, is_done};
 
 /// Whether personal fields are shown.
@@ -68,40 +73,84 @@ fn split_category(c: Option<&str>) -> [Option<String>; 3] {
     out
 }
 
-fn unit_name(org: &Org, code: &str) -> String {
-    org.unit(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| code.to_string())
+/// What a request's register row takes from its event log: every column except the
+/// intake fields kept on the request row (personal fields, content, code, channel,
+/// category, place) and the clock ("past due" is decided from `late` and `open_due` at
+/// export time). The ledger refresh keeps one per request beside its facts, so a large
+/// register reads rows instead of replaying logs; [`register_row`] builds from the same
+/// value, so both paths give the same row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegisterFacts {
+    pub state: State,
+    pub urgency: Urgency,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub difficulty: Option<Difficulty>,
+    /// Unit codes (names are looked up at export time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_units: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatched_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_version: Option<i64>,
+    #[serde(default)]
+    pub extensions: i64,
+    #[serde(default)]
+    pub returns: i64,
+    #[serde(default)]
+    pub suspensions: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_reply: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solved: Option<bool>,
+    /// Only for requests handled to the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    pub callback: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<Satisfaction>,
+    #[serde(default)]
+    pub urge_count: i64,
+    #[serde(default)]
+    pub supervise_count: i64,
+    /// Answered (or closed) after the deadline.
+    #[serde(default)]
+    pub late: bool,
+    /// The deadline of a request still open and unanswered: past due once the clock
+    /// passes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_due: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub reopened: bool,
+    /// Remarks from the log (not accepted, merged, escalated).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remarks: Vec<String>,
 }
 
-/// Builds the register row of a request. `now` decides "past due" for open requests.
-pub fn register_row(
-    seq: usize,
-    req: &Request,
-    events: &[Event],
-    org: &Org,
-    personal: Personal,
-    now: DateTime<Utc>,
-) -> RegisterRow {
-    let i = &req.intake;
-    let masked = personal == Personal::Masked;
+/// The register facts of a request from its derived state and its log.
+pub fn register_facts(req: &Request, events: &[Event]) -> RegisterFacts {
     let (mut suspensions, mut responsible) = (0, None);
+    let mut remarks = Vec::new();
     for e in events {
         match &e.data {
             EventData::Suspend { .. } => suspensions += 1,
             EventData::Sign {} => responsible = Some(e.actor.clone()),
+            EventData::Reject { reason, .. } => remarks.push(format!("不予受理：{reason}")),
+            EventData::Merge { into } => remarks.push(format!("已合并至工单 {into}")),
+            EventData::Escalate { from, to, .. } => {
+                remarks.push(format!("升级：{}→{}", from.as_str(), to.as_str()))
+            }
             _ => {}
         }
-    }
-    let mut record = Vec::new();
-    if req.extension_count > 0 {
-        record.push(format!("延期{}次", req.extension_count));
-    }
-    if req.return_count > 0 {
-        record.push(format!("退回{}次", req.return_count));
-    }
-    if suspensions > 0 {
-        record.push(format!("挂起{}次", suspensions));
     }
     let callback = match &req.callback {
         None => "未回访".to_string(),
@@ -116,68 +165,19 @@ pub fn register_row(
             if cb.solved { "已解决" } else { "未解决" }
         ),
     };
-    let mut remarks = Vec::new();
-    for e in events {
-        match &e.data {
-            EventData::Reject { reason, .. } => remarks.push(format!("不予受理：{reason}")),
-            EventData::Merge { into } => remarks.push(format!("已合并至工单 {into}")),
-            EventData::Escalate { from, to, .. } => {
-                remarks.push(format!("升级：{}→{}", from.as_str(), to.as_str()))
-            }
-            _ => {}
-        }
-    }
-    if i.confidential {
-        remarks.push("保密件".into());
-    }
-    let place = org
-        .jurisdiction(&i.jurisdiction)
-        .map(|j| {
-            org.lineage(&j.code)
-                .iter()
-                .skip(1)
-                .filter_map(|c| org.jurisdiction(c))
-                .map(|j| j.name.as_str())
-                .collect::<Vec<_>>()
-                .join("/")
-        })
-        .unwrap_or_else(|| i.jurisdiction.clone());
-    RegisterRow {
-        seq,
-        id: req.id,
-        code: i.code.clone(),
-        channel: i.channel.zh().into(),
-        received_at: i.received_at,
-        requester_name: i
-            .requester
-            .name
-            .as_deref()
-            .map(|n| if masked { mask_name(n) } else { n.to_string() }),
-        requester_phone: i
-            .requester
-            .phone
-            .as_deref()
-            .map(|p| if masked { mask_phone(p) } else { p.to_string() }),
-        address: i.address.as_deref().map(|a| {
-            if masked {
-                mask_address(a)
-            } else {
-                a.to_string()
-            }
-        }),
-        place,
-        jurisdiction: i.jurisdiction.clone(),
-        kind: i.kind.zh().into(),
-        category: split_category(i.category.as_deref()),
-        content: if masked {
-            redact_text(&i.content)
-        } else {
-            i.content.clone()
-        },
-        urgency: req.urgency.zh().into(),
-        difficulty: req.difficulty.map(|d| d.zh().to_string()),
-        lead_unit: req.lead_unit.as_deref().map(|u| unit_name(org, u)),
-        co_units: req.co_units.iter().map(|u| unit_name(org, u)).collect(),
+    // Request::overdue(now) = replied after the deadline, or open, unanswered and past it.
+    let late = finished_late(req)
+        || matches!((req.deadline, req.replied_at), (Some(due), Some(r)) if r > due);
+    let open_due = match (req.deadline, req.replied_at) {
+        (Some(due), None) if req.state.is_open() => Some(due),
+        _ => None,
+    };
+    RegisterFacts {
+        state: req.state,
+        urgency: req.urgency,
+        difficulty: req.difficulty,
+        lead_unit: req.lead_unit.clone(),
+        co_units: req.co_units.clone(),
         responsible,
         dispatched_at: req.dispatched_at,
         signed_at: req.signed_at,
@@ -186,7 +186,6 @@ pub fn register_row(
         extensions: req.extension_count,
         returns: req.return_count,
         suspensions,
-        handling_record: record.join("；"),
         account: req.reply.as_ref().map(|r| r.account.clone()),
         public_reply: req.reply.as_ref().map(|r| r.public_reply.clone()),
         solved: req
@@ -201,18 +200,171 @@ pub fn register_row(
             None
         },
         callback,
-        satisfaction: req
-            .callback
-            .as_ref()
-            .and_then(|c| c.satisfaction)
-            .map(|s| s.zh().to_string()),
+        satisfaction: req.callback.as_ref().and_then(|c| c.satisfaction),
         urge_count: req.urge_count,
         supervise_count: req.supervise_count,
-        overdue: finished_late(req) || req.overdue(now),
+        late,
+        open_due,
         reopened: req.reopen_count > 0,
-        state: req.state.zh().into(),
-        remarks: remarks.join("；"),
+        remarks,
     }
+}
+
+/// Builds register rows from intake fields and register facts, caching the place and unit
+/// names it looks up (a large register repeats them).
+pub struct RegisterBuilder<'a> {
+    org: &'a Org,
+    personal: Personal,
+    now: DateTime<Utc>,
+    places: HashMap<String, String>,
+    units: HashMap<String, String>,
+}
+
+impl<'a> RegisterBuilder<'a> {
+    /// `now` decides "past due" for open requests.
+    pub fn new(org: &'a Org, personal: Personal, now: DateTime<Utc>) -> Self {
+        RegisterBuilder {
+            org,
+            personal,
+            now,
+            places: HashMap::new(),
+            units: HashMap::new(),
+        }
+    }
+
+    fn place(&mut self, code: &str) -> String {
+        if let Some(p) = self.places.get(code) {
+            return p.clone();
+        }
+        let org = self.org;
+        let p = org
+            .jurisdiction(code)
+            .map(|j| {
+                org.lineage(&j.code)
+                    .iter()
+                    .skip(1)
+                    .filter_map(|c| org.jurisdiction(c))
+                    .map(|j| j.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_else(|| code.to_string());
+        self.places.insert(code.to_string(), p.clone());
+        p
+    }
+
+    fn unit(&mut self, code: &str) -> String {
+        if let Some(u) = self.units.get(code) {
+            return u.clone();
+        }
+        let u = unit_name(self.org, code);
+        self.units.insert(code.to_string(), u.clone());
+        u
+    }
+
+    /// The row of a request (`id`, its intake fields) with its register facts.
+    pub fn row(&mut self, seq: usize, id: i64, i: &Intake, f: &RegisterFacts) -> RegisterRow {
+        let masked = self.personal == Personal::Masked;
+        let mut record = Vec::new();
+        if f.extensions > 0 {
+            record.push(format!("延期{}次", f.extensions));
+        }
+        if f.returns > 0 {
+            record.push(format!("退回{}次", f.returns));
+        }
+        if f.suspensions > 0 {
+            record.push(format!("挂起{}次", f.suspensions));
+        }
+        let remarks = if i.confidential {
+            let mut r = f.remarks.clone();
+            r.push("保密件".into());
+            r.join("；")
+        } else {
+            f.remarks.join("；")
+        };
+        RegisterRow {
+            seq,
+            id,
+            code: i.code.clone(),
+            channel: i.channel.zh().into(),
+            received_at: i.received_at,
+            requester_name: i
+                .requester
+                .name
+                .as_deref()
+                .map(|n| if masked { mask_name(n) } else { n.to_string() }),
+            requester_phone: i
+                .requester
+                .phone
+                .as_deref()
+                .map(|p| if masked { mask_phone(p) } else { p.to_string() }),
+            address: i.address.as_deref().map(|a| {
+                if masked {
+                    mask_address(a)
+                } else {
+                    a.to_string()
+                }
+            }),
+            place: self.place(&i.jurisdiction),
+            jurisdiction: i.jurisdiction.clone(),
+            kind: i.kind.zh().into(),
+            category: split_category(i.category.as_deref()),
+            content: if masked {
+                redact_text(&i.content)
+            } else {
+                i.content.clone()
+            },
+            urgency: f.urgency.zh().into(),
+            difficulty: f.difficulty.map(|d| d.zh().to_string()),
+            lead_unit: f.lead_unit.as_deref().map(|u| self.unit(u)),
+            co_units: f.co_units.iter().map(|u| self.unit(u)).collect(),
+            responsible: f.responsible.clone(),
+            dispatched_at: f.dispatched_at,
+            signed_at: f.signed_at,
+            deadline: f.deadline,
+            sla_version: f.sla_version,
+            extensions: f.extensions,
+            returns: f.returns,
+            suspensions: f.suspensions,
+            handling_record: record.join("；"),
+            account: f.account.clone(),
+            public_reply: f.public_reply.clone(),
+            solved: f.solved,
+            closed_at: f.closed_at,
+            callback: f.callback.clone(),
+            satisfaction: f.satisfaction.map(|s| s.zh().to_string()),
+            urge_count: f.urge_count,
+            supervise_count: f.supervise_count,
+            overdue: f.late || f.open_due.is_some_and(|d| self.now > d),
+            reopened: f.reopened,
+            state: f.state.zh().into(),
+            remarks,
+        }
+    }
+}
+
+fn unit_name(org: &Org, code: &str) -> String {
+    org.unit(code)
+        .map(|u| u.name.clone())
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// Builds the register row of a request from its log. `now` decides "past due" for open
+/// requests.
+pub fn register_row(
+    seq: usize,
+    req: &Request,
+    events: &[Event],
+    org: &Org,
+    personal: Personal,
+    now: DateTime<Utc>,
+) -> RegisterRow {
+    RegisterBuilder::new(org, personal, now).row(
+        seq,
+        req.id,
+        &req.intake,
+        &register_facts(req, events),
+    )
 }
 
 /// The register's columns (Chinese headers and widths).
@@ -262,26 +414,29 @@ pub fn register_columns() -> Vec<Column> {
     ]
 }
 
-fn yes_no(b: bool) -> Cell {
-    Cell::Text(if b { "是" } else { "否" }.into())
+fn yes_no(b: bool) -> CellRef<'static> {
+    CellRef::Text(Cow::Borrowed(if b { "是" } else { "否" }))
 }
 
-fn opt_text(s: &Option<String>) -> Cell {
+fn opt_text(s: &Option<String>) -> CellRef<'_> {
     match s {
-        Some(s) => Cell::Text(s.clone()),
-        None => Cell::Empty,
+        Some(s) => CellRef::Text(Cow::Borrowed(s)),
+        None => CellRef::Empty,
     }
 }
 
 impl RegisterRow {
-    pub fn cells(&self) -> Vec<Cell> {
-        let t = |s: &str| Cell::Text(s.to_string());
-        let dt = |d: Option<DateTime<Utc>>| d.map(Cell::DateTime).unwrap_or(Cell::Empty);
-        vec![
-            Cell::Int(self.seq as i64),
+    /// The row's cells in the order of [`register_columns`], borrowed (no string copies).
+    pub fn cell_refs(&self) -> [CellRef<'_>; 35] {
+        fn t(s: &str) -> CellRef<'_> {
+            CellRef::Text(Cow::Borrowed(s))
+        }
+        let dt = |d: Option<DateTime<Utc>>| d.map(CellRef::DateTime).unwrap_or(CellRef::Empty);
+        [
+            CellRef::Int(self.seq as i64),
             t(&self.code),
             t(&self.channel),
-            Cell::DateTime(self.received_at),
+            CellRef::DateTime(self.received_at),
             opt_text(&self.requester_name),
             opt_text(&self.requester_phone),
             opt_text(&self.address),
@@ -294,35 +449,75 @@ impl RegisterRow {
             t(&self.urgency),
             opt_text(&self.difficulty),
             opt_text(&self.lead_unit),
-            t(&self.co_units.join("、")),
+            match self.co_units.len() {
+                0 => CellRef::Empty,
+                1 => t(&self.co_units[0]),
+                _ => CellRef::Text(Cow::Owned(self.co_units.join("、"))),
+            },
             opt_text(&self.responsible),
             dt(self.dispatched_at),
             dt(self.signed_at),
             dt(self.deadline),
             t(&self.handling_record),
-            Cell::Empty,
+            CellRef::Empty,
             opt_text(&self.account),
             opt_text(&self.public_reply),
-            self.solved.map(yes_no).unwrap_or(Cell::Empty),
+            self.solved.map(yes_no).unwrap_or(CellRef::Empty),
             dt(self.closed_at),
             t(&self.callback),
             opt_text(&self.satisfaction),
-            Cell::Int(self.urge_count),
-            Cell::Int(self.supervise_count),
+            CellRef::Int(self.urge_count),
+            CellRef::Int(self.supervise_count),
             yes_no(self.overdue),
             yes_no(self.reopened),
             t(&self.state),
             t(&self.remarks),
         ]
     }
+
+    pub fn cells(&self) -> Vec<Cell> {
+        self.cell_refs()
+            .into_iter()
+            .map(CellRef::into_owned)
+            .collect()
+    }
 }
 
 /// The register as a table for export.
 pub fn register_table(title: String, rows: &[RegisterRow]) -> Table {
     Table {
-        name: "日登记".into(),
+        name: REGISTER_SHEET.into(),
         title: Some(title),
         columns: register_columns(),
         rows: rows.iter().map(RegisterRow::cells).collect(),
+    }
+}
+
+/// The sheet name of the register.
+pub const REGISTER_SHEET: &str = "日登记";
+
+/// A register written to xlsx row by row (constant memory): [`RegisterXlsx::push`] each row
+/// as it is built, then [`RegisterXlsx::finish`]. Same layout as
+/// `to_xlsx(&[register_table(..)])`.
+pub struct RegisterXlsx {
+    x: XlsxStream,
+    rows: usize,
+}
+
+impl RegisterXlsx {
+    pub fn new(title: &str) -> Result<Self, rust_xlsxwriter::XlsxError> {
+        let mut x = XlsxStream::new();
+        x.sheet(REGISTER_SHEET, Some(title), &register_columns())?;
+        Ok(RegisterXlsx { x, rows: 0 })
+    }
+    pub fn push(&mut self, row: &RegisterRow) -> Result<(), rust_xlsxwriter::XlsxError> {
+        self.rows += 1;
+        self.x.row(row.cell_refs())
+    }
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    pub fn finish(self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        self.x.finish()
     }
 }

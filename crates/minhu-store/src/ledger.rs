@@ -31,9 +31,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
-use minhu_domain::request::{Channel, Event, Request, RequestType, State, Urgency};
+use minhu_domain::request::{Channel, Event, Intake, Request, RequestType, State, Urgency};
 use minhu_ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
-use minhu_ledger::{EvaluationPolicy, LightRow, Period, YearMonth};
+use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, YearMonth};
 use sqlx::types::Json;
 
 use crate::{Result, Store, StoreError, on_pool, rows};
@@ -125,6 +125,22 @@ struct LightDbRow {
     lead_unit: Option<String>,
     requester_phone: Option<String>,
     subject: Option<String>,
+}
+
+/// One request of a register page: its intake fields and its stored register facts.
+#[derive(Debug, Clone)]
+pub struct RegisterSource {
+    pub id: i64,
+    pub intake: Intake,
+    /// None when the refresh has not seen the request yet.
+    pub facts: Option<RegisterFacts>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RegisterDbRow {
+    #[sqlx(flatten)]
+    req: rows::RequestRow,
+    register: Option<String>,
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon, \
@@ -319,6 +335,71 @@ impl Store {
         }))
     }
 
+    /// A page of the register of a subtree (`jpath` prefix): the requests received in
+    /// [from, to), in order of receipt (then id), after `after` = (received_at, id) of the
+    /// last row of the previous page, at most `limit`. Each with its intake fields and the
+    /// register facts the last refresh stored (None for a request it has not seen yet: the
+    /// caller replays those).
+    pub async fn ledger_register_page(
+        &self,
+        jpath: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, i64)>,
+        limit: usize,
+    ) -> Result<Vec<RegisterSource>> {
+        // SQLite without statistics picks the receipt-time index even for a community
+        // (scanning the whole city's requests of the period): a subtree below the top
+        // level is read through (jpath, received_at) instead.
+        let narrow = jpath.matches('/').count() > 2;
+        let rows: Vec<RegisterDbRow> = on_pool!(&self.backend, read, |pool, DB| {
+            let hint = match (self.backend_name(), narrow) {
+                ("sqlite", true) => " INDEXED BY requests_jpath_received",
+                ("sqlite", false) => " INDEXED BY requests_received_at",
+                _ => "",
+            };
+            let mut q = sqlx::QueryBuilder::<DB>::new(format!(
+                "SELECT r.id, r.code, r.channel, r.type, r.subject, r.content, r.requester_name, r.requester_phone, r.address, r.lat, r.lon, \
+                 r.jurisdiction, r.category, r.confidential, r.external_id, r.received_at, l.register \
+                 FROM requests r{hint} LEFT JOIN ledger_requests l ON l.request_id = r.id WHERE r.jpath >= "
+            ));
+            q.push_bind(jpath)
+                .push(" AND r.jpath < ")
+                .push_bind(jpath_upper(jpath))
+                .push(" AND r.received_at >= ")
+                .push_bind(from)
+                .push(" AND r.received_at < ")
+                .push_bind(to);
+            if let Some((at, id)) = after {
+                q.push(" AND (r.received_at > ")
+                    .push_bind(at)
+                    .push(" OR (r.received_at = ")
+                    .push_bind(at)
+                    .push(" AND r.id > ")
+                    .push_bind(id)
+                    .push("))");
+            }
+            q.push(" ORDER BY r.received_at, r.id LIMIT ")
+                .push_bind(limit as i64);
+            q.build_query_as().fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                let facts = match r.register.as_deref() {
+                    Some(j) => Some(serde_json::from_str::<RegisterFacts>(j).map_err(|e| {
+                        StoreError::Corrupt(format!("register facts of request {}: {e}", r.req.id))
+                    })?),
+                    None => None,
+                };
+                Ok(RegisterSource {
+                    id: r.req.id,
+                    intake: r.req.into_intake()?,
+                    facts,
+                })
+            })
+            .collect()
+    }
+
     /// Every request id (for tests and audits that recompute from the log).
     pub async fn all_request_ids(&self) -> Result<Vec<i64>> {
         Ok(on_pool!(&self.backend, read, |pool, DB| {
@@ -473,7 +554,7 @@ impl Store {
         ids.dedup();
         // Requests are loaded and replayed 1,000 at a time; their facts are applied 20,000 at
         // a time (one transaction each), so that deltas to the same rows combine first.
-        let mut pending: Vec<(i64, RequestFacts)> = Vec::new();
+        let mut pending: Vec<(i64, RequestFacts, String)> = Vec::new();
         for (k, chunk) in ids.chunks(1000).enumerate() {
             let loaded = self.load_requests_with_events(chunk).await?;
             let excluded: HashSet<i64> = on_pool!(&self.backend, read, |pool, DB| {
@@ -495,11 +576,13 @@ impl Store {
                 (
                     r.id,
                     minhu_ledger::request_facts(r, ev, org, &policy, excluded.contains(&r.id)),
+                    serde_json::to_string(&minhu_ledger::register_facts(r, ev))
+                        .expect("register facts serialise"),
                 )
             }));
             let last = (k + 1) * 1000 >= ids.len();
             if pending.len() >= 20_000 || last {
-                let batch_ids: Vec<i64> = pending.iter().map(|(id, _)| *id).collect();
+                let batch_ids: Vec<i64> = pending.iter().map(|(id, _, _)| *id).collect();
                 self.apply_facts(&batch_ids, &pending, &policy).await?;
                 pending.clear();
             }
@@ -527,11 +610,12 @@ impl Store {
         })
     }
 
-    /// One chunk: "new minus old" into ledger_facts, and the new facts stored.
+    /// One chunk: "new minus old" into ledger_facts, and the new facts (with the register
+    /// facts, JSON) stored.
     async fn apply_facts(
         &self,
         ids: &[i64],
-        new: &[(i64, RequestFacts)],
+        new: &[(i64, RequestFacts, String)],
         policy: &EvaluationPolicy,
     ) -> Result<()> {
         let now = Utc::now();
@@ -564,7 +648,7 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(format!("ledger facts: {e}")))?;
                 minhu_ledger::facts::accumulate(&mut delta, &f, -1);
             }
-            for (_, f) in new {
+            for (_, f, _) in new {
                 minhu_ledger::facts::accumulate(&mut delta, f, 1);
             }
             // Each day row also adds to its assessment month's row (day "M2026-06": sorts
@@ -609,18 +693,19 @@ impl Store {
             }
             for chunk in new.chunks(500) {
                 let mut q = sqlx::QueryBuilder::<DB>::new(
-                    "INSERT INTO ledger_requests (request_id, community, street, district, unit, open_deadline, facts) ",
+                    "INSERT INTO ledger_requests (request_id, community, street, district, unit, open_deadline, facts, register) ",
                 );
-                q.push_values(chunk, |mut b, (id, f)| {
+                q.push_values(chunk, |mut b, (id, f, register)| {
                     b.push_bind(*id)
                         .push_bind(f.dims.community.clone())
                         .push_bind(f.dims.street.clone())
                         .push_bind(f.dims.district.clone())
                         .push_bind(f.dims.unit.clone())
                         .push_bind(f.open_deadline)
-                        .push_bind(serde_json::to_string(f).expect("facts serialise"));
+                        .push_bind(serde_json::to_string(f).expect("facts serialise"))
+                        .push_bind(register.as_str());
                 });
-                q.push(" ON CONFLICT (request_id) DO UPDATE SET community = excluded.community, street = excluded.street, district = excluded.district, unit = excluded.unit, open_deadline = excluded.open_deadline, facts = excluded.facts");
+                q.push(" ON CONFLICT (request_id) DO UPDATE SET community = excluded.community, street = excluded.street, district = excluded.district, unit = excluded.unit, open_deadline = excluded.open_deadline, facts = excluded.facts, register = excluded.register");
                 q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;

@@ -18,10 +18,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use minhu_domain::org::{Actor, Jurisdiction, Level, Org, Role};
+use minhu_domain::request::Intake;
 use minhu_domain::time::ZONE;
 use minhu_ledger::facts::{Counters, FactLevel};
 use minhu_ledger::report::{self, Figures, MonthlyReport, WeeklyReport, rank};
-use minhu_ledger::{EvaluationPolicy, Period, Personal, RegisterRow, Table, YearMonth};
+use minhu_ledger::{
+    EvaluationPolicy, Period, Personal, RegisterBuilder, RegisterFacts, RegisterRow, RegisterXlsx,
+    Table, YearMonth,
+};
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
@@ -221,6 +225,92 @@ impl DailyRegister {
     }
 }
 
+/// Rows read from the database per page of a register.
+const REGISTER_PAGE: usize = 5_000;
+
+/// One request of a register: id, intake fields, register facts.
+pub type RegisterItem = (i64, Intake, RegisterFacts);
+
+/// Walks the register of a subtree (`jpath`) received in [from, to), in order of receipt,
+/// at most `limit` rows: pages of stored register facts (kept by the ledger refresh, which
+/// runs first; a request it has not seen yet is replayed from its log), each page handed
+/// to `each`. Returns the ids shown.
+pub async fn register_pages(
+    app: &AppState,
+    jpath: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: Option<usize>,
+    mut each: impl FnMut(Vec<RegisterItem>) -> Result<(), ApiError>,
+) -> Result<Vec<i64>, ApiError> {
+    app.store.ledger_refresh(&app.org()).await?;
+    let mut ids = Vec::new();
+    let mut after = None;
+    let limit = limit.unwrap_or(usize::MAX);
+    while ids.len() < limit {
+        let want = REGISTER_PAGE.min(limit - ids.len());
+        let page = app
+            .store
+            .ledger_register_page(jpath, from, to, after, want)
+            .await?;
+        let full = page.len() == want;
+        if let Some(last) = page.last() {
+            after = Some((last.intake.received_at, last.id));
+        }
+        let missing: Vec<i64> = page
+            .iter()
+            .filter(|s| s.facts.is_none())
+            .map(|s| s.id)
+            .collect();
+        let mut replayed: HashMap<i64, RegisterFacts> = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            app.store
+                .load_requests_with_events(&missing)
+                .await?
+                .iter()
+                .map(|(r, ev)| (r.id, minhu_ledger::register_facts(r, ev)))
+                .collect()
+        };
+        let mut items = Vec::with_capacity(page.len());
+        for s in page {
+            ids.push(s.id);
+            let facts = match s.facts {
+                Some(f) => f,
+                None => replayed.remove(&s.id).ok_or_else(|| {
+                    ApiError::internal(format!("request {} vanished from the register", s.id))
+                })?,
+            };
+            items.push((s.id, s.intake, facts));
+        }
+        if !items.is_empty() {
+            each(items)?;
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(ids)
+}
+
+async fn log_unmasked(
+    app: &AppState,
+    actor: &Actor,
+    ids: &[i64],
+    purpose: String,
+) -> Result<(), ApiError> {
+    app.store
+        .log_access_many(
+            &actor.username,
+            actor.role_str(),
+            ids,
+            "requester.name,requester.phone,address,content",
+            &purpose,
+        )
+        .await?;
+    Ok(())
+}
+
 /// Builds a daily register. `unmasked_reason`: the caller may see personal fields and gave
 /// this reason (every request shown is logged to the access log).
 pub async fn daily_register(
@@ -232,44 +322,126 @@ pub async fn daily_register(
 ) -> Result<DailyRegister, ApiError> {
     let org = app.org();
     let jpath = org.path(&j.code);
-    let ids = app
-        .store
-        .ledger_ids_received(
-            &jpath,
-            local_start(date),
-            local_start(date.succ_opt().expect("date")),
-        )
-        .await?;
-    let mut loaded = app.store.load_requests_with_events(&ids).await?;
-    loaded.sort_by_key(|(r, _)| (r.intake.received_at, r.id));
     let personal = if unmasked_reason.is_some() {
         Personal::Revealed
     } else {
         Personal::Masked
     };
+    let mut builder = RegisterBuilder::new(&org, personal, app.now());
+    let mut rows: Vec<RegisterRow> = Vec::new();
+    let ids = register_pages(
+        app,
+        &jpath,
+        local_start(date),
+        local_start(date.succ_opt().expect("date")),
+        None,
+        |items| {
+            for (id, intake, facts) in &items {
+                rows.push(builder.row(rows.len() + 1, *id, intake, facts));
+            }
+            Ok(())
+        },
+    )
+    .await?;
     if let Some(reason) = unmasked_reason {
-        app.store
-            .log_access_many(
-                &actor.username,
-                actor.role_str(),
-                &ids,
-                "requester.name,requester.phone,address,content",
-                &format!("日登记台账 {} {}：{reason}", j.code, date),
-            )
-            .await?;
+        log_unmasked(
+            app,
+            actor,
+            &ids,
+            format!("日登记台账 {} {}：{reason}", j.code, date),
+        )
+        .await?;
     }
-    let now = app.now();
-    let rows = loaded
-        .iter()
-        .enumerate()
-        .map(|(i, (r, ev))| minhu_ledger::register_row(i + 1, r, ev, &org, personal, now))
-        .collect();
     Ok(DailyRegister {
         jurisdiction: j.clone(),
         date,
         masked: personal == Personal::Masked,
         rows,
     })
+}
+
+/// A register written straight to xlsx (constant memory): pages are read from the database
+/// while a blocking thread builds and writes the rows of the previous ones. Returns the
+/// workbook and the number of rows.
+pub async fn register_xlsx(
+    app: &AppState,
+    title: &str,
+    jpath: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    limit: Option<usize>,
+    personal: Personal,
+) -> Result<(Vec<u8>, Vec<i64>), ApiError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RegisterItem>>(2);
+    let org = app.org();
+    let now = app.now();
+    let title = title.to_string();
+    let writer = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        let mut builder = RegisterBuilder::new(&org, personal, now);
+        let mut x = RegisterXlsx::new(&title).map_err(|e| e.to_string())?;
+        let mut seq = 0;
+        for items in rx {
+            for (id, intake, facts) in &items {
+                seq += 1;
+                x.push(&builder.row(seq, *id, intake, facts))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        x.finish().map_err(|e| e.to_string())
+    });
+    let read = register_pages(app, jpath, from, to, limit, |items| {
+        tx.send(items)
+            .map_err(|_| ApiError::internal("the xlsx writer stopped"))
+    })
+    .await;
+    drop(tx);
+    let written = writer.await.map_err(ApiError::internal)?;
+    let ids = read?;
+    let bytes = written.map_err(ApiError::internal)?;
+    Ok((bytes, ids))
+}
+
+/// The daily register as xlsx, written as it is read (see [`register_xlsx`]).
+pub async fn daily_register_xlsx(
+    app: &AppState,
+    actor: &Actor,
+    j: &Jurisdiction,
+    date: NaiveDate,
+    unmasked_reason: Option<&str>,
+) -> Result<Vec<u8>, ApiError> {
+    let org = app.org();
+    let personal = if unmasked_reason.is_some() {
+        Personal::Revealed
+    } else {
+        Personal::Masked
+    };
+    let title = DailyRegister {
+        jurisdiction: j.clone(),
+        date,
+        masked: personal == Personal::Masked,
+        rows: Vec::new(),
+    }
+    .title();
+    let (bytes, ids) = register_xlsx(
+        app,
+        &title,
+        &org.path(&j.code),
+        local_start(date),
+        local_start(date.succ_opt().expect("date")),
+        None,
+        personal,
+    )
+    .await?;
+    if let Some(reason) = unmasked_reason {
+        log_unmasked(
+            app,
+            actor,
+            &ids,
+            format!("日登记台账 {} {}：{reason}", j.code, date),
+        )
+        .await?;
+    }
+    Ok(bytes)
 }
 
 async fn daily(
@@ -288,8 +460,12 @@ async fn daily(
     let date = parse_date(&q)?;
     let format = format_of(&q, true)?;
     let reason = unmasking(&actor, &q)?;
-    let reg = daily_register(&app, &actor, j, date, reason.as_deref()).await?;
     let name = format!("ledger-daily-{}-{}", j.code, date);
+    if format == Format::Xlsx {
+        let bytes = daily_register_xlsx(&app, &actor, j, date, reason.as_deref()).await?;
+        return Ok(file(bytes, &name, format));
+    }
+    let reg = daily_register(&app, &actor, j, date, reason.as_deref()).await?;
     Ok(match format {
         Format::Json => Json(json!({
             "jurisdiction": j.code,
@@ -300,8 +476,7 @@ async fn daily(
             "rows": reg.rows,
         }))
         .into_response(),
-        Format::Xlsx => file(xlsx(&[reg.table()])?, &name, format),
-        Format::Csv => file(minhu_ledger::to_csv(&reg.table()), &name, format),
+        Format::Csv | Format::Xlsx => file(minhu_ledger::to_csv(&reg.table()), &name, Format::Csv),
     })
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use minhu_domain::org::Role;
 use minhu_domain::request::{Event, EventData, Request, Satisfaction, State};
 use minhu_domain::time::ZONE;
@@ -803,4 +803,105 @@ async fn reports_follow_each_new_event_and_policy_versions_rebuild() {
         calamine::Xlsx::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
     assert!(wb.sheet_names().contains(&"紧急事项".to_string()));
     assert!(wb.worksheet_range("概况").is_ok());
+}
+
+/// The register is read from the register facts the refresh stores (not replayed): every
+/// row of several days, in JSON and in the streamed xlsx, equals the row built by replaying
+/// the request's raw log.
+#[tokio::test]
+async fn the_register_read_from_stored_facts_equals_the_replayed_log() {
+    let t = TestApp::spawn().await;
+    let (_cfg, tokens) = load_generated(&t, 1200).await;
+    let admin = &tokens["td01_admin"];
+    let store = &t.app.store;
+    // A request the refresh has not seen: no stored register facts yet.
+    let (s, v) = t
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            json!({"channel": "walk_in", "type": "complaint", "content": "楼道灯坏了",
+                   "jurisdiction": "DXY-G03"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let today = day(Utc::now());
+    let page = store
+        .ledger_register_page(
+            "/",
+            local(today.year(), today.month(), today.day()),
+            local(today.year(), today.month(), today.day()) + Duration::days(1),
+            None,
+            100,
+        )
+        .await
+        .unwrap();
+    let fresh = page.iter().find(|p| p.id == v["id"].as_i64().unwrap());
+    assert!(fresh.is_some_and(|p| p.facts.is_none()));
+
+    let org = t.app.org();
+    let all_ids = store.all_request_ids().await.unwrap();
+    let all = store.load_requests_with_events(&all_ids).await.unwrap();
+    let now = Utc::now();
+    let mut compared = 0;
+    for (code, date) in [
+        ("TD01", NaiveDate::from_ymd_opt(2026, 9, 2).unwrap()),
+        ("TD01", NaiveDate::from_ymd_opt(2026, 10, 20).unwrap()),
+        ("TD01S001", NaiveDate::from_ymd_opt(2026, 10, 5).unwrap()),
+    ] {
+        let mut want: Vec<&(Request, Vec<Event>)> = all
+            .iter()
+            .filter(|(r, _)| {
+                org.within(&r.intake.jurisdiction, code) && day(r.intake.received_at) == date
+            })
+            .collect();
+        want.sort_by_key(|(r, _)| (r.intake.received_at, r.id));
+        let rows: Vec<minhu_ledger::RegisterRow> = want
+            .iter()
+            .enumerate()
+            .map(|(i, (r, ev))| {
+                minhu_ledger::register_row(i + 1, r, ev, &org, minhu_ledger::Personal::Masked, now)
+            })
+            .collect();
+        assert!(!rows.is_empty());
+        let (s, j) = get_with(
+            &t,
+            admin,
+            &format!("/api/v1/ledger/daily?jurisdiction={code}&date={date}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{j}");
+        assert_eq!(
+            j["rows"],
+            serde_json::to_value(&rows).unwrap(),
+            "{code} {date}"
+        );
+        compared += rows.len();
+
+        // The streamed xlsx holds the same cells as the table of the replayed rows.
+        let resp = t
+            .client
+            .get(format!(
+                "{}/api/v1/ledger/daily?jurisdiction={code}&date={date}&format=xlsx",
+                t.base
+            ))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let got = resp.bytes().await.unwrap().to_vec();
+        let title = format!("{} 日登记台账 {date}", org.jurisdiction(code).unwrap().name);
+        let expected =
+            minhu_ledger::to_xlsx(&[minhu_ledger::register_table(title, &rows)]).unwrap();
+        use calamine::Reader;
+        let read = |b: Vec<u8>| {
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(b)).unwrap();
+            let r = wb.worksheet_range("日登记").unwrap();
+            r.rows()
+                .map(|row| row.iter().map(|c| c.to_string()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(read(got), read(expected), "{code} {date} xlsx");
+    }
+    assert!(compared > 20, "{compared}");
 }
