@@ -13,6 +13,7 @@ pub mod generate;
 pub mod policy;
 pub mod register;
 pub mod report;
+pub mod topics;
 
 pub use export::{Cell, CellRef, Column, Kind, Table, XlsxStream, to_csv, to_xlsx};
 pub use facts::{Counters, Dims, FactLevel, Metric, Rates, RequestFacts, request_facts};
@@ -22,3 +23,4 @@ pub use register::{
     register_row, register_table,
 };
 pub use report::{Figures, LightRow, MonthlyReport, WeeklyReport, rank, weekly};
+pub use topics::{HotSpot, TopicRow, hot_spots};

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use minhu_domain::org::{Level, Org};
+use minhu_domain::org::Org;
 use minhu_domain::request::{Channel, RequestType, State, Urgency};
 use minhu_domain::time::local_date;
 use serde::Serialize;
@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::export::{Cell, Column, Kind, Table};
 use crate::facts::{Counters, Metric, Rates};
 use crate::policy::{EvaluationPolicy, Period};
+use crate::topics::HotSpot;
 
 /// Summed figures of one jurisdiction or unit over a period.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,14 +143,6 @@ pub struct Count {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct HotSpot {
-    pub category: String,
-    pub place: String,
-    pub place_name: String,
-    pub count: i64,
-}
-
 fn top(map: HashMap<String, i64>, n: usize, name: impl Fn(&str) -> String) -> Vec<Count> {
     let mut v: Vec<Count> = map
         .into_iter()
@@ -172,45 +165,6 @@ pub fn top_categories(rows: &[LightRow], n: usize) -> Vec<Count> {
             .or_insert(0) += 1;
     }
     top(m, n, |k| k.to_string())
-}
-
-/// Hot spots: the same category (first two levels) in the same community (or the
-/// jurisdiction itself when it sits above communities), at least twice.
-pub fn hot_spots(rows: &[LightRow], org: &Org, n: usize) -> Vec<HotSpot> {
-    let mut m: HashMap<(String, String), i64> = HashMap::new();
-    for r in rows {
-        let cat = r
-            .category
-            .as_deref()
-            .map(|c| c.split('/').take(2).collect::<Vec<_>>().join("/"))
-            .unwrap_or_else(|| "未分类".into());
-        let place = org
-            .ancestor_at(&r.jurisdiction, Level::Community)
-            .map(|j| j.code.clone())
-            .unwrap_or_else(|| r.jurisdiction.clone());
-        *m.entry((cat, place)).or_insert(0) += 1;
-    }
-    let mut v: Vec<HotSpot> = m
-        .into_iter()
-        .filter(|(_, c)| *c >= 2)
-        .map(|((category, place), count)| HotSpot {
-            place_name: org
-                .jurisdiction(&place)
-                .map(|j| j.name.clone())
-                .unwrap_or_else(|| place.clone()),
-            category,
-            place,
-            count,
-        })
-        .collect();
-    v.sort_by(|a, b| {
-        b.count
-            .cmp(&a.count)
-            .then(a.category.cmp(&b.category))
-            .then(a.place.cmp(&b.place))
-    });
-    v.truncate(n);
-    v
 }
 
 /// Repeat complaints: requesters (by phone) with two or more requests in the period.
@@ -278,6 +232,7 @@ pub fn weekly(
     period: Period,
     rows: &[LightRow],
     previous_received: i64,
+    hot_spots: Vec<HotSpot>,
 ) -> WeeklyReport {
     let received = rows.len() as i64;
     let mut by_day: Vec<Count> = (0..period.days())
@@ -353,7 +308,7 @@ pub fn weekly(
         dispatched,
         not_accepted,
         top_categories: top_categories(rows, 10),
-        hot_spots: hot_spots(rows, org, 10),
+        hot_spots,
         urgent,
     }
 }
@@ -513,17 +468,24 @@ fn hot_spot_table(title: String, list: &[HotSpot]) -> Table {
         name: "热点".into(),
         title: Some(title),
         columns: vec![
+            c("排名", 6.0, Kind::Int),
+            c("社区", 20.0, Kind::Text),
             c("分类", 24.0, Kind::Text),
-            c("地点", 20.0, Kind::Text),
+            c("关键词", 30.0, Kind::Text),
             c("数量", 8.0, Kind::Int),
+            c("工单示例", 40.0, Kind::Text),
         ],
         rows: list
             .iter()
-            .map(|h| {
+            .enumerate()
+            .map(|(i, h)| {
                 vec![
+                    Cell::Int(i as i64 + 1),
+                    Cell::Text(h.community_name.clone()),
                     Cell::Text(h.category.clone()),
-                    Cell::Text(h.place_name.clone()),
+                    Cell::Text(h.keywords.join("、")),
                     Cell::Int(h.count),
+                    Cell::Text(h.samples.join("、")),
                 ]
             })
             .collect(),

@@ -33,7 +33,7 @@ use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
 use minhu_domain::request::{Channel, Event, Intake, Request, RequestType, State, Urgency};
 use minhu_ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
-use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, YearMonth};
+use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth};
 use sqlx::types::Json;
 
 use crate::{Result, Store, StoreError, on_pool, rows};
@@ -348,16 +348,8 @@ impl Store {
         after: Option<(DateTime<Utc>, i64)>,
         limit: usize,
     ) -> Result<Vec<RegisterSource>> {
-        // SQLite without statistics picks the receipt-time index even for a community
-        // (scanning the whole city's requests of the period): a subtree below the top
-        // level is read through (jpath, received_at) instead.
-        let narrow = jpath.matches('/').count() > 2;
+        let hint = self.subtree_index(jpath);
         let rows: Vec<RegisterDbRow> = on_pool!(&self.backend, read, |pool, DB| {
-            let hint = match (self.backend_name(), narrow) {
-                ("sqlite", true) => " INDEXED BY requests_jpath_received",
-                ("sqlite", false) => " INDEXED BY requests_received_at",
-                _ => "",
-            };
             let mut q = sqlx::QueryBuilder::<DB>::new(format!(
                 "SELECT r.id, r.code, r.channel, r.type, r.subject, r.content, r.requester_name, r.requester_phone, r.address, r.lat, r.lon, \
                  r.jurisdiction, r.category, r.confidential, r.external_id, r.received_at, l.register \
@@ -398,6 +390,64 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// SQLite without statistics picks the receipt-time index even for a community
+    /// (scanning the whole city's requests of the period): a subtree below the top level is
+    /// read through (jpath, received_at) instead. PostgreSQL plans with statistics.
+    fn subtree_index(&self, jpath: &str) -> &'static str {
+        match (self.backend_name(), jpath.matches('/').count() > 2) {
+            ("sqlite", true) => " INDEXED BY requests_jpath_received",
+            ("sqlite", false) => " INDEXED BY requests_received_at",
+            _ => "",
+        }
+    }
+
+    /// The texts of a subtree's requests received in [from, to), for hot spots.
+    pub async fn ledger_topic_rows(
+        &self,
+        jpath: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<TopicRow>> {
+        let hint = self.subtree_index(jpath);
+        type Raw = (
+            i64,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            bool,
+        );
+        let rows: Vec<Raw> = on_pool!(&self.backend, read, |pool, DB| {
+            let mut q = sqlx::QueryBuilder::<DB>::new(format!(
+                "SELECT r.id, r.code, r.jurisdiction, r.category, r.subject, r.content, r.confidential FROM requests r{hint} WHERE r.jpath >= "
+            ));
+            q.push_bind(jpath)
+                .push(" AND r.jpath < ")
+                .push_bind(jpath_upper(jpath))
+                .push(" AND r.received_at >= ")
+                .push_bind(from)
+                .push(" AND r.received_at < ")
+                .push_bind(to)
+                .push(" ORDER BY r.id");
+            q.build_query_as().fetch_all(pool).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, code, jurisdiction, category, subject, content, confidential)| TopicRow {
+                    id,
+                    code,
+                    jurisdiction,
+                    category,
+                    subject,
+                    content,
+                    confidential,
+                },
+            )
+            .collect())
     }
 
     /// Every request id (for tests and audits that recompute from the log).

@@ -505,7 +505,10 @@ pub async fn weekly_report(
         .store
         .ledger_count_received(&jpath, local_start(prev.start), local_start(prev.end))
         .await?;
-    Ok(report::weekly(&org, &j.code, week, period, &rows, previous))
+    let spots = topic_hot_spots(app, &jpath, period, 10).await?;
+    Ok(report::weekly(
+        &org, &j.code, week, period, &rows, previous, spots,
+    ))
 }
 
 async fn weekly(
@@ -656,6 +659,7 @@ pub async fn monthly_report(
     let rows = store
         .ledger_light_rows(&jpath, local_start(period.start), local_start(period.end))
         .await?;
+    let hot_spots = topic_hot_spots(app, &jpath, period, 10).await?;
     Ok(MonthlyReport {
         jurisdiction: j.code.clone(),
         name: j.name.clone(),
@@ -667,9 +671,52 @@ pub async fn monthly_report(
         children,
         units,
         top_categories: report::top_categories(&rows, 10),
-        hot_spots: report::hot_spots(&rows, &org, 10),
+        hot_spots,
         repeats: report::repeats(&rows),
     })
+}
+
+/// Hot spots (热点) of a jurisdiction (its own requests and all below it) received from
+/// `from` to `to` (local dates, both included): recurring topics per community × category,
+/// largest first, at most `limit` (see `minhu_ledger::topics`). For the dashboard.
+pub async fn hot_spots(
+    app: &AppState,
+    jurisdiction: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: usize,
+) -> Result<Vec<minhu_ledger::HotSpot>, ApiError> {
+    let org = app.org();
+    if org.jurisdiction(jurisdiction).is_none() {
+        return Err(invalid(
+            "jurisdiction",
+            format!("未找到辖区“{jurisdiction}”"),
+            format!("unknown jurisdiction '{jurisdiction}'"),
+        ));
+    }
+    let period = Period {
+        start: from,
+        end: to.succ_opt().expect("date"),
+    };
+    topic_hot_spots(app, &org.path(jurisdiction), period, limit).await
+}
+
+/// The hot spots of a subtree's requests received in a period (segmentation and clustering
+/// on a blocking thread).
+async fn topic_hot_spots(
+    app: &AppState,
+    jpath: &str,
+    period: Period,
+    limit: usize,
+) -> Result<Vec<minhu_ledger::HotSpot>, ApiError> {
+    let texts = app
+        .store
+        .ledger_topic_rows(jpath, local_start(period.start), local_start(period.end))
+        .await?;
+    let org = app.org();
+    tokio::task::spawn_blocking(move || minhu_ledger::hot_spots(&texts, &org, limit))
+        .await
+        .map_err(ApiError::internal)
 }
 
 async fn monthly(

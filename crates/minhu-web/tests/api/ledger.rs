@@ -905,3 +905,132 @@ async fn the_register_read_from_stored_facts_equals_the_replayed_log() {
     }
     assert!(compared > 20, "{compared}");
 }
+
+/// Hot spots (issue 06): eight e-bike charging complaints in one community among varied
+/// requests make the month's top hot spot, in the monthly report (JSON and xlsx) and from
+/// the library function the dashboard calls.
+#[tokio::test]
+async fn the_monthly_report_ranks_the_month_s_hot_spots() {
+    let t = TestApp::spawn().await;
+    let ebike = [
+        "小区电动车充电桩设在地下室，推车上下很困难，老人推不动，希望把充电桩建到地面上。",
+        "3号楼楼道里有人私拉电线给电动车充电，晚上一直充，很危险，请处理。",
+        "楼道停放电动车充电，堵住了消防通道，存在火灾隐患。",
+        "电动车没地方充电，只能从窗户拉线到楼道充电，希望增加充电桩。",
+        "反映楼道内电动车充电的安全问题，已经好几次看到电线冒火花。",
+        "小区充电桩太少，电动车排队充电，很多人只好在楼道里充电。",
+        "5号楼一楼楼道长期有电动车充电，电线乱拉，物业不管。",
+        "希望小区地面增设电动车充电棚，杜绝楼道飞线充电。",
+    ];
+    let mut codes = Vec::new();
+    for text in ebike {
+        let (s, v) = t
+            .post(
+                "dxy_staff",
+                "/api/v1/requests",
+                json!({"channel": "walk_in", "type": "complaint", "content": text,
+                       "jurisdiction": "DXY-G03", "category": "公共服务/充电设施/电动车充电"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        codes.push(v["code"].as_str().unwrap().to_string());
+    }
+    for (jur, cat, text) in [
+        (
+            "DXY-G01",
+            "市政设施/照明/路灯",
+            "小区门口路灯不亮，晚上出行不安全。",
+        ),
+        (
+            "DXY-G02",
+            "物业管理/公共设施/楼道",
+            "楼道墙皮脱落，希望物业尽快粉刷。",
+        ),
+        (
+            "DXY-G03",
+            "环境卫生/垃圾清运/生活垃圾",
+            "垃圾桶满了没人清运，气味很大。",
+        ),
+        (
+            "DXY",
+            "公共服务/充电设施/汽车充电",
+            "地下车库的汽车充电桩坏了好几天，一直没人修。",
+        ),
+        (
+            "YBSQ",
+            "公共服务/充电设施/电动车充电",
+            "楼道电动车充电问题严重，请社区管一管。",
+        ),
+        ("YBSQ", "市政设施/道路/井盖", "路口井盖松动，车一过就响。"),
+    ] {
+        let (s, v) = t
+            .post(
+                "admin",
+                "/api/v1/requests",
+                json!({"channel": "walk_in", "type": "complaint", "content": text,
+                       "jurisdiction": jur, "category": cat}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let today = day(Utc::now());
+    let month = today.format("%Y-%m").to_string();
+    let (s, r) = t
+        .get(
+            "admin",
+            &format!("/api/v1/reports/monthly?jurisdiction=YB&month={month}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let spots = r["hot_spots"].as_array().unwrap();
+    let top = &spots[0];
+    assert_eq!(top["community"], "DXY", "{spots:?}");
+    assert_eq!(top["category"], "公共服务/充电设施");
+    assert_eq!(top["count"], 8, "{spots:?}");
+    let kws: Vec<&str> = top["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert!(
+        kws.iter().any(|k| k.contains("电动车")) && kws.iter().any(|k| k.contains("充电")),
+        "{kws:?}"
+    );
+    assert_eq!(top["samples"][0], codes[0].as_str());
+    assert!(
+        spots
+            .iter()
+            .all(|s| s["count"].as_i64().unwrap() < 8 || s == top)
+    );
+
+    // The dashboard's function: the same top hot spot.
+    let spots = minhu_web::api::ledger::hot_spots(&t.app, "DXY", today, today, 5)
+        .await
+        .unwrap();
+    assert_eq!(spots[0].community, "DXY");
+    assert_eq!(spots[0].count, 8);
+    assert!(spots[0].keywords.iter().any(|k| k.contains("充电")));
+
+    // The workbook's 热点 sheet.
+    let resp = t
+        .client
+        .get(format!(
+            "{}/api/v1/reports/monthly?jurisdiction=YB&month={month}&format=xlsx",
+            t.base
+        ))
+        .bearer_auth(t.token("admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    use calamine::Reader;
+    let mut wb =
+        calamine::Xlsx::new(std::io::Cursor::new(resp.bytes().await.unwrap().to_vec())).unwrap();
+    let sheet = wb.worksheet_range("热点").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    assert_eq!(rows[1][1].to_string(), "社区");
+    assert_eq!(rows[2][1].to_string(), "德馨苑社区");
+    assert_eq!(rows[2][4].to_string(), "8");
+    assert!(rows[2][3].to_string().contains("充电"));
+}
