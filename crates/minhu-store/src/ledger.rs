@@ -867,6 +867,19 @@ impl Store {
             .collect())
     }
 
+    // ---- training data for the classifier (issue 06) ---------------------------------------
+
+    /// The requests handled to the end (closed, archived, answered directly) that carry a
+    /// category: `(subject, content, category)` in id order. The category is the request's
+    /// final one, as stored on its row.
+    pub async fn classifier_training_rows(&self) -> Result<Vec<(Option<String>, String, String)>> {
+        Ok(on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as("SELECT subject, content, category FROM requests WHERE state IN ('closed', 'archived', 'directly_answered') AND category IS NOT NULL AND category <> '' ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
     // ---- generated data -------------------------------------------------------------------
 
     /// Inserts generated requests with their events: multi-row INSERTs in one transaction

@@ -1,6 +1,7 @@
 //! `minhu`: the one binary. Server, administration and batch jobs.
 
 mod bench_sweep;
+mod classify_cli;
 mod ledger_cli;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -72,7 +73,7 @@ enum Command {
     /// Classify Chinese request texts into categories.
     Classify {
         #[command(subcommand)]
-        command: ClassifyCommand,
+        command: classify_cli::ClassifyCommand,
     },
     /// Load the demo district into an empty database (as `serve --demo` does).
     Demo,
@@ -150,29 +151,6 @@ enum SlaCommand {
         /// The moment to sweep at (RFC 3339), default now.
         #[arg(long)]
         at: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-enum ClassifyCommand {
-    /// Train a model from labelled CSV files (UTF-8, header row; repeat --input for more).
-    Train {
-        #[arg(long, required = true)]
-        input: Vec<std::path::PathBuf>,
-        #[arg(long, default_value = "text")]
-        text_column: String,
-        #[arg(long, default_value = "label")]
-        label_column: String,
-        #[arg(long)]
-        model: std::path::PathBuf,
-        /// Also cross-validate with this many folds and store the metrics in the model.
-        #[arg(long, default_value_t = 0)]
-        cv: usize,
-    },
-    /// Read one text per line on stdin; write one label per line on stdout, in order.
-    Predict {
-        #[arg(long)]
-        model: std::path::PathBuf,
     },
 }
 
@@ -355,7 +333,7 @@ async fn main() -> Result<()> {
             store.close().await;
             Ok(())
         }
-        Command::Classify { command } => classify(command),
+        Command::Classify { command } => classify_cli::run(&cli.database, command).await,
         Command::Open311(args) => upstream::open311(&cli.database, args).await,
         Command::Import(args) => upstream::import(&cli.database, args).await,
         Command::Demo => {
@@ -379,49 +357,6 @@ async fn main() -> Result<()> {
         Command::BenchSweep { n, due } => bench_sweep::run(&cli.database, n, due).await,
         Command::Ledger { command } => ledger_cli::run(&cli.database, command).await,
         Command::Gen(args) => ledger_cli::gen_data(&cli.database, args).await,
-    }
-}
-
-fn classify(command: ClassifyCommand) -> Result<()> {
-    match command {
-        ClassifyCommand::Train {
-            input,
-            text_column,
-            label_column,
-            model,
-            cv,
-        } => {
-            let started = Instant::now();
-            let trained = minhu_classify::train_from_csv_with(
-                &input,
-                &text_column,
-                &label_column,
-                &minhu_classify::TrainOptions::default(),
-                cv,
-            )?;
-            trained
-                .save(&model)
-                .with_context(|| format!("writing model {}", model.display()))?;
-            eprintln!(
-                "trained on {} row(s), {} labels, in {:.1} s → {}",
-                trained.header().training_rows,
-                trained.labels().len(),
-                started.elapsed().as_secs_f64(),
-                model.display()
-            );
-            if let Some(m) = trained.metrics() {
-                eprintln!("{m}");
-            }
-            Ok(())
-        }
-        ClassifyCommand::Predict { model } => {
-            let model = minhu_classify::Model::load(&model)
-                .with_context(|| format!("loading model {}", model.display()))?;
-            let stdin = std::io::stdin();
-            let stdout = std::io::stdout();
-            minhu_classify::predict_stream(&model, stdin.lock(), stdout.lock())?;
-            Ok(())
-        }
     }
 }
 
