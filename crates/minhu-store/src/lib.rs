@@ -697,24 +697,32 @@ impl Store {
         }
         let (items, total): (Vec<rows::SummaryRow>, i64) = match &self.backend {
             Backend::Sqlite { read, .. } => {
+                // The page's ids first, from the indexes alone; then only those rows (a deep
+                // page would otherwise sort every matching row with its text).
                 let mut qb = QueryBuilder::<Sqlite>::new(rows::SUMMARY_SELECT);
+                qb.push(" WHERE id IN (SELECT id FROM requests");
                 filters!(&mut qb, "co_units LIKE ");
                 qb.push(" ORDER BY id DESC LIMIT ")
                     .push_bind(page_size)
                     .push(" OFFSET ")
-                    .push_bind(offset);
+                    .push_bind(offset)
+                    .push(") ORDER BY id DESC");
                 let items = qb.build_query_as().fetch_all(read).await?;
                 let mut cq = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM requests");
                 filters!(&mut cq, "co_units LIKE ");
                 (items, cq.build_query_scalar().fetch_one(read).await?)
             }
             Backend::Postgres(pg) => {
+                // The page's ids first, from the indexes alone; then only those rows (a deep
+                // page would otherwise sort every matching row with its text).
                 let mut qb = QueryBuilder::<Postgres>::new(rows::SUMMARY_SELECT);
+                qb.push(" WHERE id IN (SELECT id FROM requests");
                 filters!(&mut qb, "co_units::text LIKE ");
                 qb.push(" ORDER BY id DESC LIMIT ")
                     .push_bind(page_size)
                     .push(" OFFSET ")
-                    .push_bind(offset);
+                    .push_bind(offset)
+                    .push(") ORDER BY id DESC");
                 let items = qb.build_query_as().fetch_all(pg).await?;
                 let mut cq = QueryBuilder::<Postgres>::new("SELECT COUNT(*) FROM requests");
                 filters!(&mut cq, "co_units::text LIKE ");

@@ -1,5 +1,6 @@
 //! `minhu`: the one binary. Server, administration and batch jobs.
 
+mod bench_pages;
 mod bench_sweep;
 mod classify_cli;
 mod ledger_cli;
@@ -103,6 +104,14 @@ enum Command {
         n: usize,
         #[arg(long, default_value_t = 1000)]
         due: usize,
+    },
+    /// Measure how long the walls, queues and dashboard take to render with N requests.
+    BenchPages {
+        #[arg(long, default_value_t = 10_000)]
+        n: usize,
+        /// Renders of each page.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
     },
 }
 
@@ -355,6 +364,7 @@ async fn main() -> Result<()> {
         }
         Command::Bench { n, concurrency } => bench_store(&cli.database, n, concurrency).await,
         Command::BenchSweep { n, due } => bench_sweep::run(&cli.database, n, due).await,
+        Command::BenchPages { n, rounds } => bench_pages::run(&cli.database, n, rounds).await,
         Command::Ledger { command } => ledger_cli::run(&cli.database, command).await,
         Command::Gen(args) => ledger_cli::gen_data(&cli.database, args).await,
     }
