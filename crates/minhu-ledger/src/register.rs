@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
-use minhu_domain::privacy::{mask_address, mask_name, mask_phone, redact_text};
+use minhu_domain::privacy::{mask_address, mask_name, mask_phone, public_text};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -310,7 +310,7 @@ impl<'a> RegisterBuilder<'a> {
             kind: i.kind.zh().into(),
             category: split_category(i.category.as_deref()),
             content: if masked {
-                redact_text(&i.content)
+                public_text(&i.content, i.requester.name.as_deref())
             } else {
                 i.content.clone()
             },

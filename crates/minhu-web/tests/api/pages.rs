@@ -675,3 +675,192 @@ async fn counter_intake_keeps_what_was_typed_when_a_field_is_wrong() {
     assert_eq!(hints.status, StatusCode::OK);
     assert!(hints.body.contains("疑似重复件"));
 }
+
+/// Personal data that must never appear in public: the 11-digit mobile numbers and 18-digit
+/// ID numbers in `text` (digit runs of exactly that length, so tracking codes do not count).
+fn personal_numbers(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run: String = chars[start..i].iter().collect();
+            let id_tail = i < chars.len() && matches!(chars[i], 'X' | 'x');
+            let mobile =
+                run.len() == 11 && run.starts_with('1') && matches!(run.as_bytes()[1], b'3'..=b'9');
+            let id = run.len() == 18 || (run.len() == 17 && id_tail);
+            if mobile || id {
+                found.push(run);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn no_public_page_or_export_shows_a_requesters_phone_id_number_or_full_name() {
+    let app = TestApp::spawn().await;
+    assert!(minhu_web::demo::load(&app.app).await.unwrap());
+    // Residents also write their details into the text itself.
+    let (s, v) = app
+        .post(
+            "dxy_staff",
+            "/api/v1/requests",
+            serde_json::json!({
+                "channel": "walk_in", "type": "complaint", "jurisdiction": "DXY-G03",
+                "content": "我叫欧阳娜娜，身份证号11010519491231002X，手机13612345678，家住德馨苑3号楼1单元502室，楼上漏水。",
+                "requester": {"name": "欧阳娜娜", "phone": "13612345678"},
+                "address": "德馨苑3号楼1单元502室"
+            }),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let extra = v["id"].as_i64().unwrap();
+    app.step("dxy_staff", extra, "accept", serde_json::json!({}))
+        .await;
+
+    // Every requester's name and number, as stored.
+    let mut names = std::collections::BTreeSet::new();
+    let mut phones = std::collections::BTreeSet::new();
+    for (name, phone) in app.app.store.requester_identities().await.unwrap() {
+        names.extend(name.filter(|n| n.chars().count() >= 2));
+        phones.extend(phone);
+    }
+    let mut codes = Vec::new();
+    let mut page = 1;
+    loop {
+        let (_, list) = app
+            .get(
+                "admin",
+                &format!("/api/v1/requests?page_size=200&page={page}"),
+            )
+            .await;
+        let items = list["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        codes.extend(
+            items
+                .iter()
+                .map(|it| it["code"].as_str().unwrap().to_string()),
+        );
+        page += 1;
+    }
+    assert!(
+        codes.len() > 1000,
+        "the demo's requests are scanned: {}",
+        codes.len()
+    );
+    assert!(names.contains("贺桂莲") && names.contains("欧阳娜娜"));
+
+    // Every public page: home, both walls page by page and per community, every tracking
+    // page, Open311 in both formats; and the ledger exports as anyone gets them by default.
+    let mut visitor = Visitor::new(&app);
+    let mut scanned = 0;
+    let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(2);
+    let mut check = |what: &str, body: &str| {
+        let numbers = personal_numbers(body);
+        assert!(numbers.is_empty(), "{what} shows {numbers:?}");
+        // Every stretch of 2 to `longest` characters, looked up among the names.
+        let chars: Vec<char> = body.chars().collect();
+        for i in 0..chars.len() {
+            for len in 2..=longest.min(chars.len() - i) {
+                let piece: String = chars[i..i + len].iter().collect();
+                assert!(!names.contains(&piece), "{what} shows the name {piece}");
+            }
+        }
+        // Every run of digits and dashes, looked up among the numbers.
+        for run in body.split(|c: char| !(c.is_ascii_digit() || c == '-')) {
+            assert!(
+                run.len() < 7 || !phones.contains(run),
+                "{what} shows the number {run}"
+            );
+        }
+        scanned += 1;
+    };
+    let started = std::time::Instant::now();
+    for path in ["/", "/track", "/submit"] {
+        check(path, &visitor.get(path).await.body);
+    }
+    for tab in ["", "&tab=answered"] {
+        for community in ["", "&community=DXY", "&community=YBSQ"] {
+            for n in 1.. {
+                let path = format!("/wall?page={n}{tab}{community}");
+                let r = visitor.get(&path).await;
+                assert_eq!(r.status, StatusCode::OK, "{path}");
+                check(&path, &r.body);
+                if !r.body.contains("rel=\"next\"") {
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!("walls scanned after {:?}", started.elapsed());
+    for code in &codes {
+        let path = format!("/track/{code}");
+        let r = visitor.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        check(&path, &r.body);
+    }
+    eprintln!("tracking pages scanned after {:?}", started.elapsed());
+    for (from, to) in [
+        ("2026-01-01", "2026-03-31"),
+        ("2026-04-01", "2026-06-29"),
+        ("2026-06-30", "2026-09-27"),
+        ("2026-09-28", "2026-12-25"),
+    ] {
+        for fmt in ["json", "xml"] {
+            for n in 1.. {
+                let path = format!(
+                    "/open311/v2/requests.{fmt}?start_date={from}T00:00:00%2B08:00&end_date={to}T00:00:00%2B08:00&page={n}&page_size=1000&extensions=true"
+                );
+                let r = visitor.get(&path).await;
+                assert_eq!(r.status, StatusCode::OK, "{path}");
+                check(&path, &r.body);
+                if r.body.matches("service_request_id").count()
+                    < 1000 * (if fmt == "xml" { 2 } else { 1 })
+                {
+                    break;
+                }
+            }
+        }
+    }
+    eprintln!("open311 scanned after {:?}", started.elapsed());
+    for day in 1..=30 {
+        for fmt in ["json", "csv"] {
+            let path =
+                format!("/api/v1/ledger/daily?jurisdiction=SFQ&date=2026-06-{day:02}&format={fmt}");
+            let r = app
+                .client
+                .get(format!("{}{path}", app.base))
+                .bearer_auth(app.token("admin"))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{path}");
+            check(&path, &r.text().await.unwrap());
+        }
+    }
+    let today = minhu_domain::time::local_date(chrono::Utc::now());
+    let path = format!("/api/v1/ledger/daily?jurisdiction=DXY&date={today}&format=csv");
+    let r = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(app.token("admin"))
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("楼上漏水"),
+        "today's register has the new request: {body}"
+    );
+    check(&path, &body);
+    assert!(scanned > 1200, "{scanned}");
+}
