@@ -337,6 +337,23 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
     c.goto(&format!("{base}/staff?q={code}")).await.unwrap();
     click(&c, "table.queue a").await;
     act(&c, "review", &[], &[("pass", "true")]).await;
+    // The supervisor's view: the dashboard with the month's hot spots, and a ledger.
+    c.goto(&format!("{base}/staff/dashboard")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("#hot-spots"))
+        .await
+        .unwrap();
+    shot(&c, &shots, "08a-dashboard.png").await;
+    c.goto(&format!(
+        "{base}/staff/ledger?kind=evaluation&month=2026-05"
+    ))
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Css("table.ledger"))
+        .await
+        .unwrap();
+    shot(&c, &shots, "08b-ledger-ranking.png").await;
     logout(&c).await;
 
     // 5. The resident reads the reply on the phone and rates it.

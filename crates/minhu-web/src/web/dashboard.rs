@@ -44,6 +44,7 @@ struct DashboardPage {
     days: Vec<Bar>,
     states: Vec<Line>,
     satisfaction: Vec<Line>,
+    hot_spots: Vec<minhu_ledger::HotSpot>,
 }
 
 const DAYS: i64 = 30;
@@ -68,6 +69,10 @@ pub async fn dashboard(
         .store
         .dashboard(&org.path(&me.actor.scope), since, now)
         .await?;
+    // Recurring topics of the last 30 days (community × category), largest first.
+    let hot_spots =
+        crate::api::ledger::hot_spots(&app, &me.actor.scope, local_date(since), local_date(now), 8)
+            .await?;
 
     // Requests received per local day over the window.
     let first = local_date(since);
@@ -168,6 +173,7 @@ pub async fn dashboard(
         days,
         states,
         satisfaction,
+        hot_spots,
         me,
         p,
     })?

@@ -9,6 +9,7 @@
 mod attachments;
 mod dashboard;
 mod form;
+mod ledger;
 mod public;
 mod session;
 mod staff;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(public::router())
         .merge(session::router())
         .merge(staff::router())
+        .merge(ledger::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

@@ -864,3 +864,88 @@ async fn no_public_page_or_export_shows_a_requesters_phone_id_number_or_full_nam
     check(&path, &body);
     assert!(scanned > 1200, "{scanned}");
 }
+
+#[tokio::test]
+async fn ledgers_and_the_dashboard_as_pages_with_files_and_hot_spots() {
+    let app = TestApp::spawn().await;
+    with_passwords(&app, &["dxy_staff", "h_dxy_wy", "yb_street"]).await;
+    for (content, phone) in [
+        ("3号楼楼道里电动车充电，飞线很危险", "13811112222"),
+        ("电动车在楼道充电，电线从窗户拉下来", "13811113333"),
+        ("楼道有人给电动车充电，晚上很危险", "13811114444"),
+        ("电动车楼道充电，希望装充电桩", "13811115555"),
+        ("小区东门路灯不亮", "13811116666"),
+    ] {
+        let (s, v) = app
+            .post(
+                "dxy_staff",
+                "/api/v1/requests",
+                serde_json::json!({"channel": "walk_in", "type": "complaint", "content": content,
+                    "jurisdiction": "DXY-G02", "requester": {"name": "测试居民", "phone": phone}}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let mut clerk = Visitor::new(&app);
+    clerk.login("dxy_staff", PASSWORD).await;
+    // The dashboard names the month's hot spot: e-bike charging in 德馨苑, 4 requests.
+    let dash = clerk.get("/staff/dashboard").await;
+    assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
+    let hot = &dash.body[dash.body.find("id=\"hot-spots\"").unwrap()..];
+    let first = &hot[hot.find("<tbody>").unwrap()..];
+    let first = &first[..first.find("</tr>").unwrap()];
+    assert!(first.contains("德馨苑"), "{first}");
+    assert!(
+        first.contains("电动车") || first.contains("充电"),
+        "{first}"
+    );
+    assert!(first.contains(">4<"), "{first}");
+    assert_eq!(by_id(&dash.body, "dash-total"), "5");
+
+    // Today's register as a page, masked, and as an Excel file with the same rows.
+    let today = minhu_domain::time::local_date(chrono::Utc::now());
+    let page = clerk
+        .get(&format!("/staff/ledger?kind=daily&date={today}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("日登记台账"));
+    assert!(page.body.contains("138****2222") && !page.body.contains("13811112222"));
+    assert!(!page.body.contains("测试居民"));
+    let file = clerk
+        .get(&format!(
+            "/staff/ledger/file?kind=daily&jurisdiction=DXY&date={today}&format=xlsx"
+        ))
+        .await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(
+        file.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    for kind in ["weekly", "monthly", "evaluation"] {
+        let r = clerk.get(&format!("/staff/ledger?kind={kind}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{kind}: {}", r.body);
+        assert!(r.body.contains("aria-current=\"page\""), "{kind}");
+    }
+    // A clerk cannot read another community's ledger; a unit has no jurisdiction ledger.
+    let r = clerk
+        .get("/staff/ledger?kind=daily&jurisdiction=YBSQ")
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let mut unit = Visitor::new(&app);
+    unit.login("h_dxy_wy", PASSWORD).await;
+    assert_eq!(
+        unit.get("/staff/ledger").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        unit.get("/staff/dashboard").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // The street sees its communities in the monthly report.
+    let mut street = Visitor::new(&app);
+    street.login("yb_street", PASSWORD).await;
+    let r = street.get("/staff/ledger?kind=monthly").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
