@@ -119,6 +119,10 @@ pub enum Command {
         note: Option<String>,
     },
     Arrive,
+    /// Set or correct the category.
+    Categorise {
+        category: String,
+    },
     /// The requester's own rating after the reply, given with the tracking code on the
     /// public tracking page. Counts as a reached callback.
     Rate {
@@ -132,7 +136,7 @@ pub enum Command {
 }
 
 /// Every action name the API accepts, in lifecycle order.
-pub const ACTIONS: [&str; 26] = [
+pub const ACTIONS: [&str; 27] = [
     "accept",
     "answer",
     "reject",
@@ -159,6 +163,7 @@ pub const ACTIONS: [&str; 26] = [
     "add_co_units",
     "whistle",
     "arrive",
+    "categorise",
 ];
 
 struct Fields<'a>(&'a Map<String, Value>);
@@ -414,6 +419,18 @@ impl Command {
                 note: f.opt_text("note")?,
             },
             "arrive" => Command::Arrive,
+            "categorise" => {
+                let category = f.text("category")?;
+                if category.chars().count() > 40 {
+                    return Err(DomainError::invalid(
+                        "category",
+                        "too_long",
+                        "类别不能超过40个字",
+                        "category must be at most 40 characters",
+                    ));
+                }
+                Command::Categorise { category }
+            }
             other => {
                 return Err(DomainError::new(
                     ErrorKind::NotFound,
@@ -453,6 +470,7 @@ impl Command {
             Command::AddCoUnits { .. } => "add_co_units",
             Command::Whistle { .. } => "whistle",
             Command::Arrive => "arrive",
+            Command::Categorise { .. } => "categorise",
             Command::Rate { .. } => "rate",
             Command::Warn { .. } => "warn",
         }
@@ -501,6 +519,7 @@ impl Command {
                 PendingDispatch | Dispatched | InProgress | Suspended | Replied
             ),
             Command::Warn { .. } => s.clock_running(),
+            Command::Categorise { .. } => !matches!(s, Merged | Archived),
         }
     }
 }
@@ -577,7 +596,7 @@ fn action_sample() -> Value {
         "units": ["-"], "days": 1, "approve": true, "pass": true, "reached": true,
         "satisfaction": "satisfied", "contacted": true, "account": "-", "public_reply": "-",
         "solved": true,
-        "into": 0, "difficulty": "easy", "urgency": "normal", "level": "yellow",
+        "into": 0, "category": "-", "difficulty": "easy", "urgency": "normal", "level": "yellow",
     })
 }
 
@@ -946,6 +965,23 @@ pub fn decide(
                 solved: *solved,
                 satisfaction: *satisfaction,
                 note: note.clone(),
+            }
+        }
+        Command::Categorise { category } => {
+            if !(rel.staff || rel.dispatcher) {
+                return Err(staff());
+            }
+            if req.intake.category.as_deref() == Some(category.as_str()) {
+                return Err(DomainError::invalid(
+                    "category",
+                    "unchanged",
+                    "类别没有变化",
+                    "the category is unchanged",
+                ));
+            }
+            EventData::Categorise {
+                category: category.clone(),
+                previous: req.intake.category.clone(),
             }
         }
         Command::Rate {

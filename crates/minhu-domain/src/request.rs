@@ -351,6 +351,11 @@ pub enum EventData {
     Arrive {
         unit: String,
     },
+    /// Staff set or correct the category (the classifier learns from the final one).
+    Categorise {
+        category: String,
+        previous: Option<String>,
+    },
 }
 
 impl EventData {
@@ -384,6 +389,7 @@ impl EventData {
             EventData::AddCoUnits { .. } => "add_co_units",
             EventData::Whistle { .. } => "whistle",
             EventData::Arrive { .. } => "arrive",
+            EventData::Categorise { .. } => "categorise",
         }
     }
 
@@ -696,6 +702,7 @@ impl Request {
                 self.closed_at = Some(e.at);
             }
             E::Archive {} => self.state = State::Archived,
+            E::Categorise { category, .. } => self.intake.category = Some(category.clone()),
             E::Merge { into } => {
                 self.state = State::Merged;
                 self.merged_into = Some(*into);

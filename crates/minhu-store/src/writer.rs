@@ -423,7 +423,7 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                     let updated = sqlx::query(
                         "UPDATE requests SET state = $1, tier = $2, lead_unit = $3, co_units = $4, difficulty = $5, urgency = $6,
                             deadline = $7, yellow_at = $8, sla_version = $9, urge_count = $10, updated_at = $11, closed_at = $12, version = $13,
-                            warned = $16
+                            warned = $16, category = $17
                          WHERE id = $14 AND version = $15",
                     )
                     .bind(r.state.as_str())
@@ -442,6 +442,7 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                     .bind(r.id)
                     .bind(event.seq - 1)
                     .bind(r.warned.as_str())
+                    .bind(&r.intake.category)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();

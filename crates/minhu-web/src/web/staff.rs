@@ -680,6 +680,7 @@ fn action_label(l: Lang, action: &str) -> String {
         "arrive" => "报到",
         "warn" => "预警",
         "rate" => "群众评价",
+        "categorise" => "设置/更正类别",
         other => other,
     };
     l.name(zh, action)
@@ -757,6 +758,7 @@ fn action_fields(
             ("solved", "问题已解决", "Solved", "bool", false),
             ("note", "回访记录", "Notes", "text", false),
         ],
+        "categorise" => &[("category", "类别", "Category", "text", true)],
         "merge" => &[(
             "into",
             "合并到（工单编号）",
@@ -911,6 +913,12 @@ async fn request_page(
         sla: &sla,
         merge_target: None,
     };
+    let open_for_merge = matches!(req.state, ReqState::Registered | ReqState::PendingDispatch);
+    let categories = if open_for_merge || i.category.is_none() {
+        suggest_categories(&app, &i.content)
+    } else {
+        Vec::new()
+    };
     let actions = offered_actions(&req, &me.actor, &ctx)
         .into_iter()
         .map(|action| ActionForm {
@@ -926,20 +934,19 @@ async fn request_page(
                     options: options_for(kind, l, &org),
                     value: match (action, *name) {
                         ("dispatch", "unit") => suggested_unit_code(&app, &req),
+                        ("categorise", "category") => i
+                            .category
+                            .clone()
+                            .or_else(|| categories.first().map(|c| c.category.clone()))
+                            .unwrap_or_default(),
                         _ => String::new(),
                     },
                 })
                 .collect(),
         })
         .collect();
-    let open_for_merge = matches!(req.state, ReqState::Registered | ReqState::PendingDispatch);
     let duplicates = if open_for_merge {
         find_duplicates(&app, &i.jurisdiction, &i.content, Some(req.id), l).await?
-    } else {
-        Vec::new()
-    };
-    let categories = if open_for_merge {
-        suggest_categories(&app, &i.content)
     } else {
         Vec::new()
     };

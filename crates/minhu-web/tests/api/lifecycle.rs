@@ -25,6 +25,7 @@ fn body(action: &str, other_id: i64) -> Value {
         "transfer" => json!({"unit": "DXY-GZF", "reason": "转公租房管理站"}),
         "add_co_units" => json!({"units": ["DXY-GZF"]}),
         "whistle" => json!({"units": ["CGJ"], "note": "请到场"}),
+        "categorise" => json!({"category": "物业管理/公共设施/楼道"}),
         _ => json!({}),
     }
 }
@@ -32,7 +33,7 @@ fn body(action: &str, other_id: i64) -> Value {
 /// Which actions a state allows (per DESIGN §2 / §12); everything else must be 409.
 fn allowed(state: &str) -> &'static [&'static str] {
     match state {
-        "registered" => &["accept", "answer", "reject", "merge"],
+        "registered" => &["accept", "answer", "reject", "merge", "categorise"],
         "pending_dispatch" => &[
             "reject",
             "dispatch",
@@ -42,6 +43,7 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "merge",
             "whistle",
             "arrive",
+            "categorise",
         ],
         "dispatched" => &[
             "sign",
@@ -53,6 +55,7 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "add_co_units",
             "whistle",
             "arrive",
+            "categorise",
         ],
         "in_progress" => &[
             "progress",
@@ -67,10 +70,11 @@ fn allowed(state: &str) -> &'static [&'static str] {
             "add_co_units",
             "whistle",
             "arrive",
+            "categorise",
         ],
-        "replied" => &["review", "arrive"],
-        "pending_callback" => &["callback", "close"],
-        "closed" => &["reopen", "archive"],
+        "replied" => &["review", "arrive", "categorise"],
+        "pending_callback" => &["callback", "close", "categorise"],
+        "closed" => &["reopen", "archive", "categorise"],
         _ => &[],
     }
 }

@@ -508,6 +508,23 @@ async fn from_the_residents_form_to_the_echo_wall_without_javascript() {
         .post(&format!("/staff/requests/{id}/act/accept"), &[("note", "")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The clerk sets the category the resident could not know; the queue row follows.
+    let r = clerk
+        .post(
+            &format!("/staff/requests/{id}/act/categorise"),
+            &[("category", "物业管理/公共设施/楼道")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (_, listed) = app
+        .get("dxy_staff", &format!("/api/v1/requests?q={code}"))
+        .await;
+    assert_eq!(listed["items"][0]["category"], "物业管理/公共设施/楼道");
+    let (_, full) = app
+        .get("dxy_staff", &format!("/api/v1/requests/{id}"))
+        .await;
+    let last = full["events"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "categorise");
     let page = clerk.get(&format!("/staff/requests/{id}")).await;
     assert!(page.body.contains("id=\"action-dispatch\""));
     assert!(
