@@ -137,6 +137,8 @@ pub struct ListFilter {
     pub category: Option<String>,
     /// Leave out confidential requests (the public walls).
     pub public: bool,
+    /// Only requests this person registered or acted on (the log's actor).
+    pub actor: Option<String>,
     pub now: Option<DateTime<Utc>>,
     pub page: u32,
     pub page_size: u32,
@@ -673,6 +675,9 @@ impl Store {
                 }
                 if f.public {
                     qb.push(" AND confidential = FALSE");
+                }
+                if let Some(a) = &f.actor {
+                    qb.push(" AND id IN (SELECT request_id FROM events WHERE actor = ").push_bind(a.clone()).push(")");
                 }
                 match f.warning {
                     Some(Warning::Red) => {

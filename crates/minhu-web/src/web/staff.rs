@@ -122,6 +122,7 @@ async fn queue(
     }
     match view.as_str() {
         "unit" => f.unit = unit.clone().or(f.unit.take()),
+        "mine" => f.actor = Some(me.actor.username.clone()),
         "red" => f.warning = Some(Warning::Red),
         "yellow" => f.warning = Some(Warning::Yellow),
         "new" => f.states = vec![ReqState::Registered, ReqState::PendingDispatch],
@@ -161,6 +162,7 @@ async fn queue(
             active: view == key,
         })
     };
+    tab("mine", "我经手的", "Mine");
     if unit.is_some() {
         tab("unit", "本单位承办", "My unit");
     }

@@ -691,6 +691,24 @@ async fn counter_intake_keeps_what_was_typed_when_a_field_is_wrong() {
         .await;
     assert_eq!(hints.status, StatusCode::OK);
     assert!(hints.body.contains("疑似重复件"));
+    // "Mine": the two this clerk registered, not the walk-in another account entered.
+    let (s, _) = app
+        .post(
+            "admin",
+            "/api/v1/requests",
+            serde_json::json!({"channel": "walk_in", "type": "help", "content": "别人登记的一件", "jurisdiction": "DXY-G03"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    with_passwords(&app, &["dxy_g3"]).await;
+    let mine = clerk.get("/staff?view=mine").await;
+    assert_eq!(by_id(&mine.body, "queue-total"), "2", "{}", mine.body);
+    let mut grid = Visitor::new(&app);
+    grid.login("dxy_g3", PASSWORD).await;
+    assert_eq!(
+        by_id(&grid.get("/staff?view=mine").await.body, "queue-total"),
+        "0"
+    );
 }
 
 /// Personal data that must never appear in public: the 11-digit mobile numbers and 18-digit
