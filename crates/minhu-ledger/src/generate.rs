@@ -208,7 +208,9 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
     // Only days before `now`: a request exists from its registration on.
     let before_now = (minhu_domain::time::local_date(cfg.now) - cfg.start).num_days();
     let span = cfg.days.min(before_now).max(1);
-    let day = cfg.start + Duration::days(rng.random_range(0..span));
+    // Requests arrive over time as in a live deployment: request i falls on the day its
+    // index reaches, so ids follow receipt (a time-ordered scan reads the table in order).
+    let day = cfg.start + Duration::days((i as i64 * span) / cfg.requests.max(1) as i64);
     let secs = rng.random_range(7 * 3600..21 * 3600);
     let received = ms(ZONE
         .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())

@@ -31,7 +31,9 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
-use minhu_domain::request::{Channel, Event, Intake, Request, RequestType, State, Urgency};
+use minhu_domain::request::{
+    Channel, Event, Intake, Request, RequestType, Requester, State, Urgency,
+};
 use minhu_ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
 use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth};
 use sqlx::types::Json;
@@ -127,7 +129,8 @@ struct LightDbRow {
     subject: Option<String>,
 }
 
-/// One request of a register page: its intake fields and its stored register facts.
+/// One request of a register page: its intake fields (all but lat, lon and external_id,
+/// which the register does not show) and its stored register facts.
 #[derive(Debug, Clone)]
 pub struct RegisterSource {
     pub id: i64,
@@ -136,11 +139,42 @@ pub struct RegisterSource {
     pub facts: Option<RegisterFacts>,
 }
 
-#[derive(sqlx::FromRow)]
-struct RegisterDbRow {
-    #[sqlx(flatten)]
-    req: rows::RequestRow,
-    register: Option<String>,
+/// A register row as the page query returns it: id, code, channel, type, subject,
+/// content, requester name and phone, address, jurisdiction, category, confidential,
+/// received_at, register facts.
+#[derive(serde::Deserialize)]
+struct RegisterJsonRow(
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    Flag,
+    String,
+    Option<RegisterFacts>,
+);
+
+/// A boolean as SQLite (0/1) or PostgreSQL (true/false) puts it in JSON.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Int(i64),
+}
+
+impl Flag {
+    fn is_true(&self) -> bool {
+        match self {
+            Flag::Bool(b) => *b,
+            Flag::Int(i) => *i != 0,
+        }
+    }
 }
 
 const REQUEST_COLUMNS: &str = "SELECT id, code, channel, type, subject, content, requester_name, requester_phone, address, lat, lon, \
@@ -349,10 +383,17 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<RegisterSource>> {
         let hint = self.subtree_index(jpath);
-        let rows: Vec<RegisterDbRow> = on_pool!(&self.backend, read, |pool, DB| {
+        // One text value per row (the intake fields as a JSON array, the stored register
+        // facts appended as its last element): a single decoded value per row instead of
+        // seventeen halves the cost of moving 100,000 rows out of SQLite.
+        let (array, cast) = match self.backend_name() {
+            "sqlite" => ("json_array", ""),
+            _ => ("json_build_array", "::text"),
+        };
+        let rows: Vec<String> = on_pool!(&self.backend, read, |pool, DB| {
             let mut q = sqlx::QueryBuilder::<DB>::new(format!(
-                "SELECT r.id, r.code, r.channel, r.type, r.subject, r.content, r.requester_name, r.requester_phone, r.address, r.lat, r.lon, \
-                 r.jurisdiction, r.category, r.confidential, r.external_id, r.received_at, l.register \
+                "SELECT rtrim({array}(r.id, r.code, r.channel, r.type, r.subject, r.content, r.requester_name, r.requester_phone, r.address, \
+                 r.jurisdiction, r.category, r.confidential, r.received_at){cast}, ']') || ',' || COALESCE(l.register, 'null') || ']' \
                  FROM requests r{hint} LEFT JOIN ledger_requests l ON l.request_id = r.id WHERE r.jpath >= "
             ));
             q.push_bind(jpath)
@@ -363,30 +404,48 @@ impl Store {
                 .push(" AND r.received_at < ")
                 .push_bind(to);
             if let Some((at, id)) = after {
-                q.push(" AND (r.received_at > ")
+                // The first conjunct lets the index range start at the previous page's end.
+                q.push(" AND r.received_at >= ")
                     .push_bind(at)
-                    .push(" OR (r.received_at = ")
+                    .push(" AND (r.received_at > ")
                     .push_bind(at)
-                    .push(" AND r.id > ")
+                    .push(" OR r.id > ")
                     .push_bind(id)
-                    .push("))");
+                    .push(")");
             }
             q.push(" ORDER BY r.received_at, r.id LIMIT ")
                 .push_bind(limit as i64);
-            q.build_query_as().fetch_all(pool).await?
+            q.build_query_scalar().fetch_all(pool).await?
         });
-        rows.into_iter()
-            .map(|r| {
-                let facts = match r.register.as_deref() {
-                    Some(j) => Some(serde_json::from_str::<RegisterFacts>(j).map_err(|e| {
-                        StoreError::Corrupt(format!("register facts of request {}: {e}", r.req.id))
-                    })?),
-                    None => None,
-                };
+        rows.iter()
+            .map(|raw| {
+                let r: RegisterJsonRow = serde_json::from_str(raw)
+                    .map_err(|e| StoreError::Corrupt(format!("register row {raw:.80}: {e}")))?;
+                let received_at = DateTime::parse_from_rfc3339(&r.12)
+                    .map_err(|_| corrupt("received_at", &r.12))?
+                    .with_timezone(&Utc);
                 Ok(RegisterSource {
-                    id: r.req.id,
-                    intake: r.req.into_intake()?,
-                    facts,
+                    id: r.0,
+                    intake: Intake {
+                        channel: Channel::parse(&r.2).ok_or_else(|| corrupt("channel", &r.2))?,
+                        kind: RequestType::parse(&r.3).ok_or_else(|| corrupt("type", &r.3))?,
+                        code: r.1,
+                        subject: r.4,
+                        content: r.5,
+                        requester: Requester {
+                            name: r.6,
+                            phone: r.7,
+                        },
+                        address: r.8,
+                        lat: None,
+                        lon: None,
+                        jurisdiction: r.9,
+                        category: r.10,
+                        confidential: r.11.is_true(),
+                        external_id: None,
+                        received_at,
+                    },
+                    facts: r.13,
                 })
             })
             .collect()

@@ -86,6 +86,9 @@ pub enum LedgerCommand {
         /// Repetitions of each timing (the median is shown).
         #[arg(long, default_value_t = 7)]
         repeat: usize,
+        /// Time the large register export only.
+        #[arg(long)]
+        register_only: bool,
     },
 }
 
@@ -248,7 +251,15 @@ pub async fn run(url: &str, cmd: LedgerCommand) -> Result<()> {
             date,
             rows,
             repeat,
-        } => bench(&app, &month, community, date, rows, repeat).await?,
+            register_only,
+        } => {
+            if register_only {
+                bench_register(&app, &month, rows, repeat).await?
+            } else {
+                bench(&app, &month, community, date, repeat).await?;
+                bench_register(&app, &month, rows, repeat).await?
+            }
+        }
     }
     store.close().await;
     Ok(())
@@ -264,7 +275,6 @@ async fn bench(
     month: &str,
     community: Option<String>,
     date: Option<NaiveDate>,
-    rows: usize,
     repeat: usize,
 ) -> Result<()> {
     let m = YearMonth::parse(month).context("--month must be YYYY-MM")?;
@@ -391,8 +401,13 @@ async fn bench(
         median(times_x)
     );
 
-    // A large register: the first `rows` requests of the month across the whole database,
-    // read from the stored register facts and written to xlsx as it is read.
+    Ok(())
+}
+
+/// A large register: the first `rows` requests of the month across the whole database,
+/// read from the stored register facts and written to xlsx as it is read.
+async fn bench_register(app: &AppState, month: &str, rows: usize, repeat: usize) -> Result<()> {
+    let m = YearMonth::parse(month).context("--month must be YYYY-MM")?;
     let p = app.store.evaluation_policy().await?.month_period(m);
     let (from, to) = (web::local_start(p.start), web::local_start(p.end));
     let (mut t_read, mut t_all) = (Vec::new(), Vec::new());

@@ -244,18 +244,29 @@ pub async fn register_pages(
     mut each: impl FnMut(Vec<RegisterItem>) -> Result<(), ApiError>,
 ) -> Result<Vec<i64>, ApiError> {
     app.store.ledger_refresh(&app.org()).await?;
-    let mut ids = Vec::new();
-    let mut after = None;
     let limit = limit.unwrap_or(usize::MAX);
-    while ids.len() < limit {
-        let want = REGISTER_PAGE.min(limit - ids.len());
-        let page = app
-            .store
-            .ledger_register_page(jpath, from, to, after, want)
-            .await?;
-        let full = page.len() == want;
-        if let Some(last) = page.last() {
-            after = Some((last.intake.received_at, last.id));
+    // The next page is read (on its own task) while this one is handed on.
+    let fetch = |after: Option<(DateTime<Utc>, i64)>, want: usize| {
+        let store = app.store.clone();
+        let jpath = jpath.to_string();
+        tokio::spawn(async move {
+            store
+                .ledger_register_page(&jpath, from, to, after, want)
+                .await
+        })
+    };
+    let mut ids = Vec::new();
+    let mut next = Some((
+        fetch(None, REGISTER_PAGE.min(limit)),
+        REGISTER_PAGE.min(limit),
+    ));
+    while let Some((pending, want)) = next.take() {
+        let page = pending.await.map_err(ApiError::internal)??;
+        let shown = ids.len() + page.len();
+        if page.len() == want && shown < limit {
+            let last = page.last().expect("a full page");
+            let want = REGISTER_PAGE.min(limit - shown);
+            next = Some((fetch(Some((last.intake.received_at, last.id)), want), want));
         }
         let missing: Vec<i64> = page
             .iter()
@@ -285,9 +296,6 @@ pub async fn register_pages(
         }
         if !items.is_empty() {
             each(items)?;
-        }
-        if !full {
-            break;
         }
     }
     Ok(ids)
