@@ -551,6 +551,13 @@ fn fact_level(l: Level) -> Option<FactLevel> {
     FactLevel::of_level(l)
 }
 
+/// Folds the events appended since the last refresh into the ledger facts and register
+/// facts (incremental: one indexed read when nothing is new). Safe to call from a timer
+/// beside the reports, which refresh by themselves too; concurrent refreshes serialise.
+pub async fn refresh(app: &AppState) -> Result<minhu_store::ledger::LedgerRefresh, ApiError> {
+    Ok(app.store.ledger_refresh(&app.org()).await?)
+}
+
 /// Brings the facts up to the last event, then reads the policy in force.
 async fn current(app: &AppState) -> Result<EvaluationPolicy, ApiError> {
     app.store.ledger_refresh(&app.org()).await?;
