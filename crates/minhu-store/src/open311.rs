@@ -576,12 +576,37 @@ impl Store {
 
     /// Registers many validated intakes at once, each with its first event, in one
     /// transaction: multi-row INSERTs, idempotent on (channel, external_id). Outcomes are
-    /// in the order of `items`. Tracking codes that collide are drawn again.
-    pub async fn bulk_intake(&self, items: &[(Intake, String, Event)]) -> Result<Vec<BulkOutcome>> {
+    /// in the order of `items`. Tracking codes that collide are drawn again. The endpoints
+    /// of the channel (`channel:NAME` webhooks) are told of each registration, in the same
+    /// transaction; a repeat of a stored upstream id changes nothing and tells no one.
+    pub async fn bulk_intake(
+        &self,
+        items: Vec<(Intake, String, Event)>,
+    ) -> Result<Vec<BulkOutcome>> {
         let mut out: Vec<Option<BulkOutcome>> = vec![None; items.len()];
+        // Projections (owning their intakes), with codes unique within the batch.
+        let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
+        let mut jpaths = Vec::with_capacity(items.len());
+        let mut firsts = Vec::with_capacity(items.len());
+        let mut pending: Vec<(usize, Request)> = Vec::with_capacity(items.len());
+        for (k, (intake, jpath, first)) in items.into_iter().enumerate() {
+            let mut r = Request::replay(0, intake, std::slice::from_ref(&first));
+            while !seen.insert(r.intake.code.clone()) {
+                r.intake.code = writer::new_code(r.intake.received_at);
+            }
+            jpaths.push(jpath);
+            firsts.push(first);
+            pending.push((k, r));
+        }
         let is_sqlite = self.backend_name() == "sqlite";
         on_pool!(&self.backend, write, |pool, DB| {
-            let mut tx = pool.begin().await?;
+            // SQLite: the write lock from the start (BEGIN IMMEDIATE), so no read of this
+            // transaction can pin a snapshot that a checkpoint makes stale before it writes.
+            let mut tx = if is_sqlite {
+                pool.begin_with("BEGIN IMMEDIATE").await?
+            } else {
+                pool.begin().await?
+            };
             // SQLite: with foreign keys checked at commit and INSERT OR IGNORE, no statement
             // can abort half-way, so SQLite keeps no statement journal for the multi-row
             // INSERTs (measured: it cost a sixth of an import). Rows were validated before.
@@ -607,44 +632,104 @@ impl Store {
             } else {
                 " ON CONFLICT DO NOTHING"
             };
-            // The endpoints of channels hear of each registration (see `notify`).
-            let subs: Vec<crate::notify::Subscription> =
-                sqlx::query_as(crate::notify::CHANNEL_SUBSCRIPTIONS)
-                    .fetch_all(&mut *tx)
-                    .await?;
+            // The endpoints of channels hear of each registration (see `notify`). Read once
+            // this transaction holds the write lock (SQLite: a read first would pin a
+            // snapshot that the checkpointer may make stale before the first write).
+            let mut subs: Option<Vec<crate::notify::Subscription>> = None;
             let mut notices = Vec::new();
-            // Projections, with codes unique within the batch.
-            let mut seen: HashSet<String> = HashSet::with_capacity(items.len());
-            let mut pending: Vec<(usize, Request)> = items
-                .iter()
-                .enumerate()
-                .map(|(k, (intake, _, first))| {
-                    let mut r = Request::replay(0, intake.clone(), std::slice::from_ref(first));
-                    while !seen.insert(r.intake.code.clone()) {
-                        r.intake.code = writer::new_code(intake.received_at);
-                    }
-                    (k, r)
-                })
-                .collect();
             for _round in 0..8 {
                 if pending.is_empty() {
                     break;
                 }
                 let mut inserted: HashMap<String, i64> = HashMap::with_capacity(pending.len());
-                for chunk in pending.chunks(ROWS_PER_INSERT) {
+                // Each multi-row INSERT is bound (on this thread) while the one before runs
+                // (on the database's thread): binding cost as much as executing, in turn.
+                let chunks: Vec<&[(usize, Request)]> = pending.chunks(ROWS_PER_INSERT).collect();
+                let build = |chunk: &[(usize, Request)]| {
                     let mut qb = sqlx::QueryBuilder::<DB>::new(insert_requests.as_str());
                     qb.push_values(chunk, |mut b, (k, r)| {
                         crate::writer::push_request_values!(
                             b,
                             r.intake.code.as_str(),
-                            items[*k].1.as_str(),
+                            jpaths[*k].as_str(),
                             r
                         );
                     });
-                    qb.push(on_conflict).push(" RETURNING id, code");
-                    let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+                    // SQLite numbers the rows of one INSERT consecutively, in order (one
+                    // writer, AUTOINCREMENT): no RETURNING needed (its rows were a third
+                    // of the statement's cost); checked below.
+                    if !sqlite {
+                        qb.push(on_conflict).push(" RETURNING id, code");
+                    }
+                    qb
+                };
+                // The highest id so far: a statement's rows have ids above it. (An ignored
+                // row may burn an id, so the range of a statement is not `changes()` long.)
+                let mut prev_last: i64 = if sqlite {
+                    sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM requests")
+                        .fetch_one(&mut *tx)
+                        .await?
+                } else {
+                    0
+                };
+                let mut next = chunks.first().map(|c| build(c));
+                for (i, chunk) in chunks.iter().enumerate() {
+                    let mut qb = next.take().expect("built");
+                    let run = async {
+                        if !sqlite {
+                            let got: Vec<(i64, String)> =
+                                qb.build_query_as().fetch_all(&mut *tx).await?;
+                            return Ok::<_, StoreError>((got, 0));
+                        }
+                        qb.build().execute(&mut *tx).await?;
+                        let (last, n, first_code, last_code): (i64, i64, Option<String>, Option<String>) =
+                            sqlx::query_as(
+                                "SELECT last_insert_rowid(), changes(),
+                                    (SELECT code FROM requests WHERE id = last_insert_rowid() - changes() + 1),
+                                    (SELECT code FROM requests WHERE id = last_insert_rowid())",
+                            )
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        let in_order = n == chunk.len() as i64
+                            && first_code.as_deref()
+                                == chunk.first().map(|(_, r)| r.intake.code.as_str())
+                            && last_code.as_deref()
+                                == chunk.last().map(|(_, r)| r.intake.code.as_str());
+                        if in_order {
+                            let got = (last - n + 1..=last)
+                                .zip(chunk.iter())
+                                .map(|(id, (_, r))| (id, r.intake.code.clone()))
+                                .collect();
+                            return Ok((got, last));
+                        }
+                        if n == 0 {
+                            return Ok((Vec::new(), prev_last));
+                        }
+                        // Some rows were ignored (repeats): read the new ones back.
+                        let got = sqlx::query_as(
+                            "SELECT id, code FROM requests WHERE id > $1 AND id <= $2",
+                        )
+                        .bind(prev_last)
+                        .bind(last)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        Ok((got, last))
+                    };
+                    let (got, built) =
+                        tokio::join!(run, async { chunks.get(i + 1).map(|c| build(c)) });
+                    let (got, last) = got?;
+                    prev_last = last;
                     inserted.extend(got.into_iter().map(|(id, code)| (code, id)));
+                    next = built;
                 }
+                if subs.is_none() {
+                    subs = Some(
+                        sqlx::query_as(crate::notify::CHANNEL_SUBSCRIPTIONS)
+                            .fetch_all(&mut *tx)
+                            .await?,
+                    );
+                }
+                let subs = subs.as_deref().unwrap_or_default();
                 let created: Vec<(i64, usize)> = pending
                     .iter()
                     .filter_map(|(k, r)| inserted.get(&r.intake.code).map(|id| (*id, *k)))
@@ -652,7 +737,7 @@ impl Store {
                 for chunk in created.chunks(ROWS_PER_INSERT * 4) {
                     let mut qb = sqlx::QueryBuilder::<DB>::new(insert_events);
                     qb.push_values(chunk, |mut b, (id, k)| {
-                        let e = &items[*k].2;
+                        let e = &firsts[*k];
                         b.push_bind(*id)
                             .push_bind(e.seq)
                             .push_bind(e.data.action())
@@ -664,32 +749,62 @@ impl Store {
                     qb.build().execute(&mut *tx).await?;
                 }
                 // The rest: repeats of an upstream id, or a tracking code already taken.
-                let mut retry = Vec::new();
+                let mut missing = Vec::new();
                 for (k, mut r) in pending {
-                    if let Some(id) = inserted.get(&r.intake.code) {
-                        if !subs.is_empty() {
-                            r.id = *id;
-                            let first = &items[k].2;
-                            for m in crate::notify::registration_notices(&subs, &r, first) {
-                                notices.push((*id, first.seq, first.at, m));
-                            }
-                        }
-                        out[k] = Some(BulkOutcome::Created {
-                            id: *id,
-                            code: r.intake.code.clone(),
-                        });
+                    let Some(id) = inserted.get(&r.intake.code) else {
+                        missing.push((k, r));
                         continue;
+                    };
+                    if !subs.is_empty() {
+                        r.id = *id;
+                        let first = &firsts[k];
+                        for m in crate::notify::registration_notices(subs, &r, first) {
+                            notices.push((*id, first.seq, first.at, m));
+                        }
                     }
+                    out[k] = Some(BulkOutcome::Created {
+                        id: *id,
+                        code: std::mem::take(&mut r.intake.code),
+                    });
+                }
+                // Stored upstream ids among them, looked up many at a time.
+                let mut stored: HashMap<(String, String), (i64, String)> = HashMap::new();
+                let mut wanted: HashMap<&'static str, Vec<&str>> = HashMap::new();
+                for (_, r) in &missing {
                     if let Some(ext) = &r.intake.external_id {
-                        let existing: Option<(i64, String)> = sqlx::query_as(
-                            "SELECT id, code FROM requests WHERE channel = $1 AND external_id = $2",
-                        )
-                        .bind(r.intake.channel.as_str())
-                        .bind(ext)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                        if let Some((id, code)) = existing {
-                            out[k] = Some(BulkOutcome::Existing { id, code });
+                        wanted
+                            .entry(r.intake.channel.as_str())
+                            .or_default()
+                            .push(ext.as_str());
+                    }
+                }
+                for (channel, ids) in &wanted {
+                    for chunk in ids.chunks(900) {
+                        let mut qb = sqlx::QueryBuilder::<DB>::new(
+                            "SELECT external_id, id, code FROM requests WHERE channel = ",
+                        );
+                        qb.push_bind(*channel).push(" AND external_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for id in chunk {
+                            sep.push_bind(*id);
+                        }
+                        qb.push(")");
+                        let rows: Vec<(String, i64, String)> =
+                            qb.build_query_as().fetch_all(&mut *tx).await?;
+                        for (ext, id, code) in rows {
+                            stored.insert((channel.to_string(), ext), (id, code));
+                        }
+                    }
+                }
+                let mut retry = Vec::new();
+                for (k, mut r) in missing {
+                    if let Some(ext) = &r.intake.external_id {
+                        let key = (r.intake.channel.as_str().to_string(), ext.clone());
+                        if let Some((id, code)) = stored.get(&key) {
+                            out[k] = Some(BulkOutcome::Existing {
+                                id: *id,
+                                code: code.clone(),
+                            });
                             continue;
                         }
                     }

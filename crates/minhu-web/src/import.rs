@@ -6,6 +6,7 @@
 //! imported is reported with its row number and the reason. Shared by `minhu import` and
 //! `POST /api/v1/import`.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -259,7 +260,7 @@ impl Format {
 /// the header being row 1; the 1-based index of a JSON item) and its cells by header.
 struct Row {
     number: u64,
-    cells: Vec<String>,
+    cells: csv::StringRecord,
 }
 
 /// A table read from an export.
@@ -268,17 +269,19 @@ struct Table {
     rows: Vec<Row>,
 }
 
-fn decode(bytes: &[u8], encoding: &str) -> Result<String, ImportError> {
-    let strip = |b: &[u8]| -> Vec<u8> { b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b).to_vec() };
+/// The text of an export (borrowed when it is UTF-8 already: no copy of a large file).
+fn decode<'a>(bytes: &'a [u8], encoding: &str) -> Result<Cow<'a, str>, ImportError> {
     let enc = match encoding.to_ascii_lowercase().as_str() {
         "auto" | "" => {
             if let Ok(s) = std::str::from_utf8(bytes) {
-                return Ok(s.strip_prefix('\u{feff}').unwrap_or(s).to_string());
+                return Ok(Cow::Borrowed(s.strip_prefix('\u{feff}').unwrap_or(s)));
             }
             encoding_rs::GB18030
         }
         "utf-8" | "utf8" => {
-            return String::from_utf8(strip(bytes))
+            let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            return std::str::from_utf8(b)
+                .map(Cow::Borrowed)
                 .map_err(|e| invalid(format!("文件不是有效的 UTF-8：{e}")));
         }
         other => encoding_rs::Encoding::for_label(other.as_bytes()).ok_or_else(|| {
@@ -294,7 +297,7 @@ fn decode(bytes: &[u8], encoding: &str) -> Result<String, ImportError> {
             enc.name()
         )));
     }
-    Ok(text.into_owned())
+    Ok(text)
 }
 
 fn read_csv(bytes: &[u8], m: &Mapping) -> Result<Table, ImportError> {
@@ -326,10 +329,7 @@ fn read_csv(bytes: &[u8], m: &Mapping) -> Result<Table, ImportError> {
         line += bytes[at..start].iter().filter(|b| **b == b'\n').count() as u64;
         at = start;
         let number = line;
-        rows.push(Row {
-            number,
-            cells: rec.iter().map(str::to_string).collect(),
-        });
+        rows.push(Row { number, cells: rec });
     }
     Ok(Table { headers, rows })
 }
@@ -452,7 +452,7 @@ fn read_json(bytes: &[u8], m: &Mapping) -> Result<Table, ImportError> {
         }
         rows.push(Row {
             number: i as u64 + 1,
-            cells,
+            cells: cells.into(),
         });
     }
     Ok(Table { headers, rows })
@@ -535,13 +535,15 @@ pub struct Context<'a> {
 }
 
 /// Validates one row into an intake (or the reason it is refused).
+/// `received_at` is the row's time as [`parse_time`] read it already (for ordering).
 fn row_intake(
-    cells: &[String],
+    cells: &csv::StringRecord,
     cols: &HashMap<&str, usize>,
     channel: Channel,
     m: &Mapping,
     cx: &Context,
     root: &str,
+    received_at: Option<DateTime<Utc>>,
 ) -> Result<Intake, (Option<String>, String)> {
     let get = |f: &str| -> Option<&str> {
         cols.get(f)
@@ -557,7 +559,7 @@ fn row_intake(
     })?;
     let received = get("received_at")
         .ok_or_else(|| (Some("received_at".to_string()), "缺少受理时间".to_string()))?;
-    let received_at = parse_time(received, m).ok_or_else(|| {
+    let received_at = received_at.ok_or_else(|| {
         (
             Some("received_at".to_string()),
             format!("受理时间“{received}”无法识别（如 2026-06-01 08:30:00）"),
@@ -700,111 +702,184 @@ pub async fn import(
         rows: total,
         ..Default::default()
     };
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut jpaths: HashMap<String, String> = HashMap::new();
-    // Validate every row first (refusals need no database), then register in time order:
-    // the time and tracking-code indexes then grow at their ends instead of being written
-    // all over, which is what made large imports slow (write amplification in the WAL).
-    let mut batch: Vec<(Intake, String, Event)> = Vec::with_capacity(table.rows.len());
-    {
-        for row in &table.rows {
-            if row.cells.iter().all(|c| c.trim().is_empty()) {
-                report.blank += 1;
-                continue;
-            }
-            if row.cells.first().is_some_and(|c| c.starts_with('\u{0}')) {
+    let cell = |row: &Row, field: &str| -> Option<String> {
+        cols.get(field)
+            .and_then(|i| row.cells.get(*i))
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let ext_col = cols["external_id"];
+    let time_col = cols["received_at"];
+    // First pass, in file order and without the database: blank rows, non-objects, each
+    // row's time (the order of registration) and how often each upstream id occurs.
+    let mut order: Vec<(Option<DateTime<Utc>>, u32)> = Vec::with_capacity(table.rows.len());
+    let mut occurrences: HashMap<&str, u32> = HashMap::with_capacity(table.rows.len());
+    for (k, row) in table.rows.iter().enumerate() {
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            report.blank += 1;
+            continue;
+        }
+        if row.cells.get(0).is_some_and(|c| c.starts_with('\u{0}')) {
+            report.refused.push(Refusal {
+                row: row.number,
+                external_id: None,
+                field: None,
+                reason: "该项不是 JSON 对象".into(),
+            });
+            continue;
+        }
+        if let Some(id) = row
+            .cells
+            .get(ext_col)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            *occurrences.entry(id).or_default() += 1;
+        }
+        let at = row
+            .cells
+            .get(time_col)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|t| parse_time(t, m));
+        order.push((at, k as u32));
+    }
+    // An upstream id on several rows: the first row (in the file) that is valid is imported,
+    // the later ones are refused as repeats of it. Those few rows are settled here.
+    let mut first_of: HashMap<&str, u64> = HashMap::new();
+    let mut settled: HashMap<u32, Option<Intake>> = HashMap::new();
+    for (at, k) in &order {
+        let row = &table.rows[*k as usize];
+        let Some(id) = row.cells.get(ext_col).map(str::trim) else {
+            continue;
+        };
+        if occurrences.get(id).is_none_or(|n| *n < 2) {
+            continue;
+        }
+        let outcome = match first_of.get(id) {
+            Some(first) => {
                 report.refused.push(Refusal {
                     row: row.number,
-                    external_id: None,
-                    field: None,
-                    reason: "该项不是 JSON 对象".into(),
+                    external_id: Some(id.to_string()),
+                    field: Some("external_id".into()),
+                    reason: format!("上游编号与第{first}行重复"),
                 });
-                continue;
+                None
             }
-            let ext = cols
-                .get("external_id")
-                .and_then(|i| row.cells.get(*i))
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty());
-            match row_intake(&row.cells, &cols, channel, m, cx, &root) {
-                Err((field, reason)) => report.refused.push(Refusal {
-                    row: row.number,
-                    external_id: ext,
-                    field,
-                    reason,
-                }),
+            None => match row_intake(&row.cells, &cols, channel, m, cx, &root, *at) {
+                Err((field, reason)) => {
+                    report.refused.push(Refusal {
+                        row: row.number,
+                        external_id: Some(id.to_string()),
+                        field,
+                        reason,
+                    });
+                    None
+                }
                 Ok(intake) => {
-                    let id = intake.external_id.clone().unwrap_or_default();
-                    if let Some(first) = seen.get(&id) {
+                    first_of.insert(id, row.number);
+                    Some(intake)
+                }
+            },
+        };
+        settled.insert(*k, outcome);
+    }
+    drop(occurrences);
+    // Register in time order: the time and tracking-code indexes then grow at their ends
+    // instead of being written all over (write amplification made large imports slow).
+    order.sort_by_key(|(at, _)| *at);
+    // Rows done: the blank and non-object ones now, then each chunk as it commits.
+    let mut done = total - order.len() as u64;
+    progress(done, total);
+    let mut jpaths: HashMap<String, String> = HashMap::new();
+    // Validates one chunk of rows into registrations. Yields now and then, so that the
+    // registration of the previous chunk (on the database's own thread) goes on meanwhile.
+    let mut validate = async |rows: &[(Option<DateTime<Utc>>, u32)],
+                              report: &mut Report|
+           -> Vec<(Intake, String, Event)> {
+        let mut batch = Vec::with_capacity(rows.len());
+        for (n, (at, k)) in rows.iter().enumerate() {
+            if n % 512 == 511 {
+                tokio::task::yield_now().await;
+            }
+            let row = &table.rows[*k as usize];
+            let intake = match settled.remove(k) {
+                Some(Some(intake)) => intake,
+                Some(None) => continue,
+                None => match row_intake(&row.cells, &cols, channel, m, cx, &root, *at) {
+                    Ok(intake) => intake,
+                    Err((field, reason)) => {
                         report.refused.push(Refusal {
                             row: row.number,
-                            external_id: Some(id),
-                            field: Some("external_id".into()),
-                            reason: format!("上游编号与第{first}行重复"),
+                            external_id: cell(row, "external_id"),
+                            field,
+                            reason,
                         });
                         continue;
                     }
-                    seen.insert(id, row.number);
-                    let level = cx
-                        .org
-                        .jurisdiction(&intake.jurisdiction)
-                        .map(|j| j.level)
-                        .expect("parse_intake checked the jurisdiction");
-                    let jpath = jpaths
-                        .entry(intake.jurisdiction.clone())
-                        .or_insert_with(|| cx.org.path(&intake.jurisdiction))
-                        .clone();
-                    let first = Event {
-                        seq: 1,
-                        at: intake.received_at,
-                        actor: cx.actor.clone(),
-                        role: cx.role.clone(),
-                        data: EventData::Register {
-                            channel: intake.channel,
-                            kind: intake.kind,
-                            jurisdiction: intake.jurisdiction.clone(),
-                            tier: Tier::for_level(level),
-                            category: intake.category.clone(),
-                        },
-                    };
-                    batch.push((intake, jpath, first));
+                },
+            };
+            let level = cx
+                .org
+                .jurisdiction(&intake.jurisdiction)
+                .map(|j| j.level)
+                .expect("parse_intake checked the jurisdiction");
+            let jpath = match jpaths.get(&intake.jurisdiction) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = cx.org.path(&intake.jurisdiction);
+                    jpaths.insert(intake.jurisdiction.clone(), p.clone());
+                    p
                 }
-            }
+            };
+            let first = Event {
+                seq: 1,
+                at: intake.received_at,
+                actor: cx.actor.clone(),
+                role: cx.role.clone(),
+                data: EventData::Register {
+                    channel: intake.channel,
+                    kind: intake.kind,
+                    jurisdiction: intake.jurisdiction.clone(),
+                    tier: Tier::for_level(level),
+                    category: intake.category.clone(),
+                },
+            };
+            batch.push((intake, jpath, first));
         }
-    }
-    drop(table);
-    batch.sort_by_key(|(i, _, _)| i.received_at);
-    let mut done = report.blank + report.refused.len() as u64;
-    progress(done, total);
-    for chunk in batch.chunks(CHUNK) {
-        // Upstream ids imported before: nothing to do for them.
-        let ids: Vec<String> = chunk
-            .iter()
-            .filter_map(|(i, _, _)| i.external_id.clone())
-            .collect();
-        let existing = store.existing_external_ids(channel.as_str(), &ids).await?;
-        report.already_imported += existing.len() as u64;
-        let fresh: Vec<(Intake, String, Event)>;
-        let todo: &[(Intake, String, Event)] = if existing.is_empty() {
-            chunk
-        } else {
-            fresh = chunk
-                .iter()
-                .filter(|(i, _, _)| !i.external_id.as_ref().is_some_and(|e| existing.contains(e)))
-                .cloned()
-                .collect();
-            &fresh
+        batch
+    };
+    // Pipelined: chunk k+1 is validated while chunk k is written (its own transaction,
+    // committed before the next is sent). Each chunk is idempotent on the upstream ids.
+    let mut chunks = order.chunks(CHUNK);
+    let mut next = match chunks.next() {
+        Some(rows) => Some((validate(rows, &mut report).await, rows.len() as u64)),
+        None => None,
+    };
+    while let Some((batch, len)) = next.take() {
+        let rows = chunks.next();
+        let write = async {
+            if batch.is_empty() {
+                return Ok(Vec::new());
+            }
+            store.bulk_intake(batch).await
         };
-        if !todo.is_empty() {
-            for outcome in store.bulk_intake(todo).await? {
-                match outcome {
-                    BulkOutcome::Created { .. } => report.imported += 1,
-                    BulkOutcome::Existing { .. } => report.already_imported += 1,
-                }
+        let (written, validated) = tokio::join!(write, async {
+            match rows {
+                Some(rows) => Some((validate(rows, &mut report).await, rows.len() as u64)),
+                None => None,
+            }
+        });
+        for outcome in written? {
+            match outcome {
+                BulkOutcome::Created { .. } => report.imported += 1,
+                BulkOutcome::Existing { .. } => report.already_imported += 1,
             }
         }
-        done += chunk.len() as u64;
+        done += len;
         progress(done, total);
+        next = validated;
     }
     report.refused.sort_by_key(|r| r.row);
     Ok(report)
