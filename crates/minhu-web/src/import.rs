@@ -334,6 +334,31 @@ fn read_csv(bytes: &[u8], m: &Mapping) -> Result<Table, ImportError> {
     Ok(Table { headers, rows })
 }
 
+/// The text of a file: UTF-8 (a BOM dropped), else GB18030 as old Excel writes it.
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
+    decode(bytes, "auto")
+}
+
+/// A CSV file as its header and its rows, each with its line number (the header being line
+/// 1), decoded as an import would (`encoding` as in a mapping: `auto` takes UTF-8, else
+/// GB18030). For the other loaders (the catalogue).
+pub fn read_csv_rows(
+    bytes: &[u8],
+    encoding: &str,
+) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), ImportError> {
+    let m = Mapping {
+        encoding: encoding.into(),
+        ..Mapping::default()
+    };
+    let t = read_csv(bytes, &m)?;
+    let rows = t
+        .rows
+        .into_iter()
+        .map(|r| (r.number, r.cells.iter().map(str::to_string).collect()))
+        .collect();
+    Ok((t.headers, rows))
+}
+
 /// An Excel serial date (days since 1899-12-30) as local time.
 fn excel_serial(v: f64) -> Option<NaiveDateTime> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;

@@ -231,3 +231,49 @@ pub fn spawn_sweeper(app: AppState, every: std::time::Duration) {
         }
     });
 }
+
+/// May this person see the requester's personal fields? The staff of the request's
+/// jurisdiction may; the handling unit may (it calls back), except for a confidential
+/// (e.g. whistle-blowing) request.
+pub fn may_reveal(actor: &Actor, req: &Request, org: &minhu_domain::org::Org) -> bool {
+    use minhu_domain::org::Role;
+    let rel = minhu_domain::lifecycle::relation(actor, req, org);
+    match actor.role {
+        Some(Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff) => rel.staff,
+        Some(Role::UnitHandler) => (rel.handler || rel.co_handler) && !req.intake.confidential,
+        _ => false,
+    }
+}
+
+/// Lets this person see the request's personal fields, logging the read with its purpose;
+/// 403 (field `reveal`) when they may not.
+pub async fn reveal_personal(
+    app: &AppState,
+    actor: &Actor,
+    req: &Request,
+    purpose: Option<&str>,
+) -> Result<(), ApiError> {
+    if !may_reveal(actor, req, &app.org()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "您无权查看诉求人的个人信息",
+            "you may not see the requester's personal data",
+        )
+        .field("reveal"));
+    }
+    let purpose = purpose
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("查看工单");
+    app.store
+        .log_access(
+            &actor.username,
+            actor.role_str(),
+            Some(req.id),
+            "requester.name,requester.phone,address",
+            purpose,
+        )
+        .await?;
+    Ok(())
+}

@@ -10,14 +10,14 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::{Command, relation};
-use minhu_domain::org::{Actor, Role};
+use minhu_domain::org::Role;
 use minhu_domain::request::{Request, State as ReqState, Warning};
 use minhu_store::{ListFilter, new_code};
 use serde_json::{Value, json};
 
 use crate::auth::Authed;
 use crate::error::invalid;
-use crate::service::{perform, register};
+use crate::service::{perform, register, reveal_personal};
 use crate::view::{Personal, request_json, summary_json, track_json};
 use crate::{ApiError, AppState};
 
@@ -178,18 +178,6 @@ async fn list(
     })))
 }
 
-/// May this person see the personal fields of this request?
-fn may_reveal(actor: &Actor, req: &Request, org: &minhu_domain::org::Org) -> bool {
-    let rel = relation(actor, req, org);
-    match actor.role {
-        Some(Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff) => rel.staff,
-        // The handling unit needs the phone to call back, but never sees a confidential
-        // (e.g. whistle-blowing) requester.
-        Some(Role::UnitHandler) => (rel.handler || rel.co_handler) && !req.intake.confidential,
-        _ => false,
-    }
-}
-
 async fn show(
     State(app): State<AppState>,
     Authed(actor): Authed,
@@ -209,29 +197,7 @@ async fn show(
     let personal = match q.get("reveal").map(String::as_str) {
         None | Some("") => Personal::Masked,
         Some("personal") => {
-            if !may_reveal(&actor, &req, &org) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "您无权查看诉求人的个人信息",
-                    "you may not see the requester's personal data",
-                )
-                .field("reveal"));
-            }
-            let purpose = q
-                .get("purpose")
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .unwrap_or("查看工单");
-            app.store
-                .log_access(
-                    &actor.username,
-                    actor.role_str(),
-                    Some(req.id),
-                    "requester.name,requester.phone,address",
-                    purpose,
-                )
-                .await?;
+            reveal_personal(&app, &actor, &req, q.get("purpose").map(String::as_str)).await?;
             Personal::Revealed
         }
         Some(other) => {

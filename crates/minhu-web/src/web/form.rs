@@ -34,6 +34,19 @@ impl FormData {
     }
 }
 
+/// What a person typed, shown again in the form when something was wrong with it.
+pub struct Echo(pub serde_json::Map<String, serde_json::Value>);
+
+impl Echo {
+    pub fn v(&self, key: &str) -> String {
+        self.0
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
 /// Refuses a post whose token does not match the page's cookie, or that another site sent.
 pub fn check_csrf(
     page: &Page,

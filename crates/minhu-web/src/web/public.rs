@@ -18,7 +18,7 @@ use minhu_store::{ListFilter, RequestSummary, WallDetail, new_code};
 use serde_json::{Map, Value, json};
 
 use super::attachments::{MAX_PHOTO_BYTES, MAX_PHOTOS, Photo, accept_photo};
-use super::form::{CheckedForm, check_csrf};
+use super::form::{CheckedForm, Echo, check_csrf};
 use super::{Lang, Page, PageError, render, see_other};
 use crate::service::{perform, register};
 use crate::{ApiError, AppState};
@@ -492,19 +492,9 @@ struct SubmitPage {
     p: Page,
     communities: Vec<Choice>,
     types: Vec<Choice>,
-    values: Map<String, Value>,
+    values: Echo,
     error: Option<String>,
     error_field: String,
-}
-
-impl SubmitPage {
-    fn v(&self, key: &str) -> String {
-        self.values
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    }
 }
 
 #[derive(Template)]
@@ -556,7 +546,7 @@ fn submit_page(
             .and_then(|e| e.field.clone())
             .unwrap_or_default(),
         error: error.map(|e| if l.is_en() { e.en } else { e.zh }),
-        values,
+        values: Echo(values),
         p,
     }
 }

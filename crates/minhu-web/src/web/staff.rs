@@ -20,11 +20,11 @@ use minhu_domain::request::{
 use minhu_store::{ListFilter, new_code};
 use serde_json::{Map, Value, json};
 
-use super::form::CheckedForm;
+use super::form::{CheckedForm, Echo};
 use super::public::{Choice, public_place};
 use super::session::forbidden;
 use super::{Lang, Page, PageError, Staff, render, see_other};
-use crate::service::{perform, register};
+use crate::service::{may_reveal, perform, register, reveal_personal};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -212,19 +212,9 @@ struct IntakePage {
     channels: Vec<Choice>,
     types: Vec<Choice>,
     places: Vec<Choice>,
-    values: Map<String, Value>,
+    values: Echo,
     error: Option<String>,
     error_field: String,
-}
-
-impl IntakePage {
-    fn v(&self, key: &str) -> String {
-        self.values
-            .get(key)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    }
 }
 
 /// Channels a person at a desk or on patrol enters by hand.
@@ -310,7 +300,7 @@ fn intake_page(
             .and_then(|e| e.field.clone())
             .unwrap_or_default(),
         error: error.map(|e| if l.is_en() { e.en } else { e.zh }),
-        values,
+        values: Echo(values),
         me,
         p,
     }
@@ -641,16 +631,6 @@ struct RequestPage {
     done: Option<String>,
 }
 
-/// May this person see the requester's personal fields? (Same rule as the API.)
-pub fn may_reveal(actor: &Actor, req: &Request, org: &Org) -> bool {
-    let rel = relation(actor, req, org);
-    match actor.role {
-        Some(Role::DistrictAdmin | Role::StreetStaff | Role::CommunityStaff) => rel.staff,
-        Some(Role::UnitHandler) => (rel.handler || rel.co_handler) && !req.intake.confidential,
-        _ => false,
-    }
-}
-
 fn action_label(l: Lang, action: &str) -> String {
     let zh = match action {
         "register" => "登记",
@@ -874,30 +854,11 @@ async fn request_page(
         return Err(ApiError::not_found().into());
     }
     let allowed = may_reveal(&me.actor, &req, &org);
-    let revealed = q.contains_key("reveal") && allowed;
-    if q.contains_key("reveal") && !allowed {
-        return Err(forbidden(
-            "您无权查看诉求人的个人信息",
-            "you may not see the requester's personal data",
-        ));
+    let revealed = q.contains_key("reveal");
+    if revealed {
+        reveal_personal(&app, &me.actor, &req, q.get("purpose").map(String::as_str)).await?;
     }
     let i = &req.intake;
-    if revealed {
-        let purpose = q
-            .get("purpose")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .unwrap_or("查看工单");
-        app.store
-            .log_access(
-                &me.actor.username,
-                me.actor.role_str(),
-                Some(req.id),
-                "requester.name,requester.phone,address",
-                purpose,
-            )
-            .await?;
-    }
     let pick = |v: &Option<String>, mask: fn(&str) -> String| -> String {
         match v {
             Some(x) if revealed => x.clone(),
