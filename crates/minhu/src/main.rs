@@ -2,6 +2,7 @@
 
 mod bench_pages;
 mod bench_sweep;
+mod catalogue_cli;
 mod classify_cli;
 mod ledger_cli;
 use std::io::Read;
@@ -82,6 +83,11 @@ enum Command {
     Open311(upstream::Open311Args),
     /// Import an upstream platform's export (CSV, xlsx, JSON) with a column mapping.
     Import(upstream::ImportArgs),
+    /// The service catalogue (categories, Open311 service definitions, routes): load a file.
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cli::CatalogueCommand,
+    },
     /// Ledgers (台账): daily register, weekly/monthly reports, 三率 ranking, refresh, benchmark.
     Ledger {
         #[command(subcommand)]
@@ -345,6 +351,7 @@ async fn main() -> Result<()> {
         Command::Classify { command } => classify_cli::run(&cli.database, command).await,
         Command::Open311(args) => upstream::open311(&cli.database, args).await,
         Command::Import(args) => upstream::import(&cli.database, args).await,
+        Command::Catalogue { command } => catalogue_cli::run(&cli.database, command).await,
         Command::Demo => {
             let store = open(&cli.database).await?;
             let app = AppState::load(store.clone()).await?;
