@@ -278,6 +278,10 @@ pub const STOP_WORDS: &[&str] = &[
     "影响",
     "要求",
     "事情",
+    // Boilerplate of registered requests (hot-topic keywords, not topics).
+    "联系电话",
+    "联系方式",
+    "电话",
 ];
 
 /// Runs `f` with the shared jieba instance (read lock).
