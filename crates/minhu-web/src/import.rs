@@ -882,13 +882,32 @@ pub async fn import(
         Some(rows) => Some((validate(rows, &mut report).await, rows.len() as u64)),
         None => None,
     };
-    while let Some((batch, len)) = next.take() {
+    // A file imported before (run again, or resumed after an interruption) is mostly
+    // repeats: while a chunk has any, the next one's upstream ids are looked up first
+    // (cheap reads) instead of attempted as inserts. A fresh import looks up only its first.
+    let mut precheck = true;
+    while let Some((mut batch, len)) = next.take() {
         let rows = chunks.next();
         let write = async {
-            if batch.is_empty() {
-                return Ok(Vec::new());
+            let mut repeats = 0;
+            if precheck && !batch.is_empty() {
+                let ids: Vec<String> = batch
+                    .iter()
+                    .filter_map(|(i, _, _)| i.external_id.clone())
+                    .collect();
+                let stored = store.existing_external_ids(channel.as_str(), &ids).await?;
+                if !stored.is_empty() {
+                    repeats = batch.len();
+                    batch.retain(|(i, _, _)| {
+                        !i.external_id.as_ref().is_some_and(|e| stored.contains(e))
+                    });
+                    repeats -= batch.len();
+                }
             }
-            store.bulk_intake(batch).await
+            if batch.is_empty() {
+                return Ok::<_, StoreError>((Vec::new(), repeats));
+            }
+            Ok((store.bulk_intake(batch).await?, repeats))
         };
         let (written, validated) = tokio::join!(write, async {
             match rows {
@@ -896,10 +915,16 @@ pub async fn import(
                 None => None,
             }
         });
-        for outcome in written? {
+        let (outcomes, repeats) = written?;
+        report.already_imported += repeats as u64;
+        precheck = repeats > 0;
+        for outcome in outcomes {
             match outcome {
                 BulkOutcome::Created { .. } => report.imported += 1,
-                BulkOutcome::Existing { .. } => report.already_imported += 1,
+                BulkOutcome::Existing { .. } => {
+                    report.already_imported += 1;
+                    precheck = true;
+                }
             }
         }
         done += len;
