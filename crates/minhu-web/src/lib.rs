@@ -183,6 +183,7 @@ pub async fn serve(
     notify::spawn_sender(state.clone(), Duration::from_secs(1));
     service::spawn_sweeper(state.clone(), sweep_interval());
     spawn_classifier(state.clone());
+    spawn_ledger_refresh(state.clone(), interval("MINHU_LEDGER_SECONDS", 60));
     let app = build_router(state);
     axum::serve(
         listener,
@@ -242,12 +243,33 @@ pub fn spawn_classifier(state: AppState) {
 
 /// How often the server runs the deadline monitor (`MINHU_SWEEP_SECONDS`, default 60).
 fn sweep_interval() -> Duration {
-    let secs = std::env::var("MINHU_SWEEP_SECONDS")
+    interval("MINHU_SWEEP_SECONDS", 60)
+}
+
+/// A period in seconds from the environment (positive), else the default.
+fn interval(var: &str, default: u64) -> Duration {
+    let secs = std::env::var(var)
         .ok()
         .and_then(|s| s.parse::<u64>().ok())
         .filter(|s| *s > 0)
-        .unwrap_or(60);
+        .unwrap_or(default);
     Duration::from_secs(secs)
+}
+
+/// Keeps the ledger facts current in the background (`MINHU_LEDGER_SECONDS`, default 60),
+/// so reports read at any moment only fold in the last minute's events.
+fn spawn_ledger_refresh(app: AppState, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match api::ledger::refresh(&app).await {
+                Ok(r) => tracing::debug!(?r, "ledger facts refreshed"),
+                Err(e) => tracing::warn!(error = %e.en, "ledger refresh failed"),
+            }
+        }
+    });
 }
 
 /// Grid shapes from the store, parsed once (a bad shape is logged and skipped).
