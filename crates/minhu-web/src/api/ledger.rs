@@ -380,25 +380,30 @@ pub async fn register_xlsx(
     limit: Option<usize>,
     personal: Personal,
 ) -> Result<(Vec<u8>, Vec<i64>), ApiError> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RegisterItem>>(2);
+    // Rows are built here, page by page; the blocking thread only writes them.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RegisterRow>>(2);
     let org = app.org();
-    let now = app.now();
     let title = title.to_string();
     let writer = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-        let mut builder = RegisterBuilder::new(&org, personal, now);
         let mut x = RegisterXlsx::new(&title).map_err(|e| e.to_string())?;
-        let mut seq = 0;
-        for items in rx {
-            for (id, intake, facts) in &items {
-                seq += 1;
-                x.push(&builder.row(seq, *id, intake, facts))
-                    .map_err(|e| e.to_string())?;
+        for rows in rx {
+            for row in &rows {
+                x.push(row).map_err(|e| e.to_string())?;
             }
         }
         x.finish().map_err(|e| e.to_string())
     });
+    let mut builder = RegisterBuilder::new(&org, personal, app.now());
+    let mut seq = 0;
     let read = register_pages(app, jpath, from, to, limit, |items| {
-        tx.send(items)
+        let rows = items
+            .iter()
+            .map(|(id, intake, facts)| {
+                seq += 1;
+                builder.row(seq, *id, intake, facts)
+            })
+            .collect();
+        tx.send(rows)
             .map_err(|_| ApiError::internal("the xlsx writer stopped"))
     })
     .await;
