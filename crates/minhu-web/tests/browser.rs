@@ -106,6 +106,19 @@ async fn text_of(c: &Client, css: &str) -> String {
     panic!("{css} kept going stale");
 }
 
+/// Waits (up to 10 s) until the element's text contains `needle`.
+async fn wait_text(c: &Client, css: &str, needle: &str) {
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = text_of(c, css).await;
+        if last.contains(needle) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {needle:?}; last: {last:?}");
+}
+
 async fn fill(c: &Client, css: &str, text: &str) {
     let e = c
         .find(Locator::Css(css))
@@ -391,7 +404,7 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
     c.goto(&format!("{base}/wall?large=1")).await.unwrap();
     shot(&c, &shots, "10-problem-wall-large.png").await;
     c.goto(&format!("{base}/wall?lang=en")).await.unwrap();
-    assert!(c.source().await.unwrap().contains("Problem wall"));
+    wait_text(&c, "h1", "Problem wall").await;
     shot(&c, &shots, "11-problem-wall-en.png").await;
 
     c.close().await.unwrap();
