@@ -166,10 +166,23 @@ async fn checkpointer(pool: SqlitePool) {
     const RESTART_FRAMES: i64 = 16_384; // 64 MB of 4 KB pages
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut ticks: u64 = 0;
     loop {
         tick.tick().await;
         if pool.is_closed() {
             return;
+        }
+        // Statistics for the query planner, refreshed when the tables have changed enough
+        // (5 s after start, then every 10 minutes). Without them SQLite guesses, and picked
+        // the state index over the community's path for a community's echo wall.
+        ticks += 1;
+        if ticks % 2400 == 20 {
+            let optimized = sqlx::query("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
+                .execute(&pool)
+                .await;
+            if let Err(e) = optimized {
+                tracing::warn!(error = %e, "PRAGMA optimize failed");
+            }
         }
         let passive: std::result::Result<(i64, i64, i64), _> =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
