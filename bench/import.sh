@@ -15,6 +15,8 @@
 #                           27.6 s CPU = 22.6 user + 5.0 sys; 0.77 GB RSS)
 #   the same file again     79,847 rows/s (12.5 s; nothing imported, nothing queued)
 #   PostgreSQL 15 (local, fsync off), 200,000 rows: 12,075 rows/s
+# Idle machine (load 1-2), same file: 49,182 rows/s (20.3 s); 51,982 rows/s (19.2 s) once
+# the redundant requests_jpath index was dropped (migration 0011); re-run 175,671 rows/s.
 # The SQLite writer thread is now the bottleneck (~17 s CPU of SQLite B-tree work for 11
 # request indexes and the events table, a third of it malloc/memcpy inside sqlite3_step);
 # the 50,000 rows/s target is not reached on this machine.
