@@ -162,6 +162,10 @@ pub struct Store {
 /// writer (PASSIVE). Under a steady stream of writes a passive checkpoint never catches up
 /// with the end of the log, so the log is never restarted; once it passes 64 MB a RESTART
 /// checkpoint waits for the writer between two batches, finishes the copy and rewinds it.
+/// Planner statistics where the tables changed enough since the last ones. Without them
+/// SQLite guesses, and picked the state index over a community's path for its echo wall.
+const OPTIMIZE: &str = "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002";
+
 async fn checkpointer(pool: SqlitePool) {
     const RESTART_FRAMES: i64 = 16_384; // 64 MB of 4 KB pages
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -172,15 +176,11 @@ async fn checkpointer(pool: SqlitePool) {
         if pool.is_closed() {
             return;
         }
-        // Statistics for the query planner, refreshed when the tables have changed enough
-        // (5 s after start, then every 10 minutes). Without them SQLite guesses, and picked
-        // the state index over the community's path for a community's echo wall.
+        // Statistics for the query planner, refreshed every 10 minutes when the tables have
+        // changed enough (and once at open, before any load).
         ticks += 1;
-        if ticks % 2400 == 20 {
-            let optimized = sqlx::query("PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002")
-                .execute(&pool)
-                .await;
-            if let Err(e) = optimized {
+        if ticks % 2400 == 0 {
+            if let Err(e) = sqlx::query(OPTIMIZE).execute(&pool).await {
                 tracing::warn!(error = %e, "PRAGMA optimize failed");
             }
         }
@@ -240,6 +240,7 @@ impl Store {
                 .connect_with(connect.clone().pragma("wal_autocheckpoint", "0"))
                 .await?;
             sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+            sqlx::query(OPTIMIZE).execute(&write).await?;
             // Readers map the file instead of copying pages through read() calls: long
             // report scans (the 100,000-row register) spend less time in the kernel.
             let read = SqlitePoolOptions::new()
