@@ -43,11 +43,19 @@ fn main() {
     );
     let started = std::time::Instant::now();
     let spots = hot_spots(&rows, &org, limit);
-    println!("{} messages, {} topics shown, {:?}", rows.len(), spots.len(), started.elapsed());
+    println!(
+        "{} messages, {} topics shown, {:?}",
+        rows.len(),
+        spots.len(),
+        started.elapsed()
+    );
     for s in &spots {
         println!("\n{} messages · {}", s.count, s.keywords.join("、"));
         for code in s.samples.iter().take(5) {
-            println!("  {code}: {}", subjects.get(code).map(String::as_str).unwrap_or(""));
+            println!(
+                "  {code}: {}",
+                subjects.get(code).map(String::as_str).unwrap_or("")
+            );
         }
     }
 }
