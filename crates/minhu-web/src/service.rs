@@ -277,3 +277,52 @@ pub async fn reveal_personal(
         .await?;
     Ok(())
 }
+
+/// What a tracking code shows its requester: their own request, and the request whose
+/// progress they follow — the parent, when theirs was merged into it as a duplicate.
+pub struct Tracked {
+    pub own: Request,
+    pub shown: Request,
+    pub events: Vec<Event>,
+}
+
+impl Tracked {
+    pub fn merged(&self) -> bool {
+        self.own.id != self.shown.id
+    }
+}
+
+/// Looks up a tracking code (anything but letters and digits ignored); 404 when unknown.
+pub async fn track(app: &AppState, code: &str) -> Result<Tracked, ApiError> {
+    let code: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect();
+    let (own, events) = app
+        .store
+        .load_request_by_code(&code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "未找到该查询码对应的诉求，请核对后重试",
+                "no request has this tracking code",
+            )
+        })?;
+    if let Some(pid) = own.merged_into {
+        if let Some((parent, parent_events)) = app.store.load_request(pid).await? {
+            return Ok(Tracked {
+                own,
+                shown: parent,
+                events: parent_events,
+            });
+        }
+    }
+    Ok(Tracked {
+        shown: own.clone(),
+        own,
+        events,
+    })
+}

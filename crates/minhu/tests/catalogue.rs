@@ -2,22 +2,10 @@
 //! with its row and field named, nothing written when any row is wrong, a second load
 //! changes nothing, and the result is what Open311 lists and what routing suggests.
 
-use std::process::{Command, Stdio};
+mod common;
 
 fn minhu(db: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_minhu"))
-        .arg("--database")
-        .arg(db)
-        .args(args)
-        .env("MINHU_LOG", "warn")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run minhu");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::minhu(db, args, None)
 }
 
 fn stored(

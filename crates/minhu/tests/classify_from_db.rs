@@ -2,40 +2,13 @@
 //! labelled with their final category (the one on the request row, which staff may have
 //! corrected after intake), and the model predicts those categories.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use chrono::{Duration, TimeZone, Utc};
 use minhu_domain::org::Tier;
 use minhu_domain::request::{Channel, Event, EventData, Intake, Request, RequestType, Requester};
 use minhu_store::{Store, StoreOptions};
 
-fn minhu(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minhu"))
-        .arg("--database")
-        .arg(db)
-        .args(args)
-        .env("MINHU_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run minhu");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::minhu;
 
 const LIGHTS: &[&str] = &[
     "小区门口路灯不亮，晚上出行不安全",

@@ -1,34 +1,7 @@
 //! The command line as an operator uses it: real binary, real database file.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-fn minhu(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_minhu"))
-        .arg("--database")
-        .arg(db)
-        .args(args)
-        .env("MINHU_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run minhu");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::minhu;
 
 #[test]
 fn users_tokens_calendar_and_demo_from_the_command_line() {

@@ -155,7 +155,7 @@ fn format_of(q: &HashMap<String, String>, csv_ok: bool) -> Result<Format, ApiErr
     }
 }
 
-fn file(bytes: Vec<u8>, name: &str, format: Format) -> Response {
+pub(crate) fn file(bytes: Vec<u8>, name: &str, format: Format) -> Response {
     let ct = match format {
         Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         Format::Csv => "text/csv; charset=utf-8",
@@ -175,8 +175,13 @@ fn file(bytes: Vec<u8>, name: &str, format: Format) -> Response {
     resp
 }
 
-fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
+pub(crate) fn xlsx(tables: &[Table]) -> Result<Vec<u8>, ApiError> {
     minhu_ledger::to_xlsx(tables).map_err(ApiError::internal)
+}
+
+/// A query parameter, trimmed; absent when empty.
+pub(crate) fn param<'q>(q: &'q HashMap<String, String>, key: &str) -> Option<&'q str> {
+    q.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
 }
 
 fn parse_date(q: &HashMap<String, String>) -> Result<NaiveDate, ApiError> {
@@ -463,13 +468,7 @@ async fn daily(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let org = app.org();
-    let j = ledger_jurisdiction(
-        &actor,
-        &org,
-        q.get("jurisdiction")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty()),
-    )?;
+    let j = ledger_jurisdiction(&actor, &org, param(&q, "jurisdiction"))?;
     let date = parse_date(&q)?;
     let format = format_of(&q, true)?;
     let reason = unmasking(&actor, &q)?;
@@ -530,13 +529,7 @@ async fn weekly(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let org = app.org();
-    let j = ledger_jurisdiction(
-        &actor,
-        &org,
-        q.get("jurisdiction")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty()),
-    )?;
+    let j = ledger_jurisdiction(&actor, &org, param(&q, "jurisdiction"))?;
     let format = format_of(&q, false)?;
     let week = q.get("week").map(|s| s.trim()).unwrap_or("");
     let r = weekly_report(&app, j, week).await?;
@@ -745,13 +738,7 @@ async fn monthly(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     let org = app.org();
-    let j = ledger_jurisdiction(
-        &actor,
-        &org,
-        q.get("jurisdiction")
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty()),
-    )?;
+    let j = ledger_jurisdiction(&actor, &org, param(&q, "jurisdiction"))?;
     let month = parse_month(&q)?;
     let format = format_of(&q, false)?;
     let r = monthly_report(&app, j, month).await?;

@@ -242,38 +242,23 @@ async fn track(
     State(app): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let code: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
-    let (req, events) = app
-        .store
-        .load_request_by_code(&code)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "未找到该查询码对应的诉求，请核对后重试",
-                "no request has this tracking code",
-            )
-        })?;
+    let t = crate::service::track(&app, &code).await?;
+    let mut view = track_json(&t.shown, &t.events, &app.org(), app.now());
     // A merged duplicate follows its parent: the requester sees the parent's progress,
     // its reply and its outcome, under their own code.
-    if let Some(pid) = req.merged_into {
-        if let Some((parent, parent_events)) = app.store.load_request(pid).await? {
-            let mut view = track_json(&parent, &parent_events, &app.org(), app.now());
-            view["code"] = Value::String(req.intake.code.clone());
-            view["merged_into"] = Value::String(parent.intake.code.clone());
-            view["content"] = if req.intake.confidential {
-                Value::Null
-            } else {
-                Value::String(minhu_domain::privacy::public_text(
-                    &req.intake.content,
-                    req.intake.requester.name.as_deref(),
-                ))
-            };
-            view["received_at"] =
-                Value::String(minhu_domain::time::rfc3339(req.intake.received_at));
-            return Ok(Json(view));
-        }
+    if t.merged() {
+        let req = &t.own;
+        view["code"] = Value::String(req.intake.code.clone());
+        view["merged_into"] = Value::String(t.shown.intake.code.clone());
+        view["content"] = if req.intake.confidential {
+            Value::Null
+        } else {
+            Value::String(minhu_domain::privacy::public_text(
+                &req.intake.content,
+                req.intake.requester.name.as_deref(),
+            ))
+        };
+        view["received_at"] = Value::String(minhu_domain::time::rfc3339(req.intake.received_at));
     }
-    Ok(Json(track_json(&req, &events, &app.org(), app.now())))
+    Ok(Json(view))
 }

@@ -11,9 +11,7 @@ use axum::routing::{get, post};
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::Command;
 use minhu_domain::org::{Actor, Level, Org};
-use minhu_domain::request::{
-    Channel, Event, EventData, Request, RequestType, Satisfaction, State as ReqState,
-};
+use minhu_domain::request::{Channel, EventData, RequestType, Satisfaction, State as ReqState};
 use minhu_store::{ListFilter, RequestSummary, WallDetail, new_code};
 use serde_json::{Map, Value, json};
 
@@ -348,39 +346,24 @@ struct TrackPage {
     satisfactions: Vec<(&'static str, String)>,
 }
 
-async fn load_by_code(app: &AppState, code: &str) -> Result<(Request, Vec<Event>), PageError> {
-    app.store
-        .load_request_by_code(&clean_code(code))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "未找到该查询码对应的诉求，请核对后重试",
-                "no request has this tracking code",
-            )
-            .into()
-        })
-}
-
 async fn track(
     State(app): State<AppState>,
     p: Page,
     Path(code): Path<String>,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let (own, own_events) = load_by_code(&app, &code).await?;
     // A merged duplicate shows its parent's progress under its own code.
-    let (req, events, merged_into) = match own.merged_into {
-        Some(pid) => match app.store.load_request(pid).await? {
-            Some((parent, ev)) => {
-                let c = parent.intake.code.clone();
-                (parent, ev, c)
-            }
-            None => (own.clone(), own_events, String::new()),
-        },
-        None => (own.clone(), own_events, String::new()),
+    let t = crate::service::track(&app, &code).await?;
+    let merged_into = if t.merged() {
+        t.shown.intake.code.clone()
+    } else {
+        String::new()
     };
+    let crate::service::Tracked {
+        own,
+        shown: req,
+        events,
+    } = t;
     let org = app.org();
     let l = p.lang;
     let name = own.intake.requester.name.as_deref();
@@ -447,7 +430,7 @@ async fn track(
             .unwrap_or_default(),
         merged_into,
         steps,
-        can_rate: req.state == ReqState::PendingCallback && own.merged_into.is_none(),
+        can_rate: req.state == ReqState::PendingCallback && own.id == req.id,
         rated,
         satisfactions: Satisfaction::ALL
             .iter()
@@ -464,7 +447,7 @@ async fn rate(
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm,
 ) -> Result<Response, PageError> {
-    let (req, _) = load_by_code(&app, &code).await?;
+    let req = crate::service::track(&app, &code).await?.own;
     let raw = form.get("satisfaction").unwrap_or("");
     let satisfaction = Satisfaction::parse(raw).ok_or_else(|| {
         crate::error::invalid(

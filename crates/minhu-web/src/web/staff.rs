@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minhu_domain::intake::parse_intake;
 use minhu_domain::lifecycle::{ACTIONS, Command, Ctx, offered_actions, relation};
-use minhu_domain::org::{Actor, Level, Org, Role};
+use minhu_domain::org::{Actor, Level, Org, Role, Unit};
 use minhu_domain::privacy::{mask_address, mask_name, mask_phone};
 use minhu_domain::request::{
-    Channel, Difficulty, Request, RequestType, Satisfaction, State as ReqState, Urgency, Warning,
+    Channel, Difficulty, RequestType, Satisfaction, State as ReqState, Urgency, Warning,
 };
 use minhu_store::{ListFilter, new_code};
 use serde_json::{Map, Value, json};
@@ -432,25 +432,6 @@ pub fn suggest_categories(app: &AppState, text: &str) -> Vec<Suggestion> {
         .collect()
 }
 
-/// The catalogue's unit code for a request awaiting dispatch (prefills the dispatch form).
-fn suggested_unit_code(app: &AppState, req: &Request) -> String {
-    let category = req.intake.category.clone().or_else(|| {
-        suggest_categories(app, &req.intake.content)
-            .into_iter()
-            .next()
-            .map(|s| s.category)
-    });
-    let rules = app.dispatch_rules();
-    minhu_store::DispatchRule::suggest(
-        &rules,
-        &app.org(),
-        category.as_deref(),
-        &req.intake.jurisdiction,
-    )
-    .map(|r| r.lead_unit.clone())
-    .unwrap_or_default()
-}
-
 /// Open requests of the same community whose text is close to `text`.
 pub async fn find_duplicates(
     app: &AppState,
@@ -532,11 +513,13 @@ async fn hints(
     } else {
         (Vec::new(), Vec::new())
     };
-    let unit = unit_suggestion(
+    let unit = catalogue_unit(
         &app,
         categories.first().map(|c| c.category.as_str()),
         &place,
-    );
+    )
+    .map(|u| unit_label(&u))
+    .unwrap_or_default();
     let csrf = p.csrf.clone();
     Ok(render(&HintsFragment {
         p,
@@ -550,15 +533,16 @@ async fn hints(
 }
 
 /// The dispatch catalogue's unit for a category at a place.
-fn unit_suggestion(app: &AppState, category: Option<&str>, place: &str) -> String {
+fn catalogue_unit(app: &AppState, category: Option<&str>, place: &str) -> Option<Unit> {
     let rules = app.dispatch_rules();
     let org = app.org();
     minhu_store::DispatchRule::suggest(&rules, &org, category, place)
-        .and_then(|r| {
-            org.unit(&r.lead_unit)
-                .map(|u| format!("{}（{}）", u.name, u.code))
-        })
-        .unwrap_or_default()
+        .and_then(|r| org.unit(&r.lead_unit).cloned())
+}
+
+/// A unit as the hints show it: name and code.
+fn unit_label(u: &Unit) -> String {
+    format!("{}（{}）", u.name, u.code)
 }
 
 // ---- the request page ------------------------------------------------------------------
@@ -882,6 +866,16 @@ async fn request_page(
     } else {
         Vec::new()
     };
+    // The classifier's top category stands in for a missing one; predicted once per page.
+    let category = i
+        .category
+        .clone()
+        .or_else(|| categories.first().map(|c| c.category.clone()));
+    let catalogue = if open_for_merge {
+        catalogue_unit(&app, category.as_deref(), &i.jurisdiction)
+    } else {
+        None
+    };
     let actions = offered_actions(&req, &me.actor, &ctx)
         .into_iter()
         .map(|action| ActionForm {
@@ -896,12 +890,11 @@ async fn request_page(
                     required: *required,
                     options: options_for(kind, l, &org),
                     value: match (action, *name) {
-                        ("dispatch", "unit") => suggested_unit_code(&app, &req),
-                        ("categorise", "category") => i
-                            .category
-                            .clone()
-                            .or_else(|| categories.first().map(|c| c.category.clone()))
+                        ("dispatch", "unit") => catalogue
+                            .as_ref()
+                            .map(|u| u.code.clone())
                             .unwrap_or_default(),
+                        ("categorise", "category") => category.clone().unwrap_or_default(),
                         _ => String::new(),
                     },
                 })
@@ -913,17 +906,7 @@ async fn request_page(
     } else {
         Vec::new()
     };
-    let suggested_unit = if open_for_merge {
-        unit_suggestion(
-            &app,
-            i.category
-                .as_deref()
-                .or(categories.first().map(|c| c.category.as_str())),
-            &i.jurisdiction,
-        )
-    } else {
-        String::new()
-    };
+    let suggested_unit = catalogue.as_ref().map(unit_label).unwrap_or_default();
     let photos = app
         .store
         .attachments_of(req.id)

@@ -313,7 +313,12 @@ async fn login_checks_the_password_limits_attempts_and_logout_ends_the_session()
     w.login("ybsq_staff", PASSWORD).await;
     let r = w.get("/staff").await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.contains("银杏社区工作人员") || r.body.contains("ybsq_staff"));
+    // The test accounts have no display name: the header shows the username.
+    assert!(
+        r.body.contains("<span class=\"who\">ybsq_staff</span>"),
+        "{}",
+        r.body
+    );
     // An open redirect is not followed.
     let r = w
         .post(
@@ -546,10 +551,21 @@ async fn from_the_residents_form_to_the_echo_wall_without_javascript() {
         "待签收"
     );
     // A bad form gets a page that names the problem, and changes nothing.
-    let r = clerk
-        .post(&format!("/staff/requests/{id}/act/urge"), &[])
+    let (_, before) = app
+        .get("dxy_staff", &format!("/api/v1/requests/{id}"))
         .await;
-    assert!(r.status == StatusCode::SEE_OTHER || r.status == StatusCode::FORBIDDEN);
+    let r = clerk
+        .post(
+            &format!("/staff/requests/{id}/act/transfer"),
+            &[("unit", "NOPE"), ("reason", "转办")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("未找到单位“NOPE”"), "{}", r.body);
+    let (_, after) = app
+        .get("dxy_staff", &format!("/api/v1/requests/{id}"))
+        .await;
+    assert_eq!(before["events"], after["events"]);
 
     // The property company signs and replies.
     let mut handler = Visitor::new(&app);
