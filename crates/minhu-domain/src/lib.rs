@@ -7,16 +7,28 @@
 //! - [`request`]: the request (工单), its events and the state derived from them.
 //! - [`lifecycle`]: commands checked against state, role and scope, producing events.
 //! - [`privacy`]: validation and masking of personal fields.
+//! - [`ids`]: identities as types, the public tracking code among them.
+//! - [`access`]: who may read and do what, where.
+//! - [`catalogue`]: the service and dispatch catalogues and the routing policy.
+//! - [`notify`]: who hears of what, and what they are told.
+//! - [`ledger`]: the ledgers' facts and policy.
+//! - [`text`]: the one text catalogue (zh-CN and en).
 
+pub mod access;
 pub mod calendar;
+pub mod catalogue;
 pub mod error;
 pub mod geo;
+pub mod ids;
 pub mod intake;
+pub mod ledger;
 pub mod lifecycle;
+pub mod notify;
 pub mod org;
 pub mod privacy;
 pub mod request;
 pub mod sla;
+pub mod text;
 pub mod time;
 
 pub use error::{DomainError, ErrorKind};
