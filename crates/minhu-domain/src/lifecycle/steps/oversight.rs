@@ -1,0 +1,70 @@
+//! Oversight while a request is handled: urging (催办), supervision (督办), the street's
+//! whistle summoning units to the scene (吹哨) and their arrival (报到).
+
+use crate::error::DomainError;
+use crate::org::Role;
+use crate::request::EventData;
+
+use super::{Step, unknown_unit};
+
+pub(in crate::lifecycle) fn urge(
+    s: &Step,
+    note: &Option<String>,
+) -> Result<EventData, DomainError> {
+    if !(s.actor.is_system() || s.rel.staff) {
+        return Err(s.not_staff());
+    }
+    Ok(EventData::Urge { note: note.clone() })
+}
+
+pub(in crate::lifecycle) fn supervise(
+    s: &Step,
+    note: &Option<String>,
+) -> Result<EventData, DomainError> {
+    if !(s.rel.staff && matches!(s.role(), Some(Role::DistrictAdmin | Role::StreetStaff))) {
+        return Err(s.forbid("街道或区综合办", "the street office or the district office"));
+    }
+    Ok(EventData::Supervise { note: note.clone() })
+}
+
+pub(in crate::lifecycle) fn whistle(
+    s: &Step,
+    units: &[String],
+    note: &Option<String>,
+) -> Result<EventData, DomainError> {
+    if !(s.rel.staff && matches!(s.role(), Some(Role::StreetStaff | Role::DistrictAdmin))) {
+        return Err(s.forbid(
+            "街道或区综合办（街乡吹哨）",
+            "the street office or the district office",
+        ));
+    }
+    if let Some(code) = units.iter().find(|c| s.ctx.org.unit(c).is_none()) {
+        return Err(unknown_unit("units", code));
+    }
+    Ok(EventData::Whistle {
+        units: units.to_vec(),
+        note: note.clone(),
+    })
+}
+
+/// A summoned unit reports once; anyone else is refused.
+pub(in crate::lifecycle) fn arrive(s: &Step) -> Result<EventData, DomainError> {
+    let unit = match s.role() {
+        Some(Role::UnitHandler) => s.actor.scope.clone(),
+        _ => s
+            .ctx
+            .org
+            .own_unit(&s.actor.scope)
+            .map(|u| u.code.clone())
+            .unwrap_or_default(),
+    };
+    match s.req.summoned.iter().find(|m| m.unit == unit) {
+        Some(m) if m.arrived_at.is_none() => Ok(EventData::Arrive { unit }),
+        Some(_) => Err(DomainError::conflict(
+            "already_arrived",
+            "该单位已报到",
+            "this unit has already reported its arrival",
+        )),
+        None => Err(s.forbid("被吹哨召集的单位", "a summoned unit")),
+    }
+}
