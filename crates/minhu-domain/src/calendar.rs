@@ -9,32 +9,18 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::codes::code_enum;
 use crate::time::{end_of_local_day, local_date};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayKind {
-    /// A statutory holiday or a day off moved by 调休.
-    Holiday,
-    /// A weekend day on which people work (调休上班).
-    Workday,
-}
-
-impl DayKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "holiday",
-            DayKind::Workday => "workday",
-        }
+code_enum!(
+    /// What the calendar says of a date that differs from the Monday-to-Friday rule.
+    DayKind {
+        /// A statutory holiday or a day off moved by 调休.
+        Holiday = "holiday" / "节假日",
+        /// A weekend day on which people work (调休上班).
+        Workday = "workday" / "调休上班",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "holiday" => Some(DayKind::Holiday),
-            "workday" => Some(DayKind::Workday),
-            _ => None,
-        }
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarDay {

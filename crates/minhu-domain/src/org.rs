@@ -5,72 +5,32 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes::code_enum;
 use crate::error::DomainError;
 
-/// Level of a jurisdiction in the tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Grid,
-    Community,
-    Street,
-    District,
-}
+code_enum!(
+    /// Level of a jurisdiction in the tree.
+    #[derive(PartialOrd, Ord)]
+    Level {
+        Grid = "grid" / "网格",
+        Community = "community" / "社区",
+        Street = "street" / "街道",
+        District = "district" / "区",
+    }
+);
 
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Grid => "grid",
-            Level::Community => "community",
-            Level::Street => "street",
-            Level::District => "district",
-        }
+code_enum!(
+    /// The tier whose dispatch queue holds a request: what the community can solve it solves;
+    /// what it cannot goes to the street, then to the district.
+    #[derive(PartialOrd, Ord)]
+    Tier {
+        Community = "community" / "社区",
+        Street = "street" / "街道",
+        District = "district" / "区",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "grid" => Level::Grid,
-            "community" => Level::Community,
-            "street" => Level::Street,
-            "district" => Level::District,
-            _ => return None,
-        })
-    }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Level::Grid => "网格",
-            Level::Community => "社区",
-            Level::Street => "街道",
-            Level::District => "区",
-        }
-    }
-}
-
-/// The tier whose dispatch queue holds a request: what the community can solve it solves;
-/// what it cannot goes to the street, then to the district.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Community,
-    Street,
-    District,
-}
+);
 
 impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Community => "community",
-            Tier::Street => "street",
-            Tier::District => "district",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "community" => Tier::Community,
-            "street" => Tier::Street,
-            "district" => Tier::District,
-            _ => return None,
-        })
-    }
     pub fn up(self) -> Option<Tier> {
         match self {
             Tier::Community => Some(Tier::Street),
@@ -103,36 +63,16 @@ pub struct Jurisdiction {
     pub parent: Option<String>,
 }
 
-/// Level of a unit: the community and street offices are units too; departments and
-/// companies are district (or city) units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitLevel {
-    Community,
-    Street,
-    District,
-    City,
-}
-
-impl UnitLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitLevel::Community => "community",
-            UnitLevel::Street => "street",
-            UnitLevel::District => "district",
-            UnitLevel::City => "city",
-        }
+code_enum!(
+    /// Level of a unit: the community and street offices are units too; departments and
+    /// companies are district (or city) units.
+    UnitLevel {
+        Community = "community" / "社区级",
+        Street = "street" / "街道级",
+        District = "district" / "区级",
+        City = "city" / "市级",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "community" => UnitLevel::Community,
-            "street" => UnitLevel::Street,
-            "district" => UnitLevel::District,
-            "city" => UnitLevel::City,
-            _ => return None,
-        })
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unit {
@@ -143,49 +83,19 @@ pub struct Unit {
     pub jurisdiction: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    DistrictAdmin,
-    StreetStaff,
-    CommunityStaff,
-    GridWorker,
-    UnitHandler,
-    Auditor,
-}
+code_enum!(
+    /// What a person does in the product; the scope says where.
+    Role {
+        DistrictAdmin = "district_admin" / "区综合办管理员",
+        StreetStaff = "street_staff" / "街道工作人员",
+        CommunityStaff = "community_staff" / "社区工作人员",
+        GridWorker = "grid_worker" / "网格员",
+        UnitHandler = "unit_handler" / "承办单位经办人",
+        Auditor = "auditor" / "审计查阅员",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::DistrictAdmin,
-        Role::StreetStaff,
-        Role::CommunityStaff,
-        Role::GridWorker,
-        Role::UnitHandler,
-        Role::Auditor,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::DistrictAdmin => "district_admin",
-            Role::StreetStaff => "street_staff",
-            Role::CommunityStaff => "community_staff",
-            Role::GridWorker => "grid_worker",
-            Role::UnitHandler => "unit_handler",
-            Role::Auditor => "auditor",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Role::DistrictAdmin => "区综合办管理员",
-            Role::StreetStaff => "街道工作人员",
-            Role::CommunityStaff => "社区工作人员",
-            Role::GridWorker => "网格员",
-            Role::UnitHandler => "承办单位经办人",
-            Role::Auditor => "审计查阅员",
-        }
-    }
     /// The jurisdiction level a person of this role must be scoped to (None: scoped to a unit).
     pub fn scope_level(self) -> Option<Level> {
         match self {

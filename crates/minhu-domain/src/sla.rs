@@ -6,34 +6,18 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::codes::code_enum;
 use crate::org::Tier;
 use crate::request::{Difficulty, RequestType, Urgency};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitUnit {
-    Hours,
-    Days,
-    WorkingDays,
-}
-
-impl LimitUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LimitUnit::Hours => "hours",
-            LimitUnit::Days => "days",
-            LimitUnit::WorkingDays => "working_days",
-        }
+code_enum!(
+    /// What a limit's amount counts.
+    LimitUnit {
+        Hours = "hours" / "小时",
+        Days = "days" / "自然日",
+        WorkingDays = "working_days" / "工作日",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "hours" => LimitUnit::Hours,
-            "days" => LimitUnit::Days,
-            "working_days" => LimitUnit::WorkingDays,
-            _ => return None,
-        })
-    }
-}
+);
 
 /// The event from which a limit runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
