@@ -1,7 +1,23 @@
 //! Who may read and do what, where: every role × scope rule of the product in one place
-//! (the lifecycle's per-command rules stay beside their commands in `lifecycle`).
+//! (the lifecycle's per-command rules stay beside their commands in `lifecycle`, built on
+//! [`relation`]). Pure functions of the actor, the organisation and the request; the front
+//! ends turn a refusal into their own response.
+//!
+//! The rules, in the product's words:
+//! - jurisdiction staff (区综合办, 街道, 社区) and auditors and grid workers read the requests
+//!   located in their scope; a unit reads the requests it leads, co-handles or was summoned to;
+//!   anything else is "not found" (404), never "forbidden", so ids do not leak;
+//! - personal fields are revealed to the staff over the request, and to its lead or
+//!   co-handling unit unless the request is confidential;
+//! - ledgers and dashboards cover a jurisdiction within the actor's scope (their own scope by
+//!   default); unit handlers have none;
+//! - queues are bounded by the actor's unit (a unit handler) or jurisdiction (everyone else);
+//! - the district office (区综合办) owns the shared data: catalogue, calendar, policies.
 
-use crate::org::{Actor, Org, Role, Tier};
+use crate::error::DomainError;
+#[cfg(test)]
+use crate::error::ErrorKind;
+use crate::org::{Actor, Jurisdiction, Org, Role, Tier};
 use crate::request::Request;
 
 /// What an actor is to a request.
@@ -83,3 +99,244 @@ pub fn dispatches_tier(role: Role, tier: Tier) -> bool {
         _ => false,
     }
 }
+
+/// The roles that supervise and whistle (街道 and 区综合办).
+pub fn oversees(role: Role) -> bool {
+    matches!(role, Role::DistrictAdmin | Role::StreetStaff)
+}
+
+/// Is this person the district office (区综合办), which owns the shared data?
+pub fn is_district_admin(actor: &Actor) -> bool {
+    actor.role == Some(Role::DistrictAdmin)
+}
+
+/// 403 unless the actor is the district office; `what` names the thing being done
+/// ("修改考评策略" / "change the evaluation policy"). Same text as the web layer's
+/// `require_district_admin`.
+pub fn require_district_admin(
+    actor: &Actor,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<(), DomainError> {
+    if is_district_admin(actor) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden(
+        format!("只有区综合办管理员可以{what_zh}"),
+        format!("only a district_admin may {what_en}"),
+    ))
+}
+
+/// How an actor may read a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Staff, auditors and grid workers whose scope covers the request's jurisdiction.
+    Jurisdiction,
+    /// The lead, a co-handling or a summoned unit.
+    Unit,
+    /// The requester (with the tracking code) or the system: checked by the caller.
+    NoRole,
+    /// Not at all: the request is "not found" (404) to this actor.
+    None,
+}
+
+/// How `actor` may read `req`; [`Read::None`] is a 404.
+pub fn read_access(actor: &Actor, req: &Request, org: &Org) -> Read {
+    let Some(role) = actor.role else {
+        return Read::NoRole;
+    };
+    if role != Role::UnitHandler && org.within(&req.intake.jurisdiction, &actor.scope) {
+        return Read::Jurisdiction;
+    }
+    let rel = relation(actor, req, org);
+    if rel.handler || rel.co_handler || rel.summoned {
+        Read::Unit
+    } else {
+        Read::None
+    }
+}
+
+/// May `actor` read `req` at all (else 404)? The same as `relation(..).sees`.
+pub fn may_read(actor: &Actor, req: &Request, org: &Org) -> bool {
+    read_access(actor, req, org) != Read::None
+}
+
+/// May `actor` see the request's personal fields? The staff of the request's
+/// jurisdiction may; the lead or a co-handling unit may (it calls back), except for a
+/// confidential (e.g. whistle-blowing) request. Nobody else, whatever else they read.
+pub fn may_reveal(actor: &Actor, req: &Request, org: &Org) -> bool {
+    let rel = relation(actor, req, org);
+    match actor.role {
+        Some(r) if staff_role(r) => rel.staff,
+        Some(Role::UnitHandler) => (rel.handler || rel.co_handler) && !req.intake.confidential,
+        _ => false,
+    }
+}
+
+/// May `actor` export ledgers with personal fields unmasked (with a stated reason)?
+/// Jurisdiction staff only.
+pub fn may_export_unmasked(actor: &Actor) -> bool {
+    actor.role.is_some_and(staff_role)
+}
+
+/// May `actor` read the outbox (messages sent) of `req`? The staff over the request only;
+/// anyone else gets a 404.
+pub fn may_read_outbox(actor: &Actor, req: &Request, org: &Org) -> bool {
+    relation(actor, req, org).staff
+}
+
+/// Is the jurisdiction `code` within the actor's own scope? The system's scope is
+/// everything; a unit handler's scope is a unit, never a jurisdiction.
+pub fn covers(actor: &Actor, org: &Org, code: &str) -> bool {
+    match actor.role {
+        None => actor.is_system(),
+        Some(Role::UnitHandler) => false,
+        Some(_) => org.within(code, &actor.scope),
+    }
+}
+
+/// The jurisdiction a ledger (台账, report) is asked for: the actor's own scope by default,
+/// and it must lie within that scope. Unit handlers have no jurisdiction ledgers (403);
+/// an unknown code is a 422 (`invalid_parameter`), one outside the scope a 403.
+pub fn ledger_jurisdiction<'a>(
+    actor: &Actor,
+    org: &'a Org,
+    asked: Option<&str>,
+) -> Result<&'a Jurisdiction, DomainError> {
+    if actor.role == Some(Role::UnitHandler) {
+        return Err(DomainError::forbidden(
+            "承办单位经办人无权查看辖区台账",
+            "unit handlers have no jurisdiction ledgers",
+        )
+        .with_field("jurisdiction"));
+    }
+    let code = asked.unwrap_or(&actor.scope);
+    let j = org.jurisdiction(code).ok_or_else(|| {
+        DomainError::invalid(
+            "jurisdiction",
+            "invalid_parameter",
+            format!("未找到辖区“{code}”"),
+            format!("unknown jurisdiction '{code}'"),
+        )
+    })?;
+    if !actor.is_system() && !org.within(code, &actor.scope) {
+        return Err(outside_scope(code));
+    }
+    Ok(j)
+}
+
+/// The jurisdiction a dashboard covers: the actor's own scope. `None` for unit handlers
+/// (the dashboard is for jurisdiction staff: 403).
+pub fn dashboard_jurisdiction(actor: &Actor) -> Option<&str> {
+    match actor.role {
+        Some(Role::UnitHandler) | None => None,
+        Some(_) => Some(actor.scope.as_str()),
+    }
+}
+
+/// The 403 for a jurisdiction outside the actor's scope (field `jurisdiction`).
+pub fn outside_scope(code: &str) -> DomainError {
+    DomainError::forbidden(
+        format!("辖区“{code}”不在您的管辖范围内"),
+        format!("jurisdiction '{code}' is outside your scope"),
+    )
+    .with_field("jurisdiction")
+}
+
+/// What bounds every queue an actor lists: one unit, or a jurisdiction subtree (by its
+/// materialised path, as storage filters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueBound {
+    /// A unit handler sees the requests of their unit.
+    Unit(String),
+    /// Everyone else sees the requests located under this path ("/D/S/C/").
+    Path(String),
+}
+
+/// The bound of every queue of this actor.
+pub fn queue_bound(actor: &Actor, org: &Org) -> QueueBound {
+    match actor.role {
+        Some(Role::UnitHandler) => QueueBound::Unit(actor.scope.clone()),
+        _ => QueueBound::Path(org.path(&actor.scope)),
+    }
+}
+
+/// The queues (tabs of the staff pages) an actor has, in the page's order: what they
+/// handled; their unit's (a unit handler's, or a community's or street's own office's);
+/// for jurisdiction staff their whole area and the requests to screen or dispatch; then
+/// the yellow and red warnings.
+pub fn queues(actor: &Actor, org: &Org) -> Vec<&'static str> {
+    let handler = actor.role == Some(Role::UnitHandler);
+    let mut views = vec!["mine"];
+    if acting_unit(actor, org).is_some() {
+        views.push("unit");
+    }
+    if !handler {
+        views.extend(["area", "new"]);
+    }
+    views.extend(["yellow", "red"]);
+    views
+}
+
+/// The queue the staff pages open on: a unit handler's unit, everyone else's area.
+pub fn default_queue(actor: &Actor) -> &'static str {
+    if actor.role == Some(Role::UnitHandler) {
+        "unit"
+    } else {
+        "area"
+    }
+}
+
+/// May the actor filter a queue by this unit? A unit handler only by their own unit (403,
+/// field `unit`); others by any unit the organisation knows (else 422).
+pub fn queue_unit_filter(actor: &Actor, org: &Org, unit: &str) -> Result<(), DomainError> {
+    if actor.role == Some(Role::UnitHandler) {
+        if unit == actor.scope {
+            return Ok(());
+        }
+        return Err(DomainError::forbidden(
+            format!("无权查看单位“{unit}”的工单"),
+            format!("unit '{unit}' is outside your scope"),
+        )
+        .with_field("unit"));
+    }
+    if org.unit(unit).is_none() {
+        return Err(DomainError::invalid(
+            "unit",
+            "invalid_parameter",
+            format!("未找到单位“{unit}”"),
+            format!("unknown unit '{unit}'"),
+        ));
+    }
+    Ok(())
+}
+
+/// May the actor filter a queue by this jurisdiction? It must exist (422) and lie in the
+/// actor's scope (403); a unit handler's queue is bounded by the unit anyway.
+pub fn queue_jurisdiction_filter(actor: &Actor, org: &Org, code: &str) -> Result<(), DomainError> {
+    if org.jurisdiction(code).is_none() {
+        return Err(DomainError::invalid(
+            "jurisdiction",
+            "invalid_parameter",
+            format!("未找到辖区“{code}”"),
+            format!("unknown jurisdiction '{code}'"),
+        ));
+    }
+    if actor.role != Some(Role::UnitHandler) && !org.within(code, &actor.scope) {
+        return Err(outside_scope(code));
+    }
+    Ok(())
+}
+
+/// May this role register requests (intake)? Everyone but units and auditors.
+pub fn may_register(role: Role) -> bool {
+    !matches!(role, Role::UnitHandler | Role::Auditor)
+}
+
+/// May the actor list the exclusions from scoring? The district office and auditors.
+pub fn may_list_exclusions(actor: &Actor) -> bool {
+    matches!(actor.role, Some(Role::DistrictAdmin | Role::Auditor))
+}
+
+#[cfg(test)]
+mod tests;

@@ -35,4 +35,7 @@ pub mod sla;
 pub mod text;
 pub mod time;
 
+#[cfg(test)]
+mod testkit;
+
 pub use error::{DomainError, ErrorKind};

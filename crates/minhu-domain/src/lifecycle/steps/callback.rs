@@ -1,8 +1,8 @@
 //! After the reply: the callback (回访) by jurisdiction staff or the requester's own rating,
 //! closing, reopening and archiving.
 
+use crate::access::is_district_admin;
 use crate::error::DomainError;
-use crate::org::Role;
 use crate::request::{EventData, Satisfaction};
 
 use super::Step;
@@ -73,7 +73,7 @@ pub(in crate::lifecycle) fn close(
 }
 
 pub(in crate::lifecycle) fn archive(s: &Step) -> Result<EventData, DomainError> {
-    if s.role() != Some(Role::DistrictAdmin) || !s.rel.staff {
+    if !(is_district_admin(s.actor) && s.rel.staff) {
         return Err(s.forbid("区综合办管理员", "the district office"));
     }
     Ok(EventData::Archive {})

@@ -1,6 +1,7 @@
 //! Oversight while a request is handled: urging (催办), supervision (督办), the street's
 //! whistle summoning units to the scene (吹哨) and their arrival (报到).
 
+use crate::access::oversees;
 use crate::error::DomainError;
 use crate::org::Role;
 use crate::request::EventData;
@@ -21,7 +22,7 @@ pub(in crate::lifecycle) fn supervise(
     s: &Step,
     note: &Option<String>,
 ) -> Result<EventData, DomainError> {
-    if !(s.rel.staff && matches!(s.role(), Some(Role::DistrictAdmin | Role::StreetStaff))) {
+    if !(s.rel.staff && s.role().is_some_and(oversees)) {
         return Err(s.forbid("街道或区综合办", "the street office or the district office"));
     }
     Ok(EventData::Supervise { note: note.clone() })
@@ -32,7 +33,7 @@ pub(in crate::lifecycle) fn whistle(
     units: &[String],
     note: &Option<String>,
 ) -> Result<EventData, DomainError> {
-    if !(s.rel.staff && matches!(s.role(), Some(Role::StreetStaff | Role::DistrictAdmin))) {
+    if !(s.rel.staff && s.role().is_some_and(oversees)) {
         return Err(s.forbid(
             "街道或区综合办（街乡吹哨）",
             "the street office or the district office",
@@ -49,6 +50,7 @@ pub(in crate::lifecycle) fn whistle(
 
 /// A summoned unit reports once; anyone else is refused.
 pub(in crate::lifecycle) fn arrive(s: &Step) -> Result<EventData, DomainError> {
+    // Any person's office counts here (the page offers the step by trying it).
     let unit = match s.role() {
         Some(Role::UnitHandler) => s.actor.scope.clone(),
         _ => s
