@@ -321,4 +321,36 @@ mod tests {
         assert_eq!(rfc3339(d.due), "2026-10-08T23:59:59+08:00");
         assert_eq!(d.sla_version, 2);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn pick<T: Copy + std::fmt::Debug>(all: &'static [T]) -> impl Strategy<Value = T> {
+            (0..all.len()).prop_map(move |i| all[i])
+        }
+
+        proptest! {
+            #[test]
+            fn every_deadline_lies_after_its_start_with_the_yellow_light_between(
+                start in 0i64..700 * 86_400,
+                tier in pick(Tier::ALL),
+                kind in pick(RequestType::ALL),
+                urgency in pick(Urgency::ALL),
+                difficulty in proptest::option::of(pick(Difficulty::ALL)),
+            ) {
+                let cal = Calendar::new(builtin_days());
+                let from = at("2025-01-01T00:00:00+08:00") + Duration::seconds(start);
+                let d = SlaPolicy::default_v1()
+                    .deadline(&cal, from, from, tier, kind, urgency, difficulty);
+                prop_assert!(d.due >= from);
+                prop_assert!(d.yellow_at >= from && d.yellow_at <= d.due);
+                prop_assert_eq!(d.sla_version, 1);
+                // The more urgent, the sooner (critical 2 h, urgent 24 h).
+                if urgency == Urgency::Critical {
+                    prop_assert_eq!(d.due - from, Duration::hours(2));
+                }
+            }
+        }
+    }
 }
