@@ -14,9 +14,9 @@
 //! - queues are bounded by the actor's unit (a unit handler) or jurisdiction (everyone else);
 //! - the district office (区综合办) owns the shared data: catalogue, calendar, policies.
 
-use crate::error::DomainError;
 #[cfg(test)]
 use crate::error::ErrorKind;
+use crate::error::{Arg, DomainError};
 use crate::org::{Actor, Jurisdiction, Org, Role, Tier};
 use crate::request::Request;
 
@@ -121,9 +121,9 @@ pub fn require_district_admin(
     if is_district_admin(actor) {
         return Ok(());
     }
-    Err(DomainError::forbidden(
-        format!("只有区综合办管理员可以{what_zh}"),
-        format!("only a district_admin may {what_en}"),
+    Err(DomainError::forbidden_keyed(
+        "domain.forbidden.district_admin",
+        vec![Arg::by_lang("what", what_zh, what_en)],
     ))
 }
 
@@ -204,19 +204,18 @@ pub fn ledger_jurisdiction<'a>(
     asked: Option<&str>,
 ) -> Result<&'a Jurisdiction, DomainError> {
     if actor.role == Some(Role::UnitHandler) {
-        return Err(DomainError::forbidden(
-            "承办单位经办人无权查看辖区台账",
-            "unit handlers have no jurisdiction ledgers",
-        )
-        .with_field("jurisdiction"));
+        return Err(
+            DomainError::forbidden_keyed("domain.forbidden.unit_ledger", vec![])
+                .with_field("jurisdiction"),
+        );
     }
     let code = asked.unwrap_or(&actor.scope);
     let j = org.jurisdiction(code).ok_or_else(|| {
-        DomainError::invalid(
+        DomainError::invalid_keyed(
             "jurisdiction",
             "invalid_parameter",
-            format!("未找到辖区“{code}”"),
-            format!("unknown jurisdiction '{code}'"),
+            "domain.invalid_parameter.jurisdiction",
+            vec![Arg::new("jurisdiction", code)],
         )
     })?;
     if !actor.is_system() && !org.within(code, &actor.scope) {
@@ -236,9 +235,9 @@ pub fn dashboard_jurisdiction(actor: &Actor) -> Option<&str> {
 
 /// The 403 for a jurisdiction outside the actor's scope (field `jurisdiction`).
 pub fn outside_scope(code: &str) -> DomainError {
-    DomainError::forbidden(
-        format!("辖区“{code}”不在您的管辖范围内"),
-        format!("jurisdiction '{code}' is outside your scope"),
+    DomainError::forbidden_keyed(
+        "domain.forbidden.outside_scope",
+        vec![Arg::new("jurisdiction", code)],
     )
     .with_field("jurisdiction")
 }
@@ -294,18 +293,18 @@ pub fn queue_unit_filter(actor: &Actor, org: &Org, unit: &str) -> Result<(), Dom
         if unit == actor.scope {
             return Ok(());
         }
-        return Err(DomainError::forbidden(
-            format!("无权查看单位“{unit}”的工单"),
-            format!("unit '{unit}' is outside your scope"),
+        return Err(DomainError::forbidden_keyed(
+            "domain.forbidden.other_unit",
+            vec![Arg::new("unit", unit)],
         )
         .with_field("unit"));
     }
     if org.unit(unit).is_none() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "unit",
             "invalid_parameter",
-            format!("未找到单位“{unit}”"),
-            format!("unknown unit '{unit}'"),
+            "domain.invalid_parameter.unit",
+            vec![Arg::new("unit", unit)],
         ));
     }
     Ok(())
@@ -315,11 +314,11 @@ pub fn queue_unit_filter(actor: &Actor, org: &Org, unit: &str) -> Result<(), Dom
 /// actor's scope (403); a unit handler's queue is bounded by the unit anyway.
 pub fn queue_jurisdiction_filter(actor: &Actor, org: &Org, code: &str) -> Result<(), DomainError> {
     if org.jurisdiction(code).is_none() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "jurisdiction",
             "invalid_parameter",
-            format!("未找到辖区“{code}”"),
-            format!("unknown jurisdiction '{code}'"),
+            "domain.invalid_parameter.jurisdiction",
+            vec![Arg::new("jurisdiction", code)],
         ));
     }
     if actor.role != Some(Role::UnitHandler) && !org.within(code, &actor.scope) {

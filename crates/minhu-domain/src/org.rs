@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::code_enum;
-use crate::error::DomainError;
+use crate::error::{Arg, DomainError};
 
 code_enum!(
     /// Level of a jurisdiction in the tree.
@@ -247,39 +247,33 @@ impl Org {
                 if self.units.contains_key(scope) {
                     Ok(())
                 } else {
-                    Err(DomainError::invalid(
+                    Err(DomainError::invalid_keyed(
                         "scope",
                         "unknown_unit",
-                        format!("承办单位经办人的范围必须是已登记的单位代码，未找到“{scope}”"),
-                        format!(
-                            "a unit_handler must be scoped to a known unit code; '{scope}' not found"
-                        ),
+                        "domain.unknown_unit.scope",
+                        vec![Arg::new("scope", scope)],
                     ))
                 }
             }
             Some(level) => match self.jurisdictions.get(scope) {
                 Some(j) if j.level == level => Ok(()),
-                Some(j) => Err(DomainError::invalid(
+                // Levels by their Chinese label in Chinese, by their code in English.
+                Some(j) => Err(DomainError::invalid_keyed(
                     "scope",
                     "scope_level",
-                    format!(
-                        "角色 {} 的范围应为{}级辖区，“{scope}”是{}",
-                        role.as_str(),
-                        level.zh(),
-                        j.level.zh()
-                    ),
-                    format!(
-                        "role {} needs a {} jurisdiction; '{scope}' is a {}",
-                        role.as_str(),
-                        level.as_str(),
-                        j.level.as_str()
-                    ),
+                    "domain.scope_level",
+                    vec![
+                        Arg::new("role", role.as_str()),
+                        Arg::by_lang("level", level.zh(), level.as_str()),
+                        Arg::new("scope", scope),
+                        Arg::by_lang("actual", j.level.zh(), j.level.as_str()),
+                    ],
                 )),
-                None => Err(DomainError::invalid(
+                None => Err(DomainError::invalid_keyed(
                     "scope",
                     "unknown_jurisdiction",
-                    format!("未找到辖区代码“{scope}”"),
-                    format!("unknown jurisdiction code '{scope}'"),
+                    "domain.unknown_jurisdiction.code",
+                    vec![Arg::new("jurisdiction", scope)],
                 )),
             },
         }

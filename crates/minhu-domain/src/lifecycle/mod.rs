@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::calendar::Calendar;
-use crate::error::{DomainError, ErrorKind};
+use crate::error::{Arg, DomainError, ErrorKind};
 use crate::org::{Actor, Org};
 use crate::request::{Difficulty, EventData, Request, Satisfaction, State, Urgency};
 use crate::sla::SlaPolicy;
@@ -303,7 +303,7 @@ pub fn decide(
 ) -> Result<EventData, DomainError> {
     let rel = relation(actor, req, ctx.org);
     if !rel.sees {
-        return Err(DomainError::not_found("未找到该诉求", "request not found"));
+        return Err(DomainError::not_found_keyed("domain.not_found.request"));
     }
     if !cmd.allowed_from(req) {
         return Err(refused_transition(req, cmd));
@@ -320,23 +320,24 @@ pub fn decide(
 
 /// The 409 for a command the state does not allow, saying why where the state alone does not.
 fn refused_transition(req: &Request, cmd: &Command) -> DomainError {
-    let action = cmd.action();
-    let extra_zh = match cmd {
-        Command::Escalate { .. } if req.tier.up().is_none() => "，已在区级，无法再上报",
+    let key = match cmd {
+        Command::Escalate { .. } if req.tier.up().is_none() => {
+            "domain.invalid_transition.at_district"
+        }
         Command::DecideExtension { .. } if req.pending_extension.is_none() => {
-            "，没有待审批的延期申请"
+            "domain.invalid_transition.no_pending_extension"
         }
         Command::RequestExtension { .. } if req.pending_extension.is_some() => {
-            "，已有待审批的延期申请"
+            "domain.invalid_transition.extension_pending"
         }
-        _ => "",
+        _ => "domain.invalid_transition.state",
     };
-    DomainError::conflict(
+    DomainError::conflict_keyed(
         "invalid_transition",
-        format!("当前状态“{}”下不能执行“{action}”{extra_zh}", req.state.zh()),
-        format!(
-            "'{action}' is not allowed in state '{}'",
-            req.state.as_str()
-        ),
+        key,
+        vec![
+            Arg::new("action", cmd.action()),
+            Arg::by_lang("state", req.state.zh(), req.state.as_str()),
+        ],
     )
 }

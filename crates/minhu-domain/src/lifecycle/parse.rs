@@ -3,38 +3,39 @@
 use serde_json::{Map, Value};
 
 use super::{Command, MAX_NOTE};
-use crate::error::{DomainError, ErrorKind};
+use crate::error::{Arg, DomainError, ErrorKind};
 use crate::request::{Difficulty, Satisfaction, Urgency};
 
 struct Fields<'a>(&'a Map<String, Value>);
 
 fn non_empty(v: Vec<String>, field: &str) -> Result<Vec<String>, DomainError> {
     if v.is_empty() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             field,
             "required",
-            format!("“{field}”至少需要一个单位"),
-            format!("'{field}' needs at least one unit"),
+            "domain.required.units",
+            vec![Arg::new("field", field)],
         ));
     }
     Ok(v)
 }
 
 fn missing(field: &str) -> DomainError {
-    DomainError::invalid(
+    DomainError::invalid_keyed(
         field,
         "required",
-        format!("缺少必填字段“{field}”"),
-        format!("field '{field}' is required"),
+        "domain.required.field",
+        vec![Arg::new("field", field)],
     )
 }
 
-fn wrong_type(field: &str, want_zh: &str, want_en: &str) -> DomainError {
-    DomainError::invalid(
+/// The 422 for a field of the wrong JSON type; `want` names the type's catalogue entry.
+fn wrong_type(field: &str, want: &str) -> DomainError {
+    DomainError::invalid_keyed(
         field,
         "invalid_type",
-        format!("字段“{field}”应为{want_zh}"),
-        format!("field '{field}' must be {want_en}"),
+        "domain.invalid_type.field",
+        vec![Arg::new("field", field), Arg::text("want", want)],
     )
 }
 
@@ -48,11 +49,11 @@ impl Fields<'_> {
             Some(Value::String(s)) => {
                 let t = s.trim();
                 if t.chars().count() > MAX_NOTE {
-                    return Err(DomainError::invalid(
+                    return Err(DomainError::invalid_keyed(
                         f,
                         "too_long",
-                        format!("字段“{f}”超过{MAX_NOTE}字"),
-                        format!("field '{f}' is longer than {MAX_NOTE} characters"),
+                        "domain.too_long.note",
+                        vec![Arg::new("field", f), Arg::new("max", MAX_NOTE)],
                     ));
                 }
                 Ok(if t.is_empty() {
@@ -61,7 +62,7 @@ impl Fields<'_> {
                     Some(t.to_string())
                 })
             }
-            Some(_) => Err(wrong_type(f, "文本", "a string")),
+            Some(_) => Err(wrong_type(f, "domain.type.string")),
         }
     }
     fn text(&self, f: &str) -> Result<String, DomainError> {
@@ -71,7 +72,7 @@ impl Fields<'_> {
         match self.get(f) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(wrong_type(f, "true 或 false", "true or false")),
+            Some(_) => Err(wrong_type(f, "domain.type.bool")),
         }
     }
     fn bool(&self, f: &str) -> Result<bool, DomainError> {
@@ -82,7 +83,7 @@ impl Fields<'_> {
             None => Err(missing(f)),
             Some(v) => v
                 .as_i64()
-                .ok_or_else(|| wrong_type(f, "整数", "an integer")),
+                .ok_or_else(|| wrong_type(f, "domain.type.integer")),
         }
     }
     fn opt_code<T>(
@@ -94,14 +95,18 @@ impl Fields<'_> {
         match self.get(f) {
             None => Ok(None),
             Some(Value::String(s)) => parse(s).map(Some).ok_or_else(|| {
-                DomainError::invalid(
+                DomainError::invalid_keyed(
                     f,
                     "unknown_value",
-                    format!("字段“{f}”的取值“{s}”无效，可选：{}", codes()),
-                    format!("unknown value '{s}' for '{f}'; one of: {}", codes()),
+                    "domain.unknown_value.field",
+                    vec![
+                        Arg::new("field", f),
+                        Arg::new("value", s),
+                        Arg::new("codes", codes()),
+                    ],
                 )
             }),
-            Some(_) => Err(wrong_type(f, "文本", "a string")),
+            Some(_) => Err(wrong_type(f, "domain.type.string")),
         }
     }
     fn strings(&self, f: &str) -> Result<Vec<String>, DomainError> {
@@ -112,10 +117,10 @@ impl Fields<'_> {
                 .map(|v| {
                     v.as_str()
                         .map(|s| s.trim().to_string())
-                        .ok_or_else(|| wrong_type(f, "文本数组", "an array of strings"))
+                        .ok_or_else(|| wrong_type(f, "domain.type.strings"))
                 })
                 .collect(),
-            Some(_) => Err(wrong_type(f, "文本数组", "an array of strings")),
+            Some(_) => Err(wrong_type(f, "domain.type.strings")),
         }
     }
 }
@@ -128,11 +133,11 @@ impl Command {
             Value::Object(m) => m,
             Value::Null => &empty,
             _ => {
-                return Err(DomainError::new(
+                return Err(DomainError::keyed(
                     ErrorKind::Invalid,
                     "invalid_body",
-                    "请求体应为 JSON 对象",
-                    "the body must be a JSON object",
+                    "domain.invalid_body",
+                    vec![],
                 ));
             }
         };
@@ -219,11 +224,11 @@ fn parse_fields(action: &str, f: &Fields) -> Result<Command, DomainError> {
         "arrive" => Command::Arrive,
         "categorise" => categorise(f)?,
         other => {
-            return Err(DomainError::new(
+            return Err(DomainError::keyed(
                 ErrorKind::NotFound,
                 "unknown_action",
-                format!("未知操作“{other}”"),
-                format!("unknown action '{other}'"),
+                "domain.unknown_action",
+                vec![Arg::new("action", other)],
             ));
         }
     })
@@ -232,11 +237,11 @@ fn parse_fields(action: &str, f: &Fields) -> Result<Command, DomainError> {
 fn reject(f: &Fields) -> Result<Command, DomainError> {
     let code = f.int("reason_code")?;
     if !(1..=7).contains(&code) {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "reason_code",
             "out_of_range",
-            "不予受理原因代码应为1至7",
-            "reason_code must be 1 to 7",
+            "domain.out_of_range.reason_code",
+            vec![],
         ));
     }
     Ok(Command::Reject {
@@ -249,11 +254,11 @@ fn reject(f: &Fields) -> Result<Command, DomainError> {
 fn request_extension(f: &Fields) -> Result<Command, DomainError> {
     let days = f.int("days")?;
     if !(1..=30).contains(&days) {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "days",
             "out_of_range",
-            "延期天数应为1至30个工作日",
-            "days must be 1 to 30 working days",
+            "domain.out_of_range.days",
+            vec![],
         ));
     }
     Ok(Command::RequestExtension {
@@ -284,11 +289,11 @@ fn callback(f: &Fields) -> Result<Command, DomainError> {
 fn categorise(f: &Fields) -> Result<Command, DomainError> {
     let category = f.text("category")?;
     if category.chars().count() > 40 {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "category",
             "too_long",
-            "类别不能超过40个字",
-            "category must be at most 40 characters",
+            "domain.too_long.category",
+            vec![],
         ));
     }
     Ok(Command::Categorise { category })

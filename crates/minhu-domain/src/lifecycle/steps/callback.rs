@@ -32,7 +32,7 @@ pub(in crate::lifecycle) fn rate(
     comment: &Option<String>,
 ) -> Result<EventData, DomainError> {
     if !s.actor.is_requester() {
-        return Err(s.forbid("诉求人本人", "the requester"));
+        return Err(s.forbid("domain.forbidden.requester"));
     }
     Ok(EventData::Callback {
         reached: true,
@@ -74,7 +74,7 @@ pub(in crate::lifecycle) fn close(
 
 pub(in crate::lifecycle) fn archive(s: &Step) -> Result<EventData, DomainError> {
     if !(is_district_admin(s.actor) && s.rel.staff) {
-        return Err(s.forbid("区综合办管理员", "the district office"));
+        return Err(s.forbid("domain.forbidden.district_office"));
     }
     Ok(EventData::Archive {})
 }

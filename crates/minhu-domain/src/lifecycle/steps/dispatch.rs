@@ -1,7 +1,7 @@
 //! Dispatch (派单): naming the lead unit and co-handlers, moving the request to another
 //! unit (转办), adding co-handlers (加派) and escalating to the tier above (上报).
 
-use crate::error::{DomainError, ErrorKind};
+use crate::error::{Arg, DomainError, ErrorKind};
 use crate::org::{Role, Tier, Unit};
 use crate::request::{Difficulty, EventData, Urgency};
 
@@ -25,11 +25,11 @@ pub(in crate::lifecycle) fn dispatch(
             return Err(unknown_unit("co_units", c));
         }
         if c == unit {
-            return Err(DomainError::invalid(
+            return Err(DomainError::invalid_keyed(
                 "co_units",
                 "lead_in_co_units",
-                "协办单位不能与主办单位相同",
-                "a co-handler cannot be the lead unit",
+                "domain.lead_in_co_units",
+                vec![],
             ));
         }
     }
@@ -75,11 +75,11 @@ pub(in crate::lifecycle) fn transfer(
         .unit(unit)
         .ok_or_else(|| unknown_unit("unit", unit))?;
     if req.lead_unit.as_deref() == Some(unit) {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "unit",
             "same_unit",
-            "已由该单位主办",
-            "the request is already with this unit",
+            "domain.same_unit",
+            vec![],
         ));
     }
     check_unit_in_tier(s, u)?;
@@ -125,11 +125,11 @@ pub(in crate::lifecycle) fn add_co_units(
         }
     }
     if added.is_empty() {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "units",
             "nothing_to_add",
-            "这些单位已在办理该诉求",
-            "these units already handle the request",
+            "domain.nothing_to_add",
+            vec![],
         ));
     }
     Ok(EventData::AddCoUnits {
@@ -141,17 +141,14 @@ pub(in crate::lifecycle) fn add_co_units(
 /// 上报: the tier above takes the request over (the system escalates lapsed ones).
 pub(in crate::lifecycle) fn escalate(s: &Step, reason: &str) -> Result<EventData, DomainError> {
     if !(s.actor.is_system() || s.rel.dispatcher || s.rel.handler) {
-        return Err(s.forbid(
-            "派单人员或主办单位",
-            "the dispatching office or the lead unit",
-        ));
+        return Err(s.forbid("domain.forbidden.dispatcher_or_handler"));
     }
     // `allowed_from` refuses escalation at the top tier, so this is only a guard.
     let to = s.req.tier.up().ok_or_else(|| {
-        DomainError::conflict(
+        DomainError::conflict_keyed(
             "invalid_transition",
-            "已在区级，无法再上报",
-            "already at the district tier",
+            "domain.invalid_transition.top_tier",
+            vec![],
         )
     })?;
     Ok(EventData::Escalate {
@@ -176,19 +173,15 @@ fn check_unit_in_tier(s: &Step, u: &Unit) -> Result<(), DomainError> {
     {
         return Ok(());
     }
-    Err(DomainError::new(
+    // In Chinese the unit by its name and the tier by its label; in English by their codes.
+    Err(DomainError::keyed(
         ErrorKind::Forbidden,
         "unit_outside_tier",
-        format!(
-            "单位“{}”不在本{}辖区内，请上报上级派单",
-            u.name,
-            req.tier.level().zh()
-        ),
-        format!(
-            "unit '{}' is outside this {}; escalate instead",
-            u.code,
-            req.tier.as_str()
-        ),
+        "domain.unit_outside_tier",
+        vec![
+            Arg::by_lang("unit", u.name.as_str(), u.code.as_str()),
+            Arg::by_lang("tier", req.tier.level().zh(), req.tier.as_str()),
+        ],
     )
     .with_field("unit"))
 }

@@ -41,7 +41,7 @@ pub(in crate::lifecycle) fn decide_return(
 
 pub(in crate::lifecycle) fn progress(s: &Step, note: &str) -> Result<EventData, DomainError> {
     if !(s.rel.handler || s.rel.co_handler) {
-        return Err(s.forbid("主办或协办单位", "the lead or a co-handling unit"));
+        return Err(s.forbid("domain.forbidden.handling_unit"));
     }
     Ok(EventData::Progress {
         note: note.to_string(),
@@ -91,10 +91,7 @@ pub(in crate::lifecycle) fn suspend(s: &Step, reason: &str) -> Result<EventData,
 
 pub(in crate::lifecycle) fn resume(s: &Step) -> Result<EventData, DomainError> {
     if !(s.rel.dispatcher || s.rel.handler) {
-        return Err(s.forbid(
-            "派单人员或主办单位",
-            "the dispatching office or the lead unit",
-        ));
+        return Err(s.forbid("domain.forbidden.dispatcher_or_handler"));
     }
     let req = s.req;
     // The clock was paused: the deadline moves by the time spent suspended.

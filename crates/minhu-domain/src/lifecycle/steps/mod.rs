@@ -2,7 +2,7 @@
 //! role rule (403) and fields (422) and returns the event to append; the state (409) and
 //! scope (404) were checked by [`decide`](super::decide) before.
 
-use crate::error::DomainError;
+use crate::error::{Arg, DomainError};
 use crate::org::{Actor, Role};
 use crate::request::{EventData, Request};
 
@@ -91,13 +91,10 @@ impl Step<'_> {
         self.actor.role
     }
 
-    /// The 403 of a step only `who` may take.
-    pub fn forbid(&self, who_zh: &str, who_en: &str) -> DomainError {
-        let action = self.action;
-        DomainError::forbidden(
-            format!("只有{who_zh}可以执行“{action}”"),
-            format!("only {who_en} may '{action}'"),
-        )
+    /// The 403 of a step only the people named by catalogue entry `who`
+    /// (`domain.forbidden.<who>`) may take.
+    pub fn forbid(&self, who: &'static str) -> DomainError {
+        DomainError::forbidden_keyed(who, vec![Arg::new("action", self.action)])
     }
 
     /// Only the dispatching office of the request's current tier.
@@ -105,10 +102,7 @@ impl Step<'_> {
         if self.rel.dispatcher {
             return Ok(());
         }
-        Err(self.forbid(
-            "当前层级的派单人员（社区/街道/区综合办）",
-            "the dispatching office of the current tier",
-        ))
+        Err(self.forbid("domain.forbidden.dispatcher"))
     }
 
     /// Only the lead unit.
@@ -116,12 +110,12 @@ impl Step<'_> {
         if self.rel.handler {
             return Ok(());
         }
-        Err(self.forbid("主办单位", "the lead unit"))
+        Err(self.forbid("domain.forbidden.handler"))
     }
 
     /// The 403 of a step for the staff of the request's jurisdiction.
     pub fn not_staff(&self) -> DomainError {
-        self.forbid("辖区工作人员", "staff of the request's jurisdiction")
+        self.forbid("domain.forbidden.staff")
     }
 
     /// Only the staff of the request's jurisdiction.
@@ -135,10 +129,10 @@ impl Step<'_> {
 
 /// The 422 for a unit code the organisation does not know.
 pub(super) fn unknown_unit(field: &str, code: &str) -> DomainError {
-    DomainError::invalid(
+    DomainError::invalid_keyed(
         field,
         "unknown_unit",
-        format!("未找到单位“{code}”"),
-        format!("unknown unit '{code}'"),
+        "domain.unknown_unit.code",
+        vec![Arg::new("unit", code)],
     )
 }

@@ -23,7 +23,7 @@ pub(in crate::lifecycle) fn supervise(
     note: &Option<String>,
 ) -> Result<EventData, DomainError> {
     if !(s.rel.staff && s.role().is_some_and(oversees)) {
-        return Err(s.forbid("街道或区综合办", "the street office or the district office"));
+        return Err(s.forbid("domain.forbidden.street_or_district"));
     }
     Ok(EventData::Supervise { note: note.clone() })
 }
@@ -34,10 +34,7 @@ pub(in crate::lifecycle) fn whistle(
     note: &Option<String>,
 ) -> Result<EventData, DomainError> {
     if !(s.rel.staff && s.role().is_some_and(oversees)) {
-        return Err(s.forbid(
-            "街道或区综合办（街乡吹哨）",
-            "the street office or the district office",
-        ));
+        return Err(s.forbid("domain.forbidden.whistle"));
     }
     if let Some(code) = units.iter().find(|c| s.ctx.org.unit(c).is_none()) {
         return Err(unknown_unit("units", code));
@@ -62,11 +59,11 @@ pub(in crate::lifecycle) fn arrive(s: &Step) -> Result<EventData, DomainError> {
     };
     match s.req.summoned.iter().find(|m| m.unit == unit) {
         Some(m) if m.arrived_at.is_none() => Ok(EventData::Arrive { unit }),
-        Some(_) => Err(DomainError::conflict(
+        Some(_) => Err(DomainError::conflict_keyed(
             "already_arrived",
-            "该单位已报到",
-            "this unit has already reported its arrival",
+            "domain.already_arrived",
+            vec![],
         )),
-        None => Err(s.forbid("被吹哨召集的单位", "a summoned unit")),
+        None => Err(s.forbid("domain.forbidden.summoned")),
     }
 }

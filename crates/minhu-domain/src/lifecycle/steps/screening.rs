@@ -35,11 +35,11 @@ pub(in crate::lifecycle) fn reject(
         match referral.as_deref() {
             Some(r) if EMERGENCY_LINES.contains(&r) => {}
             _ => {
-                return Err(DomainError::invalid(
+                return Err(DomainError::invalid_keyed(
                     "referral",
                     "referral_required",
-                    "紧急事项（原因3）须注明转接的紧急热线：110、119、120 或 122",
-                    "an emergency (code 3) must record the referral: 110, 119, 120 or 122",
+                    "domain.referral_required",
+                    vec![],
                 ));
             }
         }
@@ -59,30 +59,21 @@ pub(in crate::lifecycle) fn reject(
 /// into [`Ctx::merge_target`](crate::lifecycle::Ctx)).
 pub(in crate::lifecycle) fn merge(s: &Step, into: i64) -> Result<EventData, DomainError> {
     s.need_dispatcher()?;
-    let bad = |zh: &str, en: &str| {
-        DomainError::invalid(
-            "into",
-            "invalid_merge_target",
-            zh.to_string(),
-            en.to_string(),
-        )
-    };
+    let bad =
+        |key: &'static str| DomainError::invalid_keyed("into", "invalid_merge_target", key, vec![]);
     if into == s.req.id {
-        return Err(bad("不能合并到自身", "cannot merge a request into itself"));
+        return Err(bad("domain.invalid_merge_target.itself"));
     }
     let target = s
         .ctx
         .merge_target
         .filter(|t| t.id == into)
-        .ok_or_else(|| bad("未找到要合并到的诉求", "merge target not found"))?;
+        .ok_or_else(|| bad("domain.invalid_merge_target.not_found"))?;
     if !relation(s.actor, target, s.ctx.org).sees {
-        return Err(bad("未找到要合并到的诉求", "merge target not found"));
+        return Err(bad("domain.invalid_merge_target.not_found"));
     }
     if !target.state.is_open() {
-        return Err(bad(
-            "只能合并到仍在办理的诉求",
-            "the merge target must still be open",
-        ));
+        return Err(bad("domain.invalid_merge_target.closed"));
     }
     Ok(EventData::Merge { into })
 }
@@ -93,11 +84,11 @@ pub(in crate::lifecycle) fn categorise(s: &Step, category: &str) -> Result<Event
         return Err(s.not_staff());
     }
     if s.req.intake.category.as_deref() == Some(category) {
-        return Err(DomainError::invalid(
+        return Err(DomainError::invalid_keyed(
             "category",
             "unchanged",
-            "类别没有变化",
-            "the category is unchanged",
+            "domain.unchanged",
+            vec![],
         ));
     }
     Ok(EventData::Categorise {

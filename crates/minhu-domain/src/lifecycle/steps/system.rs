@@ -11,7 +11,7 @@ use super::Step;
 
 pub(in crate::lifecycle) fn warn(s: &Step, level: Warning) -> Result<EventData, DomainError> {
     if !s.actor.is_system() {
-        return Err(s.forbid("系统（时限监控）", "the deadline monitor"));
+        return Err(s.forbid("domain.forbidden.monitor"));
     }
     Ok(EventData::Warn { level })
 }

@@ -112,3 +112,123 @@ mod pause_properties {
         assert_eq!(moved - due, Duration::hours(30));
     }
 }
+
+/// The refusals read word for word as before they moved into the catalogue.
+mod texts {
+    use super::*;
+    use crate::org::{Role, Tier};
+    use crate::request::State;
+    use crate::testkit::{World, person, registered};
+
+    fn refusal(req: &Request, cmd: &Command, actor: &Actor) -> (String, String) {
+        let w = World::new();
+        let ctx = Ctx {
+            now: at("2026-09-29T10:00:00+08:00"),
+            org: &w.org,
+            calendar: &w.calendar,
+            sla: &w.sla,
+            merge_target: None,
+        };
+        let e = decide(req, cmd, actor, &ctx).unwrap_err();
+        (e.zh, e.en)
+    }
+
+    #[test]
+    fn lifecycle_refusals_keep_their_wording() {
+        let grid = person(Role::GridWorker, "G1");
+        let req = registered("G1", Tier::Community);
+        assert_eq!(
+            refusal(&req, &Command::Accept { note: None }, &grid),
+            (
+                "只有当前层级的派单人员（社区/街道/区综合办）可以执行“accept”".into(),
+                "only the dispatching office of the current tier may 'accept'".into()
+            )
+        );
+        let mut top = registered("G1", Tier::District);
+        top.state = State::InProgress;
+        let escalate = Command::Escalate { reason: "x".into() };
+        assert_eq!(
+            refusal(&top, &escalate, &person(Role::DistrictAdmin, "D")),
+            (
+                "当前状态“办理中”下不能执行“escalate”，已在区级，无法再上报".into(),
+                "'escalate' is not allowed in state 'in_progress'".into()
+            )
+        );
+        let mut pending = registered("G1", Tier::Community);
+        pending.state = State::PendingDispatch;
+        let dispatch = Command::Dispatch {
+            unit: "C2".into(),
+            co_units: vec![],
+            difficulty: None,
+            urgency: None,
+        };
+        assert_eq!(
+            refusal(&pending, &dispatch, &person(Role::StreetStaff, "S1")),
+            (
+                "单位“C2单位”不在本社区辖区内，请上报上级派单".into(),
+                "unit 'C2' is outside this community; escalate instead".into()
+            )
+        );
+        assert_eq!(
+            refusal(
+                &req,
+                &Command::Accept { note: None },
+                &person(Role::StreetStaff, "S2")
+            ),
+            ("未找到该诉求".into(), "request not found".into())
+        );
+    }
+
+    #[test]
+    fn parse_and_scope_refusals_keep_their_wording() {
+        let e = Command::parse("suspend", &serde_json::json!({})).unwrap_err();
+        assert_eq!(
+            (e.zh.as_str(), e.en.as_str()),
+            ("缺少必填字段“reason”", "field 'reason' is required")
+        );
+        let e = Command::parse("decide_return", &serde_json::json!({"approve": 1})).unwrap_err();
+        assert_eq!(
+            (e.zh.as_str(), e.en.as_str()),
+            (
+                "字段“approve”应为true 或 false",
+                "field 'approve' must be true or false"
+            )
+        );
+        let e = Command::parse(
+            "dispatch",
+            &serde_json::json!({"unit": "X", "urgency": "soon"}),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.en,
+            "unknown value 'soon' for 'urgency'; one of: normal, urgent, critical"
+        );
+        assert_eq!(
+            e.zh,
+            "字段“urgency”的取值“soon”无效，可选：normal, urgent, critical"
+        );
+        let e = crate::testkit::org()
+            .check_scope(Role::StreetStaff, "C1")
+            .unwrap_err();
+        assert_eq!(e.zh, "角色 street_staff 的范围应为街道级辖区，“C1”是社区");
+        assert_eq!(
+            e.en,
+            "role street_staff needs a street jurisdiction; 'C1' is a community"
+        );
+        let e = crate::intake::parse_intake(
+            &serde_json::json!({"channel": "walk_in", "content": "路灯坏了", "jurisdiction": "G1"}),
+            Some(&person(Role::Auditor, "D")),
+            &crate::testkit::org(),
+            "MH-1".into(),
+            at("2026-09-29T10:00:00+08:00"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (e.zh.as_str(), e.en.as_str()),
+            (
+                "审计查阅员不能登记诉求",
+                "a auditor cannot register requests"
+            )
+        );
+    }
+}
