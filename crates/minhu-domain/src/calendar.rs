@@ -9,32 +9,18 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::codes::code_enum;
 use crate::time::{end_of_local_day, local_date};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DayKind {
-    /// A statutory holiday or a day off moved by 调休.
-    Holiday,
-    /// A weekend day on which people work (调休上班).
-    Workday,
-}
-
-impl DayKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "holiday",
-            DayKind::Workday => "workday",
-        }
+code_enum!(
+    /// What the calendar says of a date that differs from the Monday-to-Friday rule.
+    DayKind {
+        /// A statutory holiday or a day off moved by 调休.
+        Holiday = "holiday" / "节假日",
+        /// A weekend day on which people work (调休上班).
+        Workday = "workday" / "调休上班",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "holiday" => Some(DayKind::Holiday),
-            "workday" => Some(DayKind::Workday),
-            _ => None,
-        }
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CalendarDay {
@@ -234,5 +220,112 @@ mod tests {
             .with_timezone(&Utc);
         let due = c.working_days_deadline(received, 2);
         assert_eq!(crate::time::rfc3339(due), "2026-10-09T23:59:59+08:00");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        fn day(offset: i64) -> NaiveDate {
+            d(2024, 1, 1) + Duration::days(offset)
+        }
+
+        /// A calendar of random holidays and make-up days over 2024–2028, with the same
+        /// rule written out plainly to check against.
+        fn calendars() -> impl Strategy<Value = (Calendar, BTreeMap<NaiveDate, DayKind>)> {
+            proptest::collection::vec((0i64..1800, any::<bool>()), 0..80).prop_map(|days| {
+                let overrides: BTreeMap<NaiveDate, DayKind> = days
+                    .into_iter()
+                    .map(|(o, off)| {
+                        let kind = if off {
+                            DayKind::Holiday
+                        } else {
+                            DayKind::Workday
+                        };
+                        (day(o), kind)
+                    })
+                    .collect();
+                let cal = Calendar::new(overrides.iter().map(|(date, kind)| CalendarDay {
+                    date: *date,
+                    kind: *kind,
+                    note: String::new(),
+                }));
+                (cal, overrides)
+            })
+        }
+
+        fn works(overrides: &BTreeMap<NaiveDate, DayKind>, date: NaiveDate) -> bool {
+            match overrides.get(&date) {
+                Some(k) => *k == DayKind::Workday,
+                None => date.weekday().num_days_from_monday() < 5,
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn n_working_days_later_is_the_nth_working_day_after(
+                (cal, overrides) in calendars(), start in 0i64..1700, n in 1u32..40,
+            ) {
+                let from = day(start);
+                let got = cal.add_working_days(from, n);
+                prop_assert!(cal.is_working_day(got));
+                prop_assert!(works(&overrides, got), "lands on a day off: {got}");
+                // The plain count: the n-th day after `from` that the rule says is worked.
+                let mut left = n;
+                let mut want = from;
+                while left > 0 {
+                    want = want.succ_opt().unwrap();
+                    if works(&overrides, want) {
+                        left -= 1;
+                    }
+                }
+                prop_assert_eq!(got, want);
+                prop_assert_eq!(cal.working_days_between(from, got), n as i64);
+            }
+
+            #[test]
+            fn adding_working_days_is_monotone(
+                (cal, _) in calendars(), start in 0i64..1700, n in 0u32..30, more in 1u32..10,
+            ) {
+                let from = day(start);
+                let a = cal.add_working_days(from, n);
+                let b = cal.add_working_days(from, n + more);
+                prop_assert!(a >= from);
+                if n == 0 {
+                    prop_assert_eq!(a, cal.next_working_day_from(from));
+                    prop_assert!(cal.is_working_day(a));
+                    // From a day off, n = 0 and n = 1 both land on the next working day.
+                    let counted = if cal.is_working_day(from) { more } else { more - 1 };
+                    prop_assert_eq!(cal.working_days_between(a, b), counted as i64);
+                } else {
+                    prop_assert!(a < b);
+                    prop_assert_eq!(cal.working_days_between(a, b), more as i64);
+                }
+            }
+
+            #[test]
+            fn a_deadline_is_never_before_its_start(
+                (cal, _) in calendars(), start in 0i64..1700, secs in 0i64..86_400, n in 0u32..30,
+            ) {
+                let from = crate::time::start_of_local_day(day(start)) + Duration::seconds(secs);
+                let due = cal.working_days_deadline(from, n);
+                prop_assert!(due >= from);
+                prop_assert_eq!(due, end_of_local_day(local_date(due)));
+                prop_assert!(cal.is_working_day(local_date(due)));
+                let natural = Calendar::natural_days_deadline(from, n);
+                prop_assert!(natural >= from);
+                prop_assert_eq!((local_date(natural) - local_date(from)).num_days(), n as i64);
+            }
+
+            #[test]
+            fn the_builtin_holidays_are_never_a_deadline(start in 0i64..1000, n in 0u32..20) {
+                let cal = cal();
+                let got = cal.add_working_days(day(start), n);
+                for off in builtin_days().iter().filter(|x| x.kind == DayKind::Holiday) {
+                    prop_assert_ne!(got, off.date);
+                }
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use geo::{Contains, Coord, MultiPolygon, Point, Polygon};
 
-use crate::error::DomainError;
+use crate::error::{Arg, DomainError};
 
 /// Coordinate reference of an input point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,11 +33,11 @@ pub struct GridMap {
 /// FeatureCollection of one feature).
 pub fn parse_shape(geojson_text: &str) -> Result<MultiPolygon<f64>, DomainError> {
     let bad = |why: String| {
-        DomainError::invalid(
+        DomainError::invalid_keyed(
             "shape",
             "invalid_geojson",
-            format!("网格边界不是有效的 GeoJSON 多边形：{why}"),
-            format!("not a GeoJSON polygon: {why}"),
+            "domain.invalid_geojson",
+            vec![Arg::new("why", why)],
         )
     };
     let gj: geojson::GeoJson = geojson_text

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::error::{DomainError, ErrorKind};
+use crate::access::may_register;
+use crate::error::{Arg, DomainError, ErrorKind};
 use crate::org::{Actor, Org, Role};
 use crate::privacy::normalize_phone;
 use crate::request::{Channel, Intake, RequestType, Requester};
@@ -12,8 +13,9 @@ use crate::request::{Channel, Intake, RequestType, Requester};
 pub const MAX_CONTENT: usize = 5000;
 pub const MAX_SHORT: usize = 200;
 
-fn invalid(field: &str, code: &'static str, zh: String, en: String) -> DomainError {
-    DomainError::invalid(field, code, zh, en)
+/// A 422 for `field`, told by catalogue entry `key`.
+fn invalid(field: &str, code: &'static str, key: &'static str, args: Vec<Arg>) -> DomainError {
+    DomainError::invalid_keyed(field, code, key, args)
 }
 
 fn text(obj: &Map<String, Value>, field: &str, max: usize) -> Result<Option<String>, DomainError> {
@@ -25,8 +27,8 @@ fn text(obj: &Map<String, Value>, field: &str, max: usize) -> Result<Option<Stri
                 return Err(invalid(
                     field,
                     "too_long",
-                    format!("“{field}”不能超过{max}字"),
-                    format!("'{field}' must be at most {max} characters"),
+                    "domain.too_long.field",
+                    vec![Arg::new("field", field), Arg::new("max", max)],
                 ));
             }
             Ok(if t.is_empty() {
@@ -38,8 +40,8 @@ fn text(obj: &Map<String, Value>, field: &str, max: usize) -> Result<Option<Stri
         Some(_) => Err(invalid(
             field,
             "invalid_type",
-            format!("“{field}”应为文本"),
-            format!("'{field}' must be a string"),
+            "domain.invalid_type.string",
+            vec![Arg::new("field", field)],
         )),
     }
 }
@@ -55,8 +57,8 @@ fn coord(obj: &Map<String, Value>, field: &str, range: f64) -> Result<Option<f64
             _ => Err(invalid(
                 field,
                 "invalid_coordinate",
-                format!("“{field}”不是有效的坐标"),
-                format!("'{field}' is not a valid coordinate"),
+                "domain.invalid_coordinate",
+                vec![Arg::new("field", field)],
             )),
         },
     }
@@ -72,148 +74,26 @@ pub fn parse_intake(
     now: DateTime<Utc>,
 ) -> Result<Intake, DomainError> {
     let Value::Object(obj) = body else {
-        return Err(DomainError::new(
+        return Err(DomainError::keyed(
             ErrorKind::Invalid,
             "invalid_body",
-            "请求体应为 JSON 对象",
-            "the body must be a JSON object",
+            "domain.invalid_body",
+            vec![],
         ));
     };
-    let channel_s = text(obj, "channel", 40)?.ok_or_else(|| {
-        invalid(
-            "channel",
-            "required",
-            "缺少来源渠道“channel”".into(),
-            "field 'channel' is required".into(),
-        )
-    })?;
-    let channel = Channel::parse(&channel_s).ok_or_else(|| {
-        invalid(
-            "channel",
-            "unknown_value",
-            format!("未知的来源渠道“{channel_s}”，可选：{}", Channel::codes()),
-            format!(
-                "unknown channel '{channel_s}'; one of: {}",
-                Channel::codes()
-            ),
-        )
-    })?;
-    let kind = match text(obj, "type", 40)? {
-        None => RequestType::Help,
-        Some(t) => RequestType::parse(&t).ok_or_else(|| {
-            invalid(
-                "type",
-                "unknown_value",
-                format!("未知的诉求类型“{t}”，可选：{}", RequestType::codes()),
-                format!("unknown type '{t}'; one of: {}", RequestType::codes()),
-            )
-        })?,
-    };
-    let content = text(obj, "content", MAX_CONTENT)?.ok_or_else(|| {
-        invalid(
-            "content",
-            "required",
-            "诉求内容不能为空".into(),
-            "field 'content' is required and must not be empty".into(),
-        )
-    })?;
+    let (channel, kind) = channel_and_kind(obj)?;
+    let content = text(obj, "content", MAX_CONTENT)?
+        .ok_or_else(|| invalid("content", "required", "domain.required.content", vec![]))?;
     let subject = text(obj, "subject", MAX_SHORT)?;
-    let (name, phone) = match obj.get("requester") {
-        None | Some(Value::Null) => (None, None),
-        Some(Value::Object(r)) => {
-            let name = text(r, "name", 50).map_err(|e| e.with_field("requester.name"))?;
-            let phone = match text(r, "phone", 40).map_err(|e| e.with_field("requester.phone"))? {
-                None => None,
-                Some(p) => Some(normalize_phone(&p).ok_or_else(|| {
-                    invalid(
-                        "requester.phone",
-                        "invalid_phone",
-                        format!("联系电话“{p}”格式不正确（手机11位，或区号-号码）"),
-                        format!("'{p}' is not a valid phone number (11-digit mobile, or area code and number)"),
-                    )
-                })?),
-            };
-            (name, phone)
-        }
-        Some(_) => {
-            return Err(invalid(
-                "requester",
-                "invalid_type",
-                "“requester”应为对象".into(),
-                "'requester' must be an object".into(),
-            ));
-        }
-    };
+    let requester = requester(obj)?;
     let address = text(obj, "address", MAX_SHORT)?;
-    let lat = coord(obj, "lat", 90.0)?;
-    let lon = coord(obj, "lon", 180.0)?;
-    if lat.is_some() != lon.is_some() {
-        let f = if lat.is_some() { "lon" } else { "lat" };
-        return Err(invalid(
-            f,
-            "required",
-            "经纬度须同时提供".into(),
-            "lat and lon must be given together".into(),
-        ));
-    }
+    let (lat, lon) = coordinates(obj)?;
     let category = text(obj, "category", 40)?;
-    let confidential = match obj.get("confidential") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            return Err(invalid(
-                "confidential",
-                "invalid_type",
-                "“confidential”应为 true 或 false".into(),
-                "'confidential' must be true or false".into(),
-            ));
-        }
-    };
+    let confidential = confidential(obj)?;
     let external_id = text(obj, "external_id", 100)?;
-
-    // Where: the named jurisdiction, else the registering person's own community or grid.
-    let jurisdiction = match text(obj, "jurisdiction", 40)? {
-        Some(j) => {
-            if org.jurisdiction(&j).is_none() {
-                return Err(invalid(
-                    "jurisdiction",
-                    "unknown_jurisdiction",
-                    format!("未找到辖区代码“{j}”"),
-                    format!("unknown jurisdiction code '{j}'"),
-                ));
-            }
-            j
-        }
-        None => match actor {
-            Some(a) if matches!(a.role, Some(Role::CommunityStaff | Role::GridWorker)) => {
-                a.scope.clone()
-            }
-            _ => {
-                return Err(invalid(
-                    "jurisdiction",
-                    "required",
-                    "请填写诉求所在辖区（社区或网格代码）".into(),
-                    "field 'jurisdiction' is required (a community or grid code)".into(),
-                ));
-            }
-        },
-    };
+    let jurisdiction = located(obj, actor, org)?;
     if let Some(a) = actor {
-        if let Some(role) = a.role {
-            if matches!(role, Role::UnitHandler | Role::Auditor) {
-                return Err(DomainError::forbidden(
-                    format!("{}不能登记诉求", role.zh()),
-                    format!("a {} cannot register requests", role.as_str()),
-                ));
-            }
-            if !org.within(&jurisdiction, &a.scope) {
-                return Err(DomainError::forbidden(
-                    format!("辖区“{jurisdiction}”不在您的管辖范围内"),
-                    format!("jurisdiction '{jurisdiction}' is outside your scope"),
-                )
-                .with_field("jurisdiction"));
-            }
-        }
+        check_registrar(a, org, &jurisdiction)?;
     }
     Ok(Intake {
         code,
@@ -221,7 +101,7 @@ pub fn parse_intake(
         kind,
         subject,
         content,
-        requester: Requester { name, phone },
+        requester,
         address,
         lat,
         lon,
@@ -231,4 +111,146 @@ pub fn parse_intake(
         external_id,
         received_at: now,
     })
+}
+
+/// The channel (required) and the request type (help unless given).
+fn channel_and_kind(obj: &Map<String, Value>) -> Result<(Channel, RequestType), DomainError> {
+    let channel_s = text(obj, "channel", 40)?
+        .ok_or_else(|| invalid("channel", "required", "domain.required.channel", vec![]))?;
+    let channel = Channel::parse(&channel_s).ok_or_else(|| {
+        invalid(
+            "channel",
+            "unknown_value",
+            "domain.unknown_value.channel",
+            vec![
+                Arg::new("value", &channel_s),
+                Arg::new("codes", Channel::codes()),
+            ],
+        )
+    })?;
+    let kind = match text(obj, "type", 40)? {
+        None => RequestType::Help,
+        Some(t) => RequestType::parse(&t).ok_or_else(|| {
+            invalid(
+                "type",
+                "unknown_value",
+                "domain.unknown_value.type",
+                vec![
+                    Arg::new("value", &t),
+                    Arg::new("codes", RequestType::codes()),
+                ],
+            )
+        })?,
+    };
+    Ok((channel, kind))
+}
+
+/// The requester's name and phone (normalised), both optional.
+fn requester(obj: &Map<String, Value>) -> Result<Requester, DomainError> {
+    match obj.get("requester") {
+        None | Some(Value::Null) => Ok(Requester::default()),
+        Some(Value::Object(r)) => {
+            let name = text(r, "name", 50).map_err(|e| e.with_field("requester.name"))?;
+            let phone = match text(r, "phone", 40).map_err(|e| e.with_field("requester.phone"))? {
+                None => None,
+                Some(p) => Some(normalize_phone(&p).ok_or_else(|| {
+                    invalid(
+                        "requester.phone",
+                        "invalid_phone",
+                        "domain.invalid_phone",
+                        vec![Arg::new("phone", &p)],
+                    )
+                })?),
+            };
+            Ok(Requester { name, phone })
+        }
+        Some(_) => Err(invalid(
+            "requester",
+            "invalid_type",
+            "domain.invalid_type.requester",
+            vec![],
+        )),
+    }
+}
+
+/// Latitude and longitude, both or neither.
+fn coordinates(obj: &Map<String, Value>) -> Result<(Option<f64>, Option<f64>), DomainError> {
+    let lat = coord(obj, "lat", 90.0)?;
+    let lon = coord(obj, "lon", 180.0)?;
+    if lat.is_some() != lon.is_some() {
+        let f = if lat.is_some() { "lon" } else { "lat" };
+        return Err(invalid(
+            f,
+            "required",
+            "domain.required.coordinates",
+            vec![],
+        ));
+    }
+    Ok((lat, lon))
+}
+
+fn confidential(obj: &Map<String, Value>) -> Result<bool, DomainError> {
+    match obj.get("confidential") {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(invalid(
+            "confidential",
+            "invalid_type",
+            "domain.invalid_type.confidential",
+            vec![],
+        )),
+    }
+}
+
+/// Where: the named jurisdiction, else the registering person's own community or grid.
+fn located(
+    obj: &Map<String, Value>,
+    actor: Option<&Actor>,
+    org: &Org,
+) -> Result<String, DomainError> {
+    match text(obj, "jurisdiction", 40)? {
+        Some(j) => {
+            if org.jurisdiction(&j).is_none() {
+                return Err(invalid(
+                    "jurisdiction",
+                    "unknown_jurisdiction",
+                    "domain.unknown_jurisdiction.code",
+                    vec![Arg::new("jurisdiction", &j)],
+                ));
+            }
+            Ok(j)
+        }
+        None => match actor {
+            Some(a) if matches!(a.role, Some(Role::CommunityStaff | Role::GridWorker)) => {
+                Ok(a.scope.clone())
+            }
+            _ => Err(invalid(
+                "jurisdiction",
+                "required",
+                "domain.required.jurisdiction",
+                vec![],
+            )),
+        },
+    }
+}
+
+/// A person registers only with a role that may, and only within their own scope.
+fn check_registrar(a: &Actor, org: &Org, jurisdiction: &str) -> Result<(), DomainError> {
+    let Some(role) = a.role else {
+        return Ok(());
+    };
+    if !may_register(role) {
+        return Err(DomainError::forbidden_keyed(
+            "domain.forbidden.register_role",
+            vec![Arg::by_lang("role", role.zh(), role.as_str())],
+        ));
+    }
+    if !org.within(jurisdiction, &a.scope) {
+        return Err(DomainError::forbidden_keyed(
+            "domain.forbidden.outside_scope",
+            vec![Arg::new("jurisdiction", jurisdiction)],
+        )
+        .with_field("jurisdiction"));
+    }
+    Ok(())
 }

@@ -13,10 +13,14 @@
 //! - [`notify`]: who hears of what, and what they are told.
 //! - [`ledger`]: the ledgers' facts and policy.
 //! - [`text`]: the one text catalogue (zh-CN and en).
+//!
+//! Coded enums (a stable string code and a Chinese label per variant) are all declared with
+//! one macro, `code_enum!` in `codes.rs`.
 
 pub mod access;
 pub mod calendar;
 pub mod catalogue;
+mod codes;
 pub mod error;
 pub mod geo;
 pub mod ids;
@@ -30,5 +34,8 @@ pub mod request;
 pub mod sla;
 pub mod text;
 pub mod time;
+
+#[cfg(test)]
+mod testkit;
 
 pub use error::{DomainError, ErrorKind};

@@ -5,72 +5,32 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::DomainError;
+use crate::codes::code_enum;
+use crate::error::{Arg, DomainError};
 
-/// Level of a jurisdiction in the tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Grid,
-    Community,
-    Street,
-    District,
-}
+code_enum!(
+    /// Level of a jurisdiction in the tree.
+    #[derive(PartialOrd, Ord)]
+    Level {
+        Grid = "grid" / "网格",
+        Community = "community" / "社区",
+        Street = "street" / "街道",
+        District = "district" / "区",
+    }
+);
 
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Grid => "grid",
-            Level::Community => "community",
-            Level::Street => "street",
-            Level::District => "district",
-        }
+code_enum!(
+    /// The tier whose dispatch queue holds a request: what the community can solve it solves;
+    /// what it cannot goes to the street, then to the district.
+    #[derive(PartialOrd, Ord)]
+    Tier {
+        Community = "community" / "社区",
+        Street = "street" / "街道",
+        District = "district" / "区",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "grid" => Level::Grid,
-            "community" => Level::Community,
-            "street" => Level::Street,
-            "district" => Level::District,
-            _ => return None,
-        })
-    }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Level::Grid => "网格",
-            Level::Community => "社区",
-            Level::Street => "街道",
-            Level::District => "区",
-        }
-    }
-}
-
-/// The tier whose dispatch queue holds a request: what the community can solve it solves;
-/// what it cannot goes to the street, then to the district.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Tier {
-    Community,
-    Street,
-    District,
-}
+);
 
 impl Tier {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tier::Community => "community",
-            Tier::Street => "street",
-            Tier::District => "district",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "community" => Tier::Community,
-            "street" => Tier::Street,
-            "district" => Tier::District,
-            _ => return None,
-        })
-    }
     pub fn up(self) -> Option<Tier> {
         match self {
             Tier::Community => Some(Tier::Street),
@@ -103,36 +63,16 @@ pub struct Jurisdiction {
     pub parent: Option<String>,
 }
 
-/// Level of a unit: the community and street offices are units too; departments and
-/// companies are district (or city) units.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitLevel {
-    Community,
-    Street,
-    District,
-    City,
-}
-
-impl UnitLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitLevel::Community => "community",
-            UnitLevel::Street => "street",
-            UnitLevel::District => "district",
-            UnitLevel::City => "city",
-        }
+code_enum!(
+    /// Level of a unit: the community and street offices are units too; departments and
+    /// companies are district (or city) units.
+    UnitLevel {
+        Community = "community" / "社区级",
+        Street = "street" / "街道级",
+        District = "district" / "区级",
+        City = "city" / "市级",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "community" => UnitLevel::Community,
-            "street" => UnitLevel::Street,
-            "district" => UnitLevel::District,
-            "city" => UnitLevel::City,
-            _ => return None,
-        })
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unit {
@@ -143,49 +83,19 @@ pub struct Unit {
     pub jurisdiction: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    DistrictAdmin,
-    StreetStaff,
-    CommunityStaff,
-    GridWorker,
-    UnitHandler,
-    Auditor,
-}
+code_enum!(
+    /// What a person does in the product; the scope says where.
+    Role {
+        DistrictAdmin = "district_admin" / "区综合办管理员",
+        StreetStaff = "street_staff" / "街道工作人员",
+        CommunityStaff = "community_staff" / "社区工作人员",
+        GridWorker = "grid_worker" / "网格员",
+        UnitHandler = "unit_handler" / "承办单位经办人",
+        Auditor = "auditor" / "审计查阅员",
+    }
+);
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::DistrictAdmin,
-        Role::StreetStaff,
-        Role::CommunityStaff,
-        Role::GridWorker,
-        Role::UnitHandler,
-        Role::Auditor,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::DistrictAdmin => "district_admin",
-            Role::StreetStaff => "street_staff",
-            Role::CommunityStaff => "community_staff",
-            Role::GridWorker => "grid_worker",
-            Role::UnitHandler => "unit_handler",
-            Role::Auditor => "auditor",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Role::DistrictAdmin => "区综合办管理员",
-            Role::StreetStaff => "街道工作人员",
-            Role::CommunityStaff => "社区工作人员",
-            Role::GridWorker => "网格员",
-            Role::UnitHandler => "承办单位经办人",
-            Role::Auditor => "审计查阅员",
-        }
-    }
     /// The jurisdiction level a person of this role must be scoped to (None: scoped to a unit).
     pub fn scope_level(self) -> Option<Level> {
         match self {
@@ -337,39 +247,33 @@ impl Org {
                 if self.units.contains_key(scope) {
                     Ok(())
                 } else {
-                    Err(DomainError::invalid(
+                    Err(DomainError::invalid_keyed(
                         "scope",
                         "unknown_unit",
-                        format!("承办单位经办人的范围必须是已登记的单位代码，未找到“{scope}”"),
-                        format!(
-                            "a unit_handler must be scoped to a known unit code; '{scope}' not found"
-                        ),
+                        "domain.unknown_unit.scope",
+                        vec![Arg::new("scope", scope)],
                     ))
                 }
             }
             Some(level) => match self.jurisdictions.get(scope) {
                 Some(j) if j.level == level => Ok(()),
-                Some(j) => Err(DomainError::invalid(
+                // Levels by their Chinese label in Chinese, by their code in English.
+                Some(j) => Err(DomainError::invalid_keyed(
                     "scope",
                     "scope_level",
-                    format!(
-                        "角色 {} 的范围应为{}级辖区，“{scope}”是{}",
-                        role.as_str(),
-                        level.zh(),
-                        j.level.zh()
-                    ),
-                    format!(
-                        "role {} needs a {} jurisdiction; '{scope}' is a {}",
-                        role.as_str(),
-                        level.as_str(),
-                        j.level.as_str()
-                    ),
+                    "domain.scope_level",
+                    vec![
+                        Arg::new("role", role.as_str()),
+                        Arg::by_lang("level", level.zh(), level.as_str()),
+                        Arg::new("scope", scope),
+                        Arg::by_lang("actual", j.level.zh(), j.level.as_str()),
+                    ],
                 )),
-                None => Err(DomainError::invalid(
+                None => Err(DomainError::invalid_keyed(
                     "scope",
                     "unknown_jurisdiction",
-                    format!("未找到辖区代码“{scope}”"),
-                    format!("unknown jurisdiction code '{scope}'"),
+                    "domain.unknown_jurisdiction.code",
+                    vec![Arg::new("jurisdiction", scope)],
                 )),
             },
         }

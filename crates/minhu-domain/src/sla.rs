@@ -6,34 +6,18 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
+use crate::codes::code_enum;
 use crate::org::Tier;
 use crate::request::{Difficulty, RequestType, Urgency};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitUnit {
-    Hours,
-    Days,
-    WorkingDays,
-}
-
-impl LimitUnit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LimitUnit::Hours => "hours",
-            LimitUnit::Days => "days",
-            LimitUnit::WorkingDays => "working_days",
-        }
+code_enum!(
+    /// What a limit's amount counts.
+    LimitUnit {
+        Hours = "hours" / "小时",
+        Days = "days" / "自然日",
+        WorkingDays = "working_days" / "工作日",
     }
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "hours" => LimitUnit::Hours,
-            "days" => LimitUnit::Days,
-            "working_days" => LimitUnit::WorkingDays,
-            _ => return None,
-        })
-    }
-}
+);
 
 /// The event from which a limit runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -336,5 +320,37 @@ mod tests {
         );
         assert_eq!(rfc3339(d.due), "2026-10-08T23:59:59+08:00");
         assert_eq!(d.sla_version, 2);
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn pick<T: Copy + std::fmt::Debug>(all: &'static [T]) -> impl Strategy<Value = T> {
+            (0..all.len()).prop_map(move |i| all[i])
+        }
+
+        proptest! {
+            #[test]
+            fn every_deadline_lies_after_its_start_with_the_yellow_light_between(
+                start in 0i64..700 * 86_400,
+                tier in pick(Tier::ALL),
+                kind in pick(RequestType::ALL),
+                urgency in pick(Urgency::ALL),
+                difficulty in proptest::option::of(pick(Difficulty::ALL)),
+            ) {
+                let cal = Calendar::new(builtin_days());
+                let from = at("2025-01-01T00:00:00+08:00") + Duration::seconds(start);
+                let d = SlaPolicy::default_v1()
+                    .deadline(&cal, from, from, tier, kind, urgency, difficulty);
+                prop_assert!(d.due >= from);
+                prop_assert!(d.yellow_at >= from && d.yellow_at <= d.due);
+                prop_assert_eq!(d.sla_version, 1);
+                // The more urgent, the sooner (critical 2 h, urgent 24 h).
+                if urgency == Urgency::Critical {
+                    prop_assert_eq!(d.due - from, Duration::hours(2));
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Time helpers. Everything is stored in UTC; the civic day is Asia/Shanghai.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, TimeZone, Utc,
+};
 use chrono_tz::Asia::Shanghai;
 
 pub use chrono_tz::Tz;
@@ -13,13 +15,24 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&ZONE).date_naive()
 }
 
+/// Local midnight starting a date (00:00:00 Asia/Shanghai), as UTC: the first instant a
+/// ledger or dashboard of that date covers.
+pub fn start_of_local_day(date: NaiveDate) -> DateTime<Utc> {
+    local_to_utc(date.and_time(NaiveTime::MIN))
+}
+
 /// The last second of a local date (23:59:59 Asia/Shanghai), as UTC.
 pub fn end_of_local_day(date: NaiveDate) -> DateTime<Utc> {
-    let naive = date.and_hms_opt(23, 59, 59).expect("valid time");
-    ZONE.from_local_datetime(&naive)
-        .single()
-        .expect("Shanghai has no DST")
-        .with_timezone(&Utc)
+    local_to_utc(date.and_time(NaiveTime::MIN) + Duration::seconds(86_399))
+}
+
+/// A local wall-clock time as UTC. Shanghai has had no daylight saving since 1991, so every
+/// local time exists once; were one ever missing, the offset-free reading stands in.
+fn local_to_utc(naive: NaiveDateTime) -> DateTime<Utc> {
+    match ZONE.from_local_datetime(&naive).earliest() {
+        Some(t) => t.with_timezone(&Utc),
+        None => Utc.from_utc_datetime(&naive),
+    }
 }
 
 /// RFC 3339 with the +08:00 offset, as the API shows times.
@@ -75,4 +88,41 @@ pub mod serde_local_opt {
 pub fn rfc3339_ms(at: DateTime<Utc>) -> String {
     at.with_timezone(&ZONE)
         .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_local_day_runs_from_16_00_to_15_59_59_utc() {
+        let day = d(2026, 10, 1);
+        assert_eq!(
+            rfc3339(start_of_local_day(day)),
+            "2026-10-01T00:00:00+08:00"
+        );
+        assert_eq!(
+            start_of_local_day(day).to_rfc3339(),
+            "2026-09-30T16:00:00+00:00"
+        );
+        assert_eq!(rfc3339(end_of_local_day(day)), "2026-10-01T23:59:59+08:00");
+    }
+
+    proptest! {
+        #[test]
+        fn days_tile_the_timeline(offset in 0i64..40_000) {
+            let day = d(2000, 1, 1) + Duration::days(offset);
+            let (start, end) = (start_of_local_day(day), end_of_local_day(day));
+            prop_assert_eq!(local_date(start), day);
+            prop_assert_eq!(local_date(end), day);
+            prop_assert_eq!(local_date(start - Duration::seconds(1)), day.pred_opt().unwrap());
+            prop_assert_eq!(end - start, Duration::seconds(86_399));
+            prop_assert_eq!(start_of_local_day(day.succ_opt().unwrap()), end + Duration::seconds(1));
+        }
+    }
 }
