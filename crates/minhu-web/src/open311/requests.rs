@@ -317,6 +317,9 @@ fn open_filter(statuses: Vec<String>) -> Result<Option<bool>, O311Error> {
     Ok(if open && closed { None } else { Some(open) })
 }
 
+/// From and until when (`start_date`, `end_date`); None: open on that side.
+type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The window of `requested_datetime`: at most `WINDOW_DAYS`, the last ones by default,
 /// open when syncing by update time.
 fn window(
@@ -324,7 +327,7 @@ fn window(
     end: Option<DateTime<Utc>>,
     syncing: bool,
     now: DateTime<Utc>,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>), O311Error> {
+) -> Result<Window, O311Error> {
     let window = Duration::days(WINDOW_DAYS);
     Ok(match (start, end) {
         (Some(s), Some(e)) => {
@@ -608,10 +611,10 @@ async fn merged_codes(
     let mut codes = HashMap::new();
     for evs in events.values() {
         for e in evs {
-            if let EventData::Merge { into } = e.data {
-                if let Some((t, _)) = app.store.load_request(into).await? {
-                    codes.insert(into, t.intake.code);
-                }
+            if let EventData::Merge { into } = e.data
+                && let Some((t, _)) = app.store.load_request(into).await?
+            {
+                codes.insert(into, t.intake.code);
             }
         }
     }
