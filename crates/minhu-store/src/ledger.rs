@@ -5,7 +5,7 @@
 //! ## Keeping the facts current
 //!
 //! `ledger_facts` holds additive counters per (level, code, local day), each a sum of the
-//! facts of single requests ([`minhu_ledger::request_facts`], a pure function of the
+//! facts of single requests ([`minhu_domain::ledger::request_facts`], a pure function of the
 //! request's log). `ledger_requests` keeps, per request, the facts last applied. A refresh
 //! ([`Store::ledger_refresh`]):
 //!
@@ -30,12 +30,14 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use minhu_domain::ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
+use minhu_domain::ledger::{
+    EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth,
+};
 use minhu_domain::org::Org;
 use minhu_domain::request::{
     Channel, Event, Intake, Request, RequestType, Requester, State, Urgency,
 };
-use minhu_ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
-use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth};
 use sqlx::types::Json;
 
 use crate::{Result, Store, StoreError, on_pool, rows};
@@ -684,8 +686,14 @@ impl Store {
             pending.extend(loaded.iter().map(|(r, ev)| {
                 (
                     r.id,
-                    minhu_ledger::request_facts(r, ev, org, &policy, excluded.contains(&r.id)),
-                    serde_json::to_string(&minhu_ledger::register_facts(r, ev))
+                    minhu_domain::ledger::request_facts(
+                        r,
+                        ev,
+                        org,
+                        &policy,
+                        excluded.contains(&r.id),
+                    ),
+                    serde_json::to_string(&minhu_domain::ledger::register_facts(r, ev))
                         .expect("register facts serialise"),
                 )
             }));
@@ -755,10 +763,10 @@ impl Store {
             for (_, f) in &old {
                 let f: RequestFacts = serde_json::from_str(f)
                     .map_err(|e| StoreError::Corrupt(format!("ledger facts: {e}")))?;
-                minhu_ledger::facts::accumulate(&mut delta, &f, -1);
+                minhu_domain::ledger::facts::accumulate(&mut delta, &f, -1);
             }
             for (_, f, _) in new {
-                minhu_ledger::facts::accumulate(&mut delta, f, 1);
+                minhu_domain::ledger::facts::accumulate(&mut delta, f, 1);
             }
             // Each day row also adds to its assessment month's row (day "M2026-06": sorts
             // after every date, so date ranges never include it), which monthly rankings
