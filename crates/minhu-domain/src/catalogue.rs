@@ -61,3 +61,61 @@ impl DispatchRule {
             .map(|(r, _)| r)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::{Jurisdiction, Level};
+
+    fn org() -> Org {
+        let j = |code: &str, level, parent: Option<&str>| Jurisdiction {
+            code: code.into(),
+            name: code.into(),
+            level,
+            parent: parent.map(Into::into),
+        };
+        Org::new(
+            vec![
+                j("D", Level::District, None),
+                j("S", Level::Street, Some("D")),
+                j("C", Level::Community, Some("S")),
+            ],
+            Vec::new(),
+        )
+    }
+
+    fn rule(id: i64, category: &str, jurisdiction: &str) -> DispatchRule {
+        DispatchRule {
+            id,
+            category: category.into(),
+            jurisdiction: jurisdiction.into(),
+            lead_unit: format!("U{id}"),
+            co_units: Vec::new(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn longest_category_prefix_then_deepest_jurisdiction() {
+        let org = org();
+        let rules = vec![
+            rule(1, "", "D"),
+            rule(2, "物业", "D"),
+            rule(3, "物业", "S"),
+            rule(4, "物业/电梯", "D"),
+            rule(5, "物业", "S"),
+        ];
+        let pick =
+            |cat: Option<&str>, j: &str| DispatchRule::suggest(&rules, &org, cat, j).map(|r| r.id);
+        // The longer category prefix wins over the deeper jurisdiction.
+        assert_eq!(pick(Some("物业/电梯/故障"), "C"), Some(4));
+        // Same prefix: the deeper jurisdiction, and of two equal rules the older.
+        assert_eq!(pick(Some("物业/漏水"), "C"), Some(3));
+        assert_eq!(pick(Some("物业/漏水"), "D"), Some(2));
+        // '' matches every category, and no category at all.
+        assert_eq!(pick(Some("交通"), "C"), Some(1));
+        assert_eq!(pick(None, "S"), Some(1));
+        // A place outside every rule's jurisdiction has no rule.
+        assert_eq!(pick(Some("物业"), "ELSEWHERE"), None);
+    }
+}

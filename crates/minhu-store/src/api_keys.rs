@@ -3,9 +3,7 @@
 
 use chrono::Utc;
 
-use crate::{Result, Store, on_pool};
-
-use crate::StoredUser;
+use crate::{Result, Store, StoredUser, on_pool};
 
 /// A live Open311 key.
 #[derive(Debug, Clone, PartialEq, Eq)]

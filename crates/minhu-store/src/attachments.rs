@@ -2,11 +2,11 @@
 //! the database) and the media Open311 clients send (a URL or an uploaded file).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use chrono::Utc;
 
 use crate::{Result, Store, on_pool};
-use std::path::PathBuf;
 
 /// A stored photo's description.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -1,13 +1,13 @@
 //! The working-day calendar (holidays and 调休 make-up days) and the versioned SLA policy:
 //! the rules deadlines are computed from.
 
+use chrono::NaiveDate;
 use chrono::Utc;
+use minhu_domain::calendar::{Calendar, CalendarDay, DayKind};
+use minhu_domain::sla::{SlaPolicy, SlaRule};
 use sqlx::types::Json;
 
 use crate::{Result, Store, StoreError, on_pool};
-use chrono::NaiveDate;
-use minhu_domain::calendar::{Calendar, CalendarDay, DayKind};
-use minhu_domain::sla::{SlaPolicy, SlaRule};
 
 impl Store {
     pub async fn calendar_days(&self) -> Result<Vec<CalendarDay>> {

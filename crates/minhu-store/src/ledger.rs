@@ -1,4 +1,4 @@
-//! Storage of the ledgers (issue 04): the evaluation policy and exclusions, the
+//! Storage of the ledgers: the evaluation policy and exclusions, the
 //! pre-aggregated facts table and its incremental refresh from the event log, and the
 //! queries the daily register and the reports run.
 //!

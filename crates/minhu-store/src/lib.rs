@@ -7,11 +7,13 @@
 //! them here means no "database is locked" and one fsync per batch instead of one per
 //! request. A caller is answered only after its batch has committed.
 //!
-//! One module per aggregate, each adding its methods to the one [`Store`]: [`requests`]
+//! One module per aggregate, each adding its methods to the one [`Store`]: `requests`
 //! (queries and the projection), `writer` (group commit), `bulk` (imports and histories),
 //! `org`, `calendar`, `catalogue`, `places`, `sessions`, `api_keys`, `attachments`, `wall`,
 //! `outbox`, `upstream`, [`ledger`], `training` and `access_log`. This file opens the
-//! database and holds the options, the errors and the backend macro.
+//! database and holds the options, the errors and the backend macros. The types the
+//! domain owns (categories, dispatch rules, subscriptions, outbox messages, the ledger
+//! facts) come from `minhu_domain`; the store only maps them to rows.
 
 mod access_log;
 mod api_keys;
@@ -23,7 +25,7 @@ pub mod ledger;
 mod org;
 mod outbox;
 mod places;
-pub mod requests;
+mod requests;
 mod rows;
 mod sessions;
 mod training;

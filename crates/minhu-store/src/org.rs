@@ -2,11 +2,9 @@
 //! handle requests) and the people who sign in.
 
 use chrono::Utc;
-
-use crate::{Result, Store, StoreError, on_pool, rows};
 use minhu_domain::org::{Jurisdiction, Level, Org, Role, Unit, UnitLevel};
 
-use crate::StoredUser;
+use crate::{Result, Store, StoreError, StoredUser, on_pool, rows};
 
 impl Store {
     pub async fn load_org(&self) -> Result<Org> {

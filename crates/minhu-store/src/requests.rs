@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
-
-use crate::{Result, Store, on_pool, rows};
 use minhu_domain::request::{Event, Intake, Request, State, Warning};
+use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder, Sqlite};
 
-use crate::{AppendOutcome, Backend, IntakeOutcome, OutboxItem, RequestSummary};
+use crate::{
+    AppendOutcome, Backend, IntakeOutcome, OutboxItem, RequestSummary, Result, Store, on_pool, rows,
+};
 
 /// Filter of a request queue.
 #[derive(Debug, Clone, Default)]

@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Result, Store, on_pool};
-
-use crate::StoredUser;
+use crate::{Result, Store, StoredUser, on_pool};
 
 impl Store {
     pub async fn create_session(

@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use minhu_domain::request::{Event, State};
 
 use crate::{Result, Store, on_pool};
-use minhu_domain::request::{Event, State};
 
 /// An update a client POSTed (servicerequestupdates).
 #[derive(Debug, Clone, PartialEq, Eq)]

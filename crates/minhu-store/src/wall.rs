@@ -3,11 +3,10 @@
 
 use std::collections::HashMap;
 
+use sqlx::QueryBuilder;
 use sqlx::types::Json;
 
 use crate::{Result, Store, on_pool};
-
-use sqlx::QueryBuilder;
 
 /// What the public walls show of a request besides its row: the public reply (never the
 /// internal account), the measures taken, the latest progress note and the satisfaction.
