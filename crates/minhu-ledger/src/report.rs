@@ -119,22 +119,8 @@ pub fn rank(list: &mut [Figures]) {
     }
 }
 
-/// The light facts of a request that mixes, categories and hot spots need.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LightRow {
-    pub id: i64,
-    pub code: String,
-    pub received_at: DateTime<Utc>,
-    pub channel: Channel,
-    pub kind: RequestType,
-    pub category: Option<String>,
-    pub jurisdiction: String,
-    pub urgency: Urgency,
-    pub state: State,
-    pub lead_unit: Option<String>,
-    pub requester_phone: Option<String>,
-    pub subject: Option<String>,
-}
+// `LightRow` moved to the domain (`minhu_domain::ledger::rows`): storage reads it.
+pub use minhu_domain::ledger::rows::LightRow;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Count {

@@ -27,18 +27,8 @@ const ALL_PAIRS_MAX: usize = 300;
 /// Request codes shown per hot spot.
 const SAMPLES: usize = 5;
 
-/// A request as topic detection needs it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TopicRow {
-    pub id: i64,
-    pub code: String,
-    pub jurisdiction: String,
-    pub category: Option<String>,
-    pub subject: Option<String>,
-    pub content: String,
-    /// Confidential requests count but are never shown as samples.
-    pub confidential: bool,
-}
+// `TopicRow` moved to the domain (`minhu_domain::ledger::rows`): storage reads it.
+pub use minhu_domain::ledger::rows::TopicRow;
 
 /// One recurring topic of a community and category in a period.
 #[derive(Debug, Clone, PartialEq, Serialize)]

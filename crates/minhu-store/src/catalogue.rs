@@ -1,56 +1,122 @@
-//! The dispatch catalogue (派单目录): category × jurisdiction → lead unit and co-handlers.
+//! The service catalogue (categories, which Open311 lists as services) and the dispatch
+//! catalogue (派单目录: category × jurisdiction → lead unit and co-handlers). The types and
+//! the routing policy live in the domain ([`minhu_domain::catalogue`]).
 
 use chrono::Utc;
-use minhu_domain::org::Org;
 use sqlx::types::Json;
 
 use crate::{Result, Store, on_pool};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
-pub struct DispatchRule {
-    pub id: i64,
-    /// A category code prefix; '' matches every category.
-    pub category: String,
-    /// The rule covers this jurisdiction and everything below it.
-    pub jurisdiction: String,
-    pub lead_unit: String,
-    #[sqlx(json)]
-    pub co_units: Vec<String>,
-    pub note: String,
+// `Category` and `DispatchRule` (with its `suggest` policy) moved to the domain.
+pub use minhu_domain::catalogue::{Category, DispatchRule};
+
+#[derive(sqlx::FromRow)]
+struct CategoryRow {
+    code: String,
+    name: String,
+    parent: Option<String>,
+    group_name: String,
+    description: String,
+    keywords: String,
+    path: Option<String>,
+    service_type: String,
+    attributes: Json<serde_json::Value>,
+    active: bool,
 }
 
-impl DispatchRule {
-    /// The most specific rule for a category in a jurisdiction: the longest category
-    /// prefix, then the deepest jurisdiction. None when no rule covers it.
-    pub fn suggest<'a>(
-        rules: &'a [DispatchRule],
-        org: &Org,
-        category: Option<&str>,
-        jurisdiction: &str,
-    ) -> Option<&'a DispatchRule> {
-        let cat = category.unwrap_or("");
-        let lineage = org.lineage(jurisdiction);
-        rules
-            .iter()
-            .filter(|r| cat.starts_with(r.category.as_str()))
-            .filter_map(|r| {
-                lineage
-                    .iter()
-                    .position(|j| *j == r.jurisdiction)
-                    .map(|depth| (r, depth))
-            })
-            .max_by_key(|(r, depth)| (r.category.chars().count(), *depth, std::cmp::Reverse(r.id)))
-            .map(|(r, _)| r)
+impl From<CategoryRow> for Category {
+    fn from(r: CategoryRow) -> Self {
+        Category {
+            code: r.code,
+            name: r.name,
+            parent: r.parent,
+            group: r.group_name,
+            description: r.description,
+            keywords: r.keywords,
+            path: r.path,
+            service_type: r.service_type,
+            attributes: r.attributes.0,
+            active: r.active,
+        }
+    }
+}
+
+/// A dispatch rule as stored (`co_units` as JSON).
+#[derive(sqlx::FromRow)]
+struct DispatchRuleRow {
+    id: i64,
+    category: String,
+    jurisdiction: String,
+    lead_unit: String,
+    co_units: Json<Vec<String>>,
+    note: String,
+}
+
+impl From<DispatchRuleRow> for DispatchRule {
+    fn from(r: DispatchRuleRow) -> Self {
+        DispatchRule {
+            id: r.id,
+            category: r.category,
+            jurisdiction: r.jurisdiction,
+            lead_unit: r.lead_unit,
+            co_units: r.co_units.0,
+            note: r.note,
+        }
     }
 }
 
 impl Store {
+    /// Inserts or updates catalogue entries (parents first), in one transaction.
+    pub async fn upsert_categories(&self, items: &[Category]) -> Result<()> {
+        on_pool!(&self.backend, write, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            for (i, c) in items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO categories (code, name, parent, group_name, description, keywords, path, service_type, attributes, active, sort)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, group_name = excluded.group_name,
+                        description = excluded.description, keywords = excluded.keywords, path = excluded.path,
+                        service_type = excluded.service_type, attributes = excluded.attributes, active = excluded.active, sort = excluded.sort",
+                )
+                .bind(&c.code)
+                .bind(&c.name)
+                .bind(&c.parent)
+                .bind(&c.group)
+                .bind(&c.description)
+                .bind(&c.keywords)
+                .bind(&c.path)
+                .bind(&c.service_type)
+                .bind(Json(&c.attributes))
+                .bind(c.active)
+                .bind(i as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The whole catalogue, in its order.
+    pub async fn categories(&self) -> Result<Vec<Category>> {
+        let rows: Vec<CategoryRow> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as(
+                "SELECT code, name, parent, group_name, description, keywords, path, service_type, attributes, active
+                 FROM categories ORDER BY sort, code",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows.into_iter().map(Category::from).collect())
+    }
+
     pub async fn dispatch_rules(&self) -> Result<Vec<DispatchRule>> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| {
+        let rows: Vec<DispatchRuleRow> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as("SELECT id, category, jurisdiction, lead_unit, co_units, note FROM dispatch_rules ORDER BY id")
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(rows.into_iter().map(DispatchRule::from).collect())
     }
 
     pub async fn add_dispatch_rule(
@@ -86,33 +152,5 @@ impl Store {
                 .rows_affected()
         });
         Ok(n > 0)
-    }
-
-    /// Requests the deadline monitor must look at as of `at`: clock running, yellow time
-    /// come, and something possibly left to do; earliest first. The partial index
-    /// `requests_sweep` keeps this proportional to the due requests, not the open ones
-    /// (SQLite's planner, without statistics, must be told to use it).
-    pub async fn sweep_candidates(&self, at: chrono::DateTime<Utc>) -> Result<Vec<i64>> {
-        const WHERE: &str =
-            " WHERE state IN ('dispatched', 'return_requested', 'in_progress') AND yellow_at <= $1
-              AND (warned <> 'red' OR tier <> 'district') ORDER BY yellow_at, id";
-        Ok(match &self.backend {
-            crate::Backend::Sqlite { read, .. } => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT id FROM requests INDEXED BY requests_sweep{WHERE}"
-                )))
-                .bind(at)
-                .fetch_all(read)
-                .await?
-            }
-            crate::Backend::Postgres(pg) => {
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                    "SELECT id FROM requests{WHERE}"
-                )))
-                .bind(at)
-                .fetch_all(pg)
-                .await?
-            }
-        })
     }
 }

@@ -1,11 +1,11 @@
-//! Storage of the ledgers (issue 04): the evaluation policy and exclusions, the
+//! Storage of the ledgers: the evaluation policy and exclusions, the
 //! pre-aggregated facts table and its incremental refresh from the event log, and the
 //! queries the daily register and the reports run.
 //!
 //! ## Keeping the facts current
 //!
 //! `ledger_facts` holds additive counters per (level, code, local day), each a sum of the
-//! facts of single requests ([`minhu_ledger::request_facts`], a pure function of the
+//! facts of single requests ([`minhu_domain::ledger::request_facts`], a pure function of the
 //! request's log). `ledger_requests` keeps, per request, the facts last applied. A refresh
 //! ([`Store::ledger_refresh`]):
 //!
@@ -30,12 +30,14 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use minhu_domain::ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
+use minhu_domain::ledger::{
+    EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth,
+};
 use minhu_domain::org::Org;
 use minhu_domain::request::{
     Channel, Event, Intake, Request, RequestType, Requester, State, Urgency,
 };
-use minhu_ledger::facts::{Counters, FactKey, FactLevel, Metric, N_METRICS, RequestFacts};
-use minhu_ledger::{EvaluationPolicy, LightRow, Period, RegisterFacts, TopicRow, YearMonth};
 use sqlx::types::Json;
 
 use crate::{Result, Store, StoreError, on_pool, rows};
@@ -190,8 +192,6 @@ fn corrupt(what: &str, v: &str) -> StoreError {
 }
 
 impl Store {
-    // ---- evaluation policy and exclusions -------------------------------------------
-
     /// The latest evaluation policy (version 1 of DESIGN §8 when none was saved).
     pub async fn evaluation_policy(&self) -> Result<EvaluationPolicy> {
         Ok(self
@@ -293,8 +293,6 @@ impl Store {
             })
             .collect())
     }
-
-    // ---- loading requests -------------------------------------------------------------
 
     /// Requests with their whole logs, by id (replayed), in id order.
     pub async fn load_requests_with_events(
@@ -573,39 +571,6 @@ impl Store {
         }))
     }
 
-    /// Records one read of personal fields per request, in one statement per 1,000.
-    pub async fn log_access_many(
-        &self,
-        actor: &str,
-        role: &str,
-        request_ids: &[i64],
-        fields: &str,
-        purpose: &str,
-    ) -> Result<()> {
-        let now = Utc::now();
-        on_pool!(&self.backend, write, |pool, DB| {
-            let mut tx = pool.begin().await?;
-            for chunk in request_ids.chunks(1000) {
-                let mut q = sqlx::QueryBuilder::<DB>::new(
-                    "INSERT INTO access_log (at, actor, role, request_id, fields, purpose) ",
-                );
-                q.push_values(chunk, |mut b, id| {
-                    b.push_bind(now)
-                        .push_bind(actor)
-                        .push_bind(role)
-                        .push_bind(*id)
-                        .push_bind(fields)
-                        .push_bind(purpose);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    // ---- facts --------------------------------------------------------------------------
-
     /// Folds the events appended since the last refresh into `ledger_facts`.
     pub async fn ledger_refresh(&self, org: &Org) -> Result<LedgerRefresh> {
         let policy = self.evaluation_policy().await?;
@@ -684,8 +649,14 @@ impl Store {
             pending.extend(loaded.iter().map(|(r, ev)| {
                 (
                     r.id,
-                    minhu_ledger::request_facts(r, ev, org, &policy, excluded.contains(&r.id)),
-                    serde_json::to_string(&minhu_ledger::register_facts(r, ev))
+                    minhu_domain::ledger::request_facts(
+                        r,
+                        ev,
+                        org,
+                        &policy,
+                        excluded.contains(&r.id),
+                    ),
+                    serde_json::to_string(&minhu_domain::ledger::register_facts(r, ev))
                         .expect("register facts serialise"),
                 )
             }));
@@ -755,10 +726,10 @@ impl Store {
             for (_, f) in &old {
                 let f: RequestFacts = serde_json::from_str(f)
                     .map_err(|e| StoreError::Corrupt(format!("ledger facts: {e}")))?;
-                minhu_ledger::facts::accumulate(&mut delta, &f, -1);
+                minhu_domain::ledger::facts::accumulate(&mut delta, &f, -1);
             }
             for (_, f, _) in new {
-                minhu_ledger::facts::accumulate(&mut delta, f, 1);
+                minhu_domain::ledger::facts::accumulate(&mut delta, f, 1);
             }
             // Each day row also adds to its assessment month's row (day "M2026-06": sorts
             // after every date, so date ranges never include it), which monthly rankings
@@ -924,67 +895,5 @@ impl Store {
             .into_iter()
             .filter_map(|(c, n)| c.map(|c| (c, n)))
             .collect())
-    }
-
-    // ---- training data for the classifier (issue 06) ---------------------------------------
-
-    /// The requests handled to the end (closed, archived, answered directly) that carry a
-    /// category: `(subject, content, category)` in id order. The category is the request's
-    /// final one, as stored on its row.
-    pub async fn classifier_training_rows(&self) -> Result<Vec<(Option<String>, String, String)>> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT subject, content, category FROM requests WHERE state IN ('closed', 'archived', 'directly_answered') AND category IS NOT NULL AND category <> '' ORDER BY id")
-                .fetch_all(pool)
-                .await?
-        }))
-    }
-
-    // ---- generated data -------------------------------------------------------------------
-
-    /// Inserts generated requests with their events: multi-row INSERTs in one transaction
-    /// (the caller chunks). Codes must be new.
-    pub async fn insert_generated(&self, items: &[(Request, String, Vec<Event>)]) -> Result<()> {
-        on_pool!(&self.backend, write, |pool, DB| {
-            let mut tx = pool.begin().await?;
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(items.len());
-            for chunk in items.chunks(500) {
-                let mut q = sqlx::QueryBuilder::<DB>::new(crate::writer::REQUEST_INSERT);
-                q.push_values(chunk, |mut b, (r, jpath, _)| {
-                    crate::writer::push_request_values!(
-                        b,
-                        r.intake.code.as_str(),
-                        jpath.as_str(),
-                        r
-                    );
-                });
-                q.push(" RETURNING id, code");
-                let got: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *tx).await?;
-                ids.extend(got.into_iter().map(|(id, code)| (code, id)));
-            }
-            let events: Vec<(i64, &Event)> = items
-                .iter()
-                .flat_map(|(r, _, evs)| {
-                    let id = ids[&r.intake.code];
-                    evs.iter().map(move |e| (id, e))
-                })
-                .collect();
-            for chunk in events.chunks(2000) {
-                let mut q = sqlx::QueryBuilder::<DB>::new(
-                    "INSERT INTO events (request_id, seq, action, at, actor, role, data) ",
-                );
-                q.push_values(chunk, |mut b, (id, e)| {
-                    b.push_bind(*id)
-                        .push_bind(e.seq)
-                        .push_bind(e.data.action())
-                        .push_bind(e.at)
-                        .push_bind(e.actor.as_str())
-                        .push_bind(e.role.as_str())
-                        .push_bind(Json(e.data.fields()));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
     }
 }

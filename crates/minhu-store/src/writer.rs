@@ -3,46 +3,19 @@
 //! If a batch fails as a whole, each of its writes is retried alone, so one bad write
 //! cannot take its neighbours down with it.
 
+use std::collections::{HashMap, HashSet};
+
+use minhu_domain::ids::TrackingCode;
+use minhu_domain::notify::{Subscription, registration_notices};
 use minhu_domain::request::{Event, Intake, Request};
 use sqlx::types::Json;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::{Backend, Result, StoreError, on_pool};
+use crate::{Backend, Result, StoreError, per_backend};
 
-/// A message to deliver because of an event (see `notify`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxItem {
-    /// `webhook`, `sms` or `email`.
-    pub channel: String,
-    /// URL, phone number or e-mail address.
-    pub target: String,
-    /// Key for the webhook's HMAC signature.
-    pub secret: Option<String>,
-    pub payload: serde_json::Value,
-}
-
-impl OutboxItem {
-    /// The JSON a webhook receives for an event of a request: the request's public facts
-    /// after the event (never personal data) and the event itself.
-    pub fn payload(req: &Request, event: &Event) -> serde_json::Value {
-        use minhu_domain::time::rfc3339;
-        serde_json::json!({
-            "request": {
-                "id": req.id,
-                "code": req.intake.code,
-                "state": req.state.as_str(),
-                "channel": req.intake.channel.as_str(),
-                "external_id": req.intake.external_id,
-                "jurisdiction": req.intake.jurisdiction,
-                "tier": req.tier.as_str(),
-                "lead_unit": req.lead_unit,
-                "deadline": req.deadline.map(rfc3339),
-                "public_reply": req.reply.as_ref().map(|r| r.public_reply.clone()),
-            },
-            "event": {"seq": event.seq, "action": event.data.action(), "at": rfc3339(event.at), "data": event.data.fields()},
-        })
-    }
-}
+// `OutboxItem` and its webhook payload (`OutboxItem::payload`) moved to the domain
+// (`minhu_domain::notify`).
+pub use minhu_domain::notify::OutboxItem;
 
 /// Result of an intake.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,21 +188,14 @@ macro_rules! insert_event {
     }};
 }
 
-/// A fresh public tracking code: 2-digit year, 3-digit day of the year (Asia/Shanghai),
-/// then 7 random digits: 12 digits, easy to read out on the phone. The random part keeps
-/// codes hard to guess; the date prefix keeps each day's codes together in the index, so
-/// intake does not slow down as the table grows (random keys did, measured).
+/// A fresh public tracking code ([`TrackingCode::generate`]: day prefix, 7 random digits).
+/// The random part keeps codes hard to guess; the date prefix keeps each day's codes
+/// together in the index, so intake does not slow down as the table grows (random keys
+/// did, measured). The domain draws no random numbers, so the store draws them here.
 pub fn new_code(received_at: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
     use rand::Rng;
-    let local = received_at.with_timezone(&minhu_domain::time::ZONE);
-    let n: u32 = rand::rng().random_range(0..10_000_000);
-    format!(
-        "{:02}{:03}{:07}",
-        local.year().rem_euclid(100),
-        local.ordinal(),
-        n
-    )
+    let random = rand::rng().random_range(0..TrackingCode::PER_DAY);
+    TrackingCode::generate(received_at, random).into_string()
 }
 
 /// Columns of a request row, in the order of [`push_request_values`].
@@ -278,44 +244,101 @@ pub(crate) use push_request_values;
 /// Rows per multi-row INSERT (29 parameters each stays under SQLite's 32,766 limit).
 const ROWS_PER_INSERT: usize = 500;
 
+/// One intake of a batch: its place among the batch's ops, its projection (with a code
+/// unique within the batch), and its jurisdiction path and first event.
+struct IntakeRow<'a> {
+    k: usize,
+    request: Request,
+    jpath: &'a str,
+    first: &'a Event,
+}
+
+/// The batch's intakes as projections, their codes made unique within the batch.
+fn intake_rows(ops: &[Op]) -> Vec<IntakeRow<'_>> {
+    let mut seen = HashSet::new();
+    let mut rows = Vec::new();
+    for (k, op) in ops.iter().enumerate() {
+        if let Op::Intake {
+            intake,
+            jpath,
+            first,
+        } = op
+        {
+            let mut request = Request::replay(0, intake.clone(), std::slice::from_ref(first));
+            while !seen.insert(request.intake.code.clone()) {
+                request.intake.code = new_code(intake.received_at);
+            }
+            rows.push(IntakeRow {
+                k,
+                request,
+                jpath,
+                first,
+            });
+        }
+    }
+    rows
+}
+
 /// One transaction for the whole batch. Intakes go in as multi-row INSERTs (one statement
 /// for the requests, one for their first events): per-statement round trips to the
 /// database dominated the cost when each intake had its own.
 async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
-    on_pool!(backend, write, |pool, DB| {
+    match backend {
+        Backend::Sqlite { write, .. } => sqlite::write_batch(write, ops).await,
+        Backend::Postgres(pg) => postgres::write_batch(pg, ops).await,
+    }
+}
+
+per_backend! {
+    pub(super) async fn write_batch(pool: &sqlx::Pool<DB>, ops: &[Op]) -> Result<Vec<Outcome>> {
         let mut tx = pool.begin().await?;
         let mut out: Vec<Option<Outcome>> = (0..ops.len()).map(|_| None).collect();
-
-        // Intakes, in bulk. Codes are made unique within the batch first.
-        let mut seen = std::collections::HashSet::new();
-        let mut rows: Vec<(usize, Request, &String, &Event)> = Vec::new();
+        let rows = intake_rows(ops);
+        let inserted = insert_intakes(&mut tx, &rows).await?;
+        for row in &rows {
+            let outcome = match inserted.get(&row.request.intake.code) {
+                Some(id) => IntakeOutcome {
+                    id: *id,
+                    code: row.request.intake.code.clone(),
+                    created: true,
+                },
+                None => intake_not_inserted(&mut tx, row).await?,
+            };
+            out[row.k] = Some(Outcome::Intake(outcome));
+        }
+        tell_channels(&mut tx, &rows, &out).await?;
         for (k, op) in ops.iter().enumerate() {
-            if let Op::Intake {
-                intake,
-                jpath,
-                first,
+            if let Op::Append {
+                after,
+                event,
+                outbox,
             } = op
             {
-                let mut r = Request::replay(0, intake.clone(), std::slice::from_ref(first));
-                while !seen.insert(r.intake.code.clone()) {
-                    r.intake.code = new_code(intake.received_at);
-                }
-                rows.push((k, r, jpath, first));
+                out[k] = Some(Outcome::Append(append(&mut tx, after, event, outbox).await?));
             }
         }
-        let mut inserted: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+        tx.commit().await?;
+        out.into_iter()
+            .map(|o| o.ok_or_else(|| StoreError::Corrupt("a write of the batch went unanswered".into())))
+            .collect()
+    }
+
+    /// The batch's requests and their first events in multi-row INSERTs; the ids of the
+    /// requests inserted, by code (a repeat of an upstream id or a taken code is skipped).
+    async fn insert_intakes(conn: &mut Conn, rows: &[IntakeRow<'_>]) -> Result<HashMap<String, i64>> {
+        let mut inserted = HashMap::new();
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
-            qb.push_values(chunk, |mut b, (_, r, jpath, _)| {
-                push_request_values!(b, r.intake.code.as_str(), jpath.as_str(), r)
+            qb.push_values(chunk, |mut b, row| {
+                push_request_values!(b, row.request.intake.code.as_str(), row.jpath, &row.request)
             });
             qb.push(" ON CONFLICT DO NOTHING RETURNING id, code");
-            let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *tx).await?;
+            let got: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
             inserted.extend(got.into_iter().map(|(id, code)| (code, id)));
         }
         let created: Vec<(i64, &Event)> = rows
             .iter()
-            .filter_map(|(_, r, _, e)| inserted.get(&r.intake.code).map(|id| (*id, *e)))
+            .filter_map(|row| inserted.get(&row.request.intake.code).map(|id| (*id, row.first)))
             .collect();
         for chunk in created.chunks(ROWS_PER_INSERT) {
             let mut qb = sqlx::QueryBuilder::<DB>::new(
@@ -330,152 +353,140 @@ async fn write_batch(backend: &Backend, ops: &[Op]) -> Result<Vec<Outcome>> {
                     .push_bind(e.role.as_str())
                     .push_bind(Json(e.data.fields()));
             });
-            qb.build().execute(&mut *tx).await?;
+            qb.build().execute(&mut *conn).await?;
         }
-        for (k, r, jpath, first) in &rows {
-            if let Some(id) = inserted.get(&r.intake.code) {
-                out[*k] = Some(Outcome::Intake(IntakeOutcome {
-                    id: *id,
-                    code: r.intake.code.clone(),
-                    created: true,
-                }));
-                continue;
-            }
-            // Not inserted: a repeat of an upstream id, or (rarely) a tracking code taken.
-            let intake = &r.intake;
-            if let Some(ext) = &intake.external_id {
-                let existing: Option<(i64, String)> = sqlx::query_as(
-                    "SELECT id, code FROM requests WHERE channel = $1 AND external_id = $2",
-                )
-                .bind(intake.channel.as_str())
-                .bind(ext)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some((id, code)) = existing {
-                    out[*k] = Some(Outcome::Intake(IntakeOutcome {
-                        id,
-                        code,
-                        created: false,
-                    }));
-                    continue;
-                }
-            }
-            let mut r = r.clone();
-            for _attempt in 0..8 {
-                r.intake.code = new_code(intake.received_at);
-                let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
-                qb.push_values(std::iter::once(&r), |mut b, r| {
-                    push_request_values!(b, r.intake.code.as_str(), jpath.as_str(), r)
+        Ok(inserted)
+    }
+
+    /// An intake the multi-row INSERT skipped: a repeat of an upstream id (answered with the
+    /// request stored before), or (rarely) a tracking code already taken (drawn again).
+    async fn intake_not_inserted(conn: &mut Conn, row: &IntakeRow<'_>) -> Result<IntakeOutcome> {
+        let intake = &row.request.intake;
+        if let Some(ext) = &intake.external_id {
+            let existing: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, code FROM requests WHERE channel = $1 AND external_id = $2",
+            )
+            .bind(intake.channel.as_str())
+            .bind(ext)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((id, code)) = existing {
+                return Ok(IntakeOutcome {
+                    id,
+                    code,
+                    created: false,
                 });
-                qb.push(" ON CONFLICT DO NOTHING RETURNING id");
-                let id: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *tx).await?;
-                if let Some(id) = id {
-                    insert_event!(id, *first).execute(&mut *tx).await?;
-                    out[*k] = Some(Outcome::Intake(IntakeOutcome {
-                        id,
-                        code: r.intake.code.clone(),
-                        created: true,
-                    }));
-                    break;
-                }
-            }
-            if out[*k].is_none() {
-                return Err(StoreError::Corrupt(
-                    "could not allocate a tracking code".into(),
-                ));
             }
         }
-
-        // A channel's endpoints (an upstream platform, an Open311 client) hear of the
-        // registration of each request that came in through it, in the same transaction.
-        if rows.iter().any(|(k, ..)| out[*k].is_some()) {
-            let subs: Vec<crate::notify::Subscription> =
-                sqlx::query_as(crate::notify::CHANNEL_SUBSCRIPTIONS)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            if !subs.is_empty() {
-                let mut notices = Vec::new();
-                for (k, r, _, first) in &rows {
-                    if let Some(Outcome::Intake(o)) = &out[*k] {
-                        if o.created {
-                            let mut r = r.clone();
-                            r.id = o.id;
-                            r.intake.code = o.code.clone();
-                            for m in crate::notify::registration_notices(&subs, &r, first) {
-                                notices.push((o.id, first.seq, first.at, m));
-                            }
-                        }
-                    }
-                }
-                crate::notify::insert_outbox!(tx, DB, &notices);
+        let mut r = row.request.clone();
+        for _attempt in 0..8 {
+            r.intake.code = new_code(intake.received_at);
+            let mut qb = sqlx::QueryBuilder::<DB>::new(REQUEST_INSERT);
+            qb.push_values(std::iter::once(&r), |mut b, r| {
+                push_request_values!(b, r.intake.code.as_str(), row.jpath, r)
+            });
+            qb.push(" ON CONFLICT DO NOTHING RETURNING id");
+            let id: Option<i64> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
+            if let Some(id) = id {
+                insert_event!(id, row.first).execute(&mut *conn).await?;
+                return Ok(IntakeOutcome {
+                    id,
+                    code: r.intake.code,
+                    created: true,
+                });
             }
         }
+        Err(StoreError::Corrupt("could not allocate a tracking code".into()))
+    }
 
-        for (k, op) in ops.iter().enumerate() {
-            match op {
-                Op::Intake { .. } => {}
-                Op::Append {
-                    after,
-                    event,
-                    outbox,
-                } => {
-                    let r = after.as_ref();
-                    let updated = sqlx::query(
-                        "UPDATE requests SET state = $1, tier = $2, lead_unit = $3, co_units = $4, difficulty = $5, urgency = $6,
-                            deadline = $7, yellow_at = $8, sla_version = $9, urge_count = $10, updated_at = $11, closed_at = $12, version = $13,
-                            warned = $16, category = $17
-                         WHERE id = $14 AND version = $15",
-                    )
-                    .bind(r.state.as_str())
-                    .bind(r.tier.as_str())
-                    .bind(&r.lead_unit)
-                    .bind(Json(&r.co_units))
-                    .bind(r.difficulty.map(|d| d.as_str()))
-                    .bind(r.urgency.as_str())
-                    .bind(r.deadline)
-                    .bind(r.yellow_at)
-                    .bind(r.sla_version)
-                    .bind(r.urge_count)
-                    .bind(r.updated_at)
-                    .bind(r.closed_at)
-                    .bind(r.version)
-                    .bind(r.id)
-                    .bind(event.seq - 1)
-                    .bind(r.warned.as_str())
-                    .bind(&r.intake.category)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if updated == 1 {
-                        insert_event!(r.id, event).execute(&mut *tx).await?;
-                        // Notifications commit with the event or not at all.
-                        for m in outbox {
-                            sqlx::query(
-                                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                            )
-                            .bind(r.id)
-                            .bind(event.seq)
-                            .bind(m.channel.as_str())
-                            .bind(m.target.as_str())
-                            .bind(m.secret.as_deref())
-                            .bind(Json(&m.payload))
-                            .bind(event.at)
-                            .bind(event.at)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                        out[k] = Some(Outcome::Append(AppendOutcome::Appended));
-                    } else {
-                        out[k] = Some(Outcome::Append(AppendOutcome::Conflict));
+    /// A channel's endpoints (an upstream platform, an Open311 client) hear of the
+    /// registration of each request that came in through it, in the same transaction.
+    async fn tell_channels(
+        conn: &mut Conn,
+        rows: &[IntakeRow<'_>],
+        out: &[Option<Outcome>],
+    ) -> Result<()> {
+        if !rows.iter().any(|row| out[row.k].is_some()) {
+            return Ok(());
+        }
+        let subs: Vec<crate::outbox::SubscriptionRow> = sqlx::query_as(crate::outbox::CHANNEL_SUBSCRIPTIONS)
+            .fetch_all(&mut *conn)
+            .await?;
+        let subs: Vec<Subscription> = subs.into_iter().map(Subscription::from).collect();
+        if subs.is_empty() {
+            return Ok(());
+        }
+        let mut notices = Vec::new();
+        for row in rows {
+            if let Some(Outcome::Intake(o)) = &out[row.k] {
+                if o.created {
+                    let mut r = row.request.clone();
+                    r.id = o.id;
+                    r.intake.code = o.code.clone();
+                    for m in registration_notices(&subs, &r, row.first) {
+                        notices.push((o.id, row.first.seq, row.first.at, m));
                     }
                 }
             }
         }
-        tx.commit().await?;
-        Ok(out
-            .into_iter()
-            .map(|o| o.expect("every op answered"))
-            .collect())
-    })
+        crate::outbox::insert_outbox!(conn, DB, &notices);
+        Ok(())
+    }
+
+    /// Appends one event if the request is still at the version before it, updating the
+    /// projection; its notifications commit with the event or not at all.
+    async fn append(
+        conn: &mut Conn,
+        r: &Request,
+        event: &Event,
+        outbox: &[OutboxItem],
+    ) -> Result<AppendOutcome> {
+        let updated = sqlx::query(
+            "UPDATE requests SET state = $1, tier = $2, lead_unit = $3, co_units = $4, difficulty = $5, urgency = $6,
+                deadline = $7, yellow_at = $8, sla_version = $9, urge_count = $10, updated_at = $11, closed_at = $12, version = $13,
+                warned = $16, category = $17
+             WHERE id = $14 AND version = $15",
+        )
+        .bind(r.state.as_str())
+        .bind(r.tier.as_str())
+        .bind(&r.lead_unit)
+        .bind(Json(&r.co_units))
+        .bind(r.difficulty.map(|d| d.as_str()))
+        .bind(r.urgency.as_str())
+        .bind(r.deadline)
+        .bind(r.yellow_at)
+        .bind(r.sla_version)
+        .bind(r.urge_count)
+        .bind(r.updated_at)
+        .bind(r.closed_at)
+        .bind(r.version)
+        .bind(r.id)
+        .bind(event.seq - 1)
+        .bind(r.warned.as_str())
+        .bind(&r.intake.category)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if updated != 1 {
+            return Ok(AppendOutcome::Conflict);
+        }
+        insert_event!(r.id, event).execute(&mut *conn).await?;
+        for m in outbox {
+            sqlx::query(
+                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(r.id)
+            .bind(event.seq)
+            .bind(m.channel.as_str())
+            .bind(m.target.as_str())
+            .bind(m.secret.as_deref())
+            .bind(Json(&m.payload))
+            .bind(event.at)
+            .bind(event.at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(AppendOutcome::Appended)
+    }
 }

@@ -1,63 +1,44 @@
-//! Subscriptions (who hears of what) and the outbox the sender drains.
+//! Subscriptions (who hears of what) and the outbox the sender drains: messages committed
+//! with the event that caused them, delivered in order per request and target.
 
 use chrono::{DateTime, Utc};
-use minhu_domain::request::{Event, Request};
 use sqlx::types::Json;
 
-use crate::{OutboxItem, Result, Store, on_pool};
+use crate::{Result, Store, on_pool};
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
-pub struct Subscription {
-    pub id: i64,
-    /// A unit code, a jurisdiction code, `channel:NAME`, or `*`.
-    pub owner: String,
-    pub channel: String,
-    pub target: String,
-    #[serde(skip)]
-    pub secret: Option<String>,
-    /// `*` or a comma list of actions.
-    pub actions: String,
-}
-
-impl Subscription {
-    pub fn wants(&self, action: &str) -> bool {
-        self.actions == "*" || self.actions.split(',').any(|a| a.trim() == action)
-    }
-}
+// `Subscription` moved to the domain (`minhu_domain::notify`).
+pub use minhu_domain::notify::Subscription;
 
 /// The webhook subscriptions of channels (owner `channel:NAME`): the endpoints of the
 /// upstream platforms and of Open311 clients, which hear of a request's registration too.
 /// Read inside the writing transaction, so a registration and its notices commit together.
+/// A subscription as stored.
+#[derive(sqlx::FromRow)]
+pub(crate) struct SubscriptionRow {
+    id: i64,
+    owner: String,
+    channel: String,
+    target: String,
+    secret: Option<String>,
+    actions: String,
+}
+
+impl From<SubscriptionRow> for Subscription {
+    fn from(r: SubscriptionRow) -> Self {
+        Subscription {
+            id: r.id,
+            owner: r.owner,
+            channel: r.channel,
+            target: r.target,
+            secret: r.secret,
+            actions: r.actions,
+        }
+    }
+}
+
 pub(crate) const CHANNEL_SUBSCRIPTIONS: &str =
     "SELECT id, owner, channel, target, secret, actions FROM subscriptions
      WHERE active = TRUE AND channel = 'webhook' AND owner LIKE 'channel:%' ORDER BY id";
-
-/// What a channel's endpoints are told of a request's registration (the `register` event):
-/// Minhu's id and tracking code for the upstream id, and the state.
-pub(crate) fn registration_notices(
-    subs: &[Subscription],
-    req: &Request,
-    first: &Event,
-) -> Vec<OutboxItem> {
-    let owner = format!("channel:{}", req.intake.channel.as_str());
-    let action = first.data.action();
-    let mut wanted = subs
-        .iter()
-        .filter(|s| s.owner == owner && s.channel == "webhook" && s.wants(action))
-        .peekable();
-    if wanted.peek().is_none() {
-        return Vec::new();
-    }
-    let payload = OutboxItem::payload(req, first);
-    wanted
-        .map(|s| OutboxItem {
-            channel: s.channel.clone(),
-            target: s.target.clone(),
-            secret: s.secret.clone(),
-            payload: payload.clone(),
-        })
-        .collect()
-}
 
 /// Rows per multi-row INSERT into the outbox (8 parameters a row).
 pub(crate) const OUTBOX_ROWS_PER_INSERT: usize = 1000;
@@ -67,7 +48,7 @@ pub(crate) const OUTBOX_ROWS_PER_INSERT: usize = 1000;
 macro_rules! insert_outbox {
     ($tx:expr, $db:ty, $rows:expr) => {{
         let rows: &[(i64, i64, chrono::DateTime<chrono::Utc>, $crate::OutboxItem)] = $rows;
-        for chunk in rows.chunks($crate::notify::OUTBOX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks($crate::outbox::OUTBOX_ROWS_PER_INSERT) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
                 "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at) ",
             );
@@ -103,11 +84,12 @@ pub struct OutboxMessage {
 
 impl Store {
     pub async fn subscriptions(&self) -> Result<Vec<Subscription>> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| {
+        let rows: Vec<SubscriptionRow> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as("SELECT id, owner, channel, target, secret, actions FROM subscriptions WHERE active = TRUE ORDER BY id")
                 .fetch_all(pool)
                 .await?
-        }))
+        });
+        Ok(rows.into_iter().map(Subscription::from).collect())
     }
 
     pub async fn add_subscription(
