@@ -8,6 +8,7 @@
 //! request. A caller is answered only after its batch has committed.
 
 mod catalogue;
+mod config_version;
 pub mod ledger;
 mod notify;
 pub mod open311;

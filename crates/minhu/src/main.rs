@@ -285,9 +285,9 @@ async fn main() -> Result<()> {
                 None => Utc::now(),
             };
             let app = AppState::load(store.clone()).await?;
-            let report = minhu_web::service::sweep(&app, at)
+            let report = minhu_app::sweep::sweep(&app, at)
                 .await
-                .map_err(|e| anyhow::anyhow!("{} ({})", e.en, e.code))?;
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}",
                 minhu_domain::time::rfc3339(at),

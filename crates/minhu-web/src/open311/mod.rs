@@ -895,7 +895,9 @@ async fn create_request(app: &AppState, fmt: Fmt, p: Params, uploads: Vec<Upload
             ))
         })?;
     let actor = actor_for(&key);
-    let done = register(app, intake, &actor).await?;
+    let done = register(app, intake, &actor)
+        .await
+        .map_err(ApiError::from)?;
     let id = done.request.id;
     for u in &media_urls {
         app.store.add_open311_media(id, Some(u), None).await?;
@@ -1522,7 +1524,9 @@ async fn post_update(app: &AppState, fmt: Fmt, p: Params) -> O311Result {
     let note = format!("Open311 更新（{status}）：{}", redact_text(description));
     let urge = Command::Urge { note: Some(note) };
     let seq = if urge.allowed_from(&req) {
-        let (after, _) = perform(app, req.id, &urge, &actor_for(&key)).await?;
+        let (after, _) = perform(app, req.id, &urge, &actor_for(&key))
+            .await
+            .map_err(ApiError::from)?;
         Some(after.version)
     } else {
         None
