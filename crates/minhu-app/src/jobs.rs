@@ -81,17 +81,19 @@ async fn load_classifier(app: &App, path: String) {
     }
 }
 
+/// Trains on the deployment's handled requests: the same set and text as `minhu classify
+/// train --from-db` (see [`crate::text::training_set`]).
 async fn train_classifier(app: &App) {
-    let rows = match app.store.labelled_requests(50_000).await {
-        Ok(rows) => rows,
+    use crate::text::training_set::{MIN_ROWS, SERVER_ROWS, from_store};
+    let (texts, labels) = match from_store(&app.store, None, SERVER_ROWS).await {
+        Ok(set) => set,
         Err(e) => return tracing::warn!(error = %e, "no training data for the classifier"),
     };
-    if rows.len() < 100 {
+    if texts.len() < MIN_ROWS {
         return;
     }
-    let n = rows.len();
+    let n = texts.len();
     let trained = tokio::task::spawn_blocking(move || {
-        let (texts, labels): (Vec<String>, Vec<String>) = rows.into_iter().unzip();
         minhu_classify::train(&texts, &labels, &minhu_classify::TrainOptions::default())
     })
     .await;

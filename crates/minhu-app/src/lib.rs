@@ -6,6 +6,7 @@
 pub mod act;
 pub mod config;
 pub mod error;
+pub mod import;
 pub mod intake;
 pub mod jobs;
 pub mod notify_rules;
@@ -13,6 +14,7 @@ pub mod notify_sender;
 pub mod reveal;
 pub mod snapshot;
 pub mod sweep;
+pub mod text;
 pub mod track;
 
 use std::sync::{Arc, RwLock};
