@@ -75,6 +75,23 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f32 {
     inter as f32 / (a.len() + b.len() - inter) as f32
 }
 
+/// How alike two texts are for a duplicate hint, from their [`shingles`]: their Jaccard, or
+/// how much of the shorter text the longer one contains (a counter clerk's short note of a
+/// long online complaint), whichever is higher. Very short texts only count when equal.
+pub fn likeness(a: &[u64], b: &[u64]) -> f32 {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let jaccard = jaccard(a, b);
+    if short.len() < 6 {
+        return if jaccard >= 0.99 { jaccard } else { 0.0 };
+    }
+    let inter = short
+        .iter()
+        .filter(|x| long.binary_search(x).is_ok())
+        .count();
+    let contained = inter as f32 / short.len() as f32;
+    jaccard.max(contained * 0.9)
+}
+
 /// Number of hash functions in a MinHash signature.
 pub const MINHASH_PERM: usize = 128;
 

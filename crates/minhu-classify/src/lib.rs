@@ -23,8 +23,8 @@ use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 
 pub use dedup::{
-    MINHASH_PERM, SHINGLE_LEN, clusters, hamming, jaccard, minhash, near_duplicates, shingles,
-    simhash,
+    MINHASH_PERM, SHINGLE_LEN, clusters, hamming, jaccard, likeness, minhash, near_duplicates,
+    shingles, simhash,
 };
 pub use features::{FeatureConfig, normalize};
 pub use metrics::{ClassMetrics, Metrics};

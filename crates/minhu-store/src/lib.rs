@@ -21,6 +21,7 @@ mod attachments;
 mod bulk;
 mod calendar;
 mod catalogue;
+mod config_version;
 pub mod ledger;
 mod org;
 mod outbox;

@@ -5,6 +5,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use minhu_app::{AppError, Kind};
 use minhu_domain::{DomainError, ErrorKind};
 use serde_json::json;
 
@@ -144,6 +145,32 @@ impl From<DomainError> for ApiError {
             code: e.code.to_string(),
             zh: e.zh,
             en: e.en,
+            field: e.field,
+        }
+    }
+}
+
+/// The HTTP status of each kind of application error.
+pub fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+        Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError {
+            status: status_of(e.kind),
+            zh: e.zh(),
+            en: e.en(),
+            code: e.code.into_owned(),
             field: e.field,
         }
     }

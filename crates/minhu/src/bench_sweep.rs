@@ -100,14 +100,14 @@ pub async fn run(url: &str, n: usize, due: usize) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     let t = Instant::now();
-    let report = minhu_web::service::sweep(&app, now)
+    let report = minhu_app::sweep::sweep(&app, now)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.en))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.en()))?;
     let first = t.elapsed();
     let t = Instant::now();
-    let again = minhu_web::service::sweep(&app, now)
+    let again = minhu_app::sweep::sweep(&app, now)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.en))?;
+        .map_err(|e| anyhow::anyhow!("{}", e.en()))?;
     let second = t.elapsed();
     println!(
         "sweep over {n} open requests ({due} lapsed): {:.0} ms, examined {}, red {}, urged {}, escalated {}; second sweep {:.0} ms, acted {}",

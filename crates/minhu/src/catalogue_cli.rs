@@ -106,7 +106,7 @@ fn read_rows(bytes: &[u8], json: bool) -> Result<Vec<(u64, Map<String, Value>)>,
         field: "file".into(),
         message,
     };
-    let decoded = minhu_web::import::decode_text(bytes).map_err(|e| whole(e.to_string()))?;
+    let decoded = minhu_app::import::decode_text(bytes).map_err(|e| whole(e.to_string()))?;
     let text: &str = &decoded;
     if json {
         let v: Value = serde_json::from_str(text).map_err(|e| {
@@ -141,7 +141,7 @@ fn read_rows(bytes: &[u8], json: bool) -> Result<Vec<(u64, Map<String, Value>)>,
             })
             .collect();
     }
-    let (headers, records) = minhu_web::import::read_csv_rows(text.as_bytes(), "utf-8")
+    let (headers, records) = minhu_app::import::read_csv_rows(text.as_bytes(), "utf-8")
         .map_err(|e| whole(e.to_string()))?;
     let mut rows = Vec::new();
     for (line, rec) in records {

@@ -40,28 +40,8 @@ pub enum ClassifyCommand {
     },
 }
 
-/// The text a request is classified by: its subject (when the content does not already
-/// hold it) and its content.
-pub fn request_text(subject: Option<&str>, content: &str) -> String {
-    match subject.map(str::trim) {
-        Some(s) if !s.is_empty() && !content.contains(s) => format!("{s}。{content}"),
-        _ => content.to_string(),
-    }
-}
-
-fn truncate_levels(category: &str, levels: Option<usize>) -> String {
-    match levels {
-        None => category.to_string(),
-        Some(n) => category
-            .split('/')
-            .filter(|p| !p.is_empty())
-            .take(n.max(1))
-            .collect::<Vec<_>>()
-            .join("/"),
-    }
-}
-
-/// Texts and labels of the database's handled requests.
+/// Texts and labels of the database's handled requests: the server's own training set
+/// (see `minhu_app::text::training_set`), all of it.
 pub async fn training_data_from_db(
     url: &str,
     levels: Option<usize>,
@@ -69,22 +49,9 @@ pub async fn training_data_from_db(
     let store = Store::open(url, StoreOptions::default())
         .await
         .with_context(|| format!("opening database {url}"))?;
-    let rows = store.classifier_training_rows().await?;
+    let set = minhu_app::text::training_set::from_store(&store, levels, usize::MAX).await?;
     store.close().await;
-    let (mut texts, mut labels) = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    for (subject, content, category) in rows {
-        let text = request_text(subject.as_deref(), &content);
-        let label = truncate_levels(&category, levels);
-        if text.trim().is_empty() || label.is_empty() {
-            continue;
-        }
-        texts.push(text);
-        labels.push(label);
-    }
-    Ok((texts, labels))
+    Ok(set)
 }
 
 pub async fn run(url: &str, command: ClassifyCommand) -> Result<()> {

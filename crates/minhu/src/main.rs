@@ -5,8 +5,8 @@ mod bench_sweep;
 mod catalogue_cli;
 mod classify_cli;
 mod ledger_cli;
+mod serve_cli;
 use std::io::Read;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -45,13 +45,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP server (JSON API, /healthz).
-    Serve {
-        #[arg(long, env = "MINHU_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Load the demo district into an empty database first.
-        #[arg(long)]
-        demo: bool,
-    },
+    Serve(serve_cli::ServeArgs),
     /// Manage people.
     User {
         #[command(subcommand)]
@@ -211,7 +205,7 @@ async fn main() -> Result<()> {
     init_tracing();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, demo } => serve(&cli.database, listen, demo).await,
+        Command::Serve(args) => serve_cli::run(&cli.database, args).await,
         Command::User {
             command:
                 UserCommand::Add {
@@ -285,9 +279,9 @@ async fn main() -> Result<()> {
                 None => Utc::now(),
             };
             let app = AppState::load(store.clone()).await?;
-            let report = minhu_web::service::sweep(&app, at)
+            let report = minhu_app::sweep::sweep(&app, at)
                 .await
-                .map_err(|e| anyhow::anyhow!("{} ({})", e.en, e.code))?;
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}",
                 minhu_domain::time::rfc3339(at),
@@ -374,60 +368,6 @@ async fn main() -> Result<()> {
         Command::BenchPages { n, rounds } => bench_pages::run(&cli.database, n, rounds).await,
         Command::Ledger { command } => ledger_cli::run(&cli.database, command).await,
         Command::Gen(args) => ledger_cli::gen_data(&cli.database, args).await,
-    }
-}
-
-async fn serve(url: &str, listen: SocketAddr, demo: bool) -> Result<()> {
-    let store = open(url).await?;
-    let app = AppState::load(store).await?;
-    if demo {
-        let started = Instant::now();
-        if minhu_web::demo::load(&app)
-            .await
-            .map_err(anyhow::Error::msg)?
-        {
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "demo district loaded"
-            );
-            let token = minhu_web::auth::issue_token(&app.store, "admin", Some("demo")).await?;
-            let staff = minhu_web::auth::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
-            println!(
-                "演示数据已载入 / demo district loaded. Accounts use the password '{}'.",
-                minhu_web::demo::DEMO_PASSWORD
-            );
-            println!("  admin (区综合办, district_admin) token: {token}");
-            println!("  dxy_staff (德馨苑社区, community_staff) token: {staff}");
-        } else {
-            tracing::info!("database already holds requests; demo not loaded again");
-        }
-    }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("binding {listen}"))?;
-    tracing::info!(%listen, database = app.store.backend_name(), "minhu serving");
-    println!("minhu listening on http://{listen}");
-    minhu_web::serve(listener, app, shutdown_signal()).await?;
-    tracing::info!("stopped cleanly");
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
+use minhu_app::import::{self, CHANNELS, Format, Mapping};
 use minhu_domain::request::Channel;
 use minhu_store::{Store, StoreOptions};
-use minhu_web::import::{self, CHANNELS, Format, Mapping};
 
 #[derive(Args)]
 pub struct Open311Args {

@@ -88,6 +88,13 @@ impl From<StoreError> for O311Error {
     }
 }
 
+/// Errors of the use cases, answered as the API would answer them.
+impl From<minhu_app::AppError> for O311Error {
+    fn from(e: minhu_app::AppError) -> Self {
+        O311Error::from(ApiError::from(e))
+    }
+}
+
 impl From<ApiError> for O311Error {
     fn from(e: ApiError) -> Self {
         let status = match e.status.as_u16() {

@@ -152,9 +152,9 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .map(|(_, v)| v)
 }
 
-/// Whether cookies get the Secure flag (`MINHU_SECURE_COOKIES=1` behind HTTPS).
+/// Whether cookies get the Secure flag (configured: `--secure-cookies` behind HTTPS).
 pub(crate) fn secure_cookies() -> bool {
-    std::env::var("MINHU_SECURE_COOKIES").is_ok_and(|v| v == "1" || v == "true")
+    crate::secure_cookies()
 }
 
 pub(crate) fn set_cookie(
@@ -286,6 +286,11 @@ pub enum PageError {
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         PageError::Api(e)
+    }
+}
+impl From<minhu_app::AppError> for PageError {
+    fn from(e: minhu_app::AppError) -> Self {
+        PageError::Api(e.into())
     }
 }
 impl From<DomainError> for PageError {

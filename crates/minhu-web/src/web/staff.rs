@@ -26,6 +26,7 @@ use super::session::forbidden;
 use super::{Lang, Page, PageError, Staff, render, see_other};
 use crate::service::{may_reveal, perform, register, reveal_personal};
 use crate::{ApiError, AppState};
+use minhu_app::text::suggest::catalogue_unit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -415,24 +416,17 @@ struct HintsFragment {
 }
 
 /// Suggested categories (with confidences) from the deployment's classifier.
-pub fn suggest_categories(app: &AppState, text: &str) -> Vec<Suggestion> {
-    let Some(model) = app.classifier() else {
-        return Vec::new();
-    };
-    let prediction = model.predict(text);
-    prediction
-        .top
-        .iter()
-        .take(3)
-        .filter(|s| s.confidence >= 0.05)
+pub fn suggest_categories(app: &AppState, subject: Option<&str>, text: &str) -> Vec<Suggestion> {
+    minhu_app::text::suggest::suggest_categories(app, subject, text)
+        .into_iter()
         .map(|s| Suggestion {
-            category: s.label.clone(),
-            confidence: (s.confidence * 100.0).round() as u32,
+            category: s.category,
+            confidence: s.confidence,
         })
         .collect()
 }
 
-/// Open requests of the same community whose text is close to `text`.
+/// Open requests of the same community whose text is close to `text`, as the hints show them.
 pub async fn find_duplicates(
     app: &AppState,
     jurisdiction: &str,
@@ -440,49 +434,20 @@ pub async fn find_duplicates(
     except: Option<i64>,
     l: Lang,
 ) -> Result<Vec<Duplicate>, ApiError> {
-    let org = app.org();
-    let area = org
-        .ancestor_at(jurisdiction, Level::Community)
-        .map(|j| j.code.clone())
-        .unwrap_or_else(|| jurisdiction.to_string());
-    let candidates = app.store.open_texts(&org.path(&area), 2000).await?;
-    let mine = minhu_classify::shingles(text);
-    let mut found: Vec<Duplicate> = candidates
+    let found =
+        minhu_app::text::duplicates::find_duplicates(app, jurisdiction, text, except).await?;
+    Ok(found
         .into_iter()
-        .filter(|c| Some(c.0) != except)
-        .filter_map(|(id, code, content, state)| {
-            let sim = likeness(&mine, &minhu_classify::shingles(&content));
-            (sim >= 0.5).then(|| Duplicate {
-                id,
-                code,
-                text: super::public::public_text(&content, None, 60),
-                similarity: (sim * 100.0).round() as u32,
-                state: ReqState::parse(&state)
-                    .map(|s| l.name(s.zh(), s.as_str()))
-                    .unwrap_or(state),
-            })
+        .map(|c| Duplicate {
+            id: c.id,
+            code: c.code,
+            text: super::public::public_text(&c.content, None, 60),
+            similarity: c.similarity,
+            state: ReqState::parse(&c.state)
+                .map(|s| l.name(s.zh(), s.as_str()))
+                .unwrap_or(c.state),
         })
-        .collect();
-    found.sort_by(|a, b| b.similarity.cmp(&a.similarity));
-    found.truncate(5);
-    Ok(found)
-}
-
-/// How alike two texts are for a duplicate hint: Jaccard of their character bigrams, or
-/// how much of the shorter text the longer one contains (a counter clerk's short note of a
-/// long online complaint), whichever is higher. Very short texts only count when equal.
-pub fn likeness(a: &[u64], b: &[u64]) -> f32 {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let jaccard = minhu_classify::jaccard(a, b);
-    if short.len() < 6 {
-        return if jaccard >= 0.99 { jaccard } else { 0.0 };
-    }
-    let inter = short
-        .iter()
-        .filter(|x| long.binary_search(x).is_ok())
-        .count();
-    let contained = inter as f32 / short.len() as f32;
-    jaccard.max(contained * 0.9)
+        .collect())
 }
 
 async fn hints(
@@ -507,7 +472,7 @@ async fn hints(
     }
     let (categories, duplicates) = if text.chars().count() >= 4 {
         (
-            suggest_categories(&app, text),
+            suggest_categories(&app, None, text),
             find_duplicates(&app, &place, text, None, p.lang).await?,
         )
     } else {
@@ -530,14 +495,6 @@ async fn hints(
         csrf,
     })?
     .into_response())
-}
-
-/// The dispatch catalogue's unit for a category at a place.
-fn catalogue_unit(app: &AppState, category: Option<&str>, place: &str) -> Option<Unit> {
-    let rules = app.dispatch_rules();
-    let org = app.org();
-    minhu_store::DispatchRule::suggest(&rules, &org, category, place)
-        .and_then(|r| org.unit(&r.lead_unit).cloned())
 }
 
 /// A unit as the hints show it: name and code.
@@ -862,7 +819,7 @@ async fn request_page(
     };
     let open_for_merge = matches!(req.state, ReqState::Registered | ReqState::PendingDispatch);
     let categories = if open_for_merge || i.category.is_none() {
-        suggest_categories(&app, &i.content)
+        suggest_categories(&app, i.subject.as_deref(), &i.content)
     } else {
         Vec::new()
     };

@@ -622,7 +622,7 @@ async fn the_requester_hears_by_sms_through_the_gateway() {
     tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
     // A server configured with an SMS gateway (MINHU_SMS_GATEWAY / MINHU_SMS_SECRET).
     let mut app = t.app.clone();
-    app.sms_gateway = Some((format!("http://127.0.0.1:{port}/sms"), "s3cret".into()));
+    app.config.sms_gateway = Some((format!("http://127.0.0.1:{port}/sms"), "s3cret".into()));
     let (s, r) = t
         .post("dxy_staff", "/api/v1/requests", json!({"channel": "station_hotline", "content": "井盖缺失", "requester": {"name": "王秀英", "phone": "13812345678"}, "jurisdiction": "DXY"}))
         .await;
@@ -732,7 +732,7 @@ async fn units_hear_by_email_through_an_smtp_relay() {
     let t = TestApp::spawn().await;
     let (port, mails) = smtp_relay().await;
     let mut app = t.app.clone();
-    app.smtp = Some(minhu_web::notify::SmtpConfig {
+    app.config.smtp = Some(minhu_web::notify::SmtpConfig {
         host: "127.0.0.1".into(),
         port,
         from: "minhu@district.example".into(),

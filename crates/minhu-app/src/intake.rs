@@ -1,0 +1,61 @@
+//! Registering a request: every channel (the API, the pages, Open311, imports) takes this
+//! one path from a validated intake to its `register` event in the store.
+
+use minhu_domain::org::{Actor, Tier};
+use minhu_domain::request::{Event, EventData, Intake, Request};
+
+use crate::{App, AppError, Kind};
+
+/// A registered request with its events; `created` is false for a repeat of an upstream id.
+pub struct Registered {
+    pub request: Request,
+    pub events: Vec<Event>,
+    pub created: bool,
+}
+
+/// Registers a validated intake with its `register` event; durable when this returns.
+pub async fn register(app: &App, intake: Intake, actor: &Actor) -> Result<Registered, AppError> {
+    let org = app.org();
+    let jurisdiction = org.jurisdiction(&intake.jurisdiction).ok_or_else(|| {
+        AppError::new(Kind::Invalid, "unknown_jurisdiction").field("jurisdiction")
+    })?;
+    let first = Event {
+        seq: 1,
+        at: intake.received_at,
+        actor: actor.username.clone(),
+        role: actor.role_str().to_string(),
+        data: EventData::Register {
+            channel: intake.channel,
+            kind: intake.kind,
+            jurisdiction: intake.jurisdiction.clone(),
+            tier: Tier::for_level(jurisdiction.level),
+            category: intake.category.clone(),
+        },
+    };
+    let jpath = org.path(&intake.jurisdiction);
+    let outcome = app
+        .store
+        .intake(intake.clone(), jpath, first.clone())
+        .await?;
+    if outcome.created {
+        let mut intake = intake;
+        intake.code = outcome.code;
+        let request = Request::replay(outcome.id, intake, std::slice::from_ref(&first));
+        tracing::info!(id = request.id, code = %request.intake.code, channel = request.intake.channel.as_str(), "request registered");
+        return Ok(Registered {
+            request,
+            events: vec![first],
+            created: true,
+        });
+    }
+    let (request, events) = app
+        .store
+        .load_request(outcome.id)
+        .await?
+        .ok_or_else(|| AppError::internal("idempotent intake lost its request"))?;
+    Ok(Registered {
+        request,
+        events,
+        created: false,
+    })
+}
