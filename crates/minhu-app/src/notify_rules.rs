@@ -57,13 +57,12 @@ pub fn messages_for(
     let action = event.data.action();
     let mut units = units_concerned(req, &event.data);
     // An escalation is news for the office of the tier that now holds the request.
-    if let EventData::Escalate { to, .. } = &event.data {
-        if let Some(office) = org
+    if let EventData::Escalate { to, .. } = &event.data
+        && let Some(office) = org
             .ancestor_at(&req.intake.jurisdiction, to.level())
             .and_then(|j| org.own_unit(&j.code))
-        {
-            units.push(office.code.clone());
-        }
+    {
+        units.push(office.code.clone());
     }
     let channel_owner = format!("channel:{}", req.intake.channel.as_str());
     let lineage = org.lineage(&req.intake.jurisdiction);
@@ -92,18 +91,18 @@ pub fn messages_for(
             }
         })
         .collect();
-    if sms_gateway {
-        if let (Some(phone), Some(text)) = (
+    if sms_gateway
+        && let (Some(phone), Some(text)) = (
             &req.intake.requester.phone,
             requester_text(req, &event.data, org),
-        ) {
-            out.push(OutboxItem {
-                channel: "sms".into(),
-                target: phone.clone(),
-                secret: None,
-                payload: json!({"phone": phone, "text": text}),
-            });
-        }
+        )
+    {
+        out.push(OutboxItem {
+            channel: "sms".into(),
+            target: phone.clone(),
+            secret: None,
+            payload: json!({"phone": phone, "text": text}),
+        });
     }
     out
 }

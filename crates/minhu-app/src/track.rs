@@ -32,14 +32,14 @@ pub async fn track(app: &App, code: &str) -> Result<Tracked, AppError> {
         .ok_or_else(|| {
             AppError::new(Kind::NotFound, "not_found").text("app.unknown_tracking_code")
         })?;
-    if let Some(pid) = own.merged_into {
-        if let Some((parent, parent_events)) = app.store.load_request(pid).await? {
-            return Ok(Tracked {
-                own,
-                shown: parent,
-                events: parent_events,
-            });
-        }
+    if let Some(pid) = own.merged_into
+        && let Some((parent, parent_events)) = app.store.load_request(pid).await?
+    {
+        return Ok(Tracked {
+            own,
+            shown: parent,
+            events: parent_events,
+        });
     }
     Ok(Tracked {
         shown: own.clone(),

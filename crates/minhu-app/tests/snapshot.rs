@@ -1,5 +1,6 @@
 //! The reference data's version: a change made through one server is seen by another
 //! sharing the database, which then reloads its whole snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use minhu_app::App;
 use minhu_store::{Store, StoreOptions};

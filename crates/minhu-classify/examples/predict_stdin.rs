@@ -4,6 +4,7 @@
 //! `time target-classify/release/examples/predict_stdin MODEL < texts.txt > labels.txt`
 //! With `--train CSV TEXT_COL LABEL_COL MODEL` it trains instead (like
 //! `minhu classify train`).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use std::io::{BufReader, BufWriter};
 

@@ -276,14 +276,14 @@ impl Model {
         if bytes.len() < 16 || &bytes[..8] != MODEL_MAGIC {
             bail!("not a minhu-classify model file (bad magic bytes)");
         }
-        let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+        let version = le_u32(&bytes[8..12]);
         if version != MODEL_FORMAT_VERSION {
             bail!(
                 "unsupported model format version {version}: this build reads version {MODEL_FORMAT_VERSION}; \
                  retrain the model with `minhu classify train`"
             );
         }
-        let hlen = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+        let hlen = le_u32(&bytes[12..16]) as usize;
         let body = bytes.get(16..16 + hlen).context("truncated model header")?;
         let header: ModelHeader = serde_json::from_slice(body).context("invalid model header")?;
         if header.format_version != version {
@@ -327,7 +327,11 @@ impl Model {
         let (wb, data) = rest.split_at(wlen);
         let u64s = |b: &[u8]| -> Vec<u64> {
             b.chunks_exact(8)
-                .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+                .map(|c| {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(c);
+                    u64::from_le_bytes(word)
+                })
                 .collect()
         };
         let (slots, prefix) = wb.split_at(w.word_slots * 8);
@@ -346,6 +350,13 @@ impl Model {
             words,
         })
     }
+}
+
+/// A little-endian u32 from the first four bytes of `b` (callers pass exactly four).
+fn le_u32(b: &[u8]) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&b[..4]);
+    u32::from_le_bytes(word)
 }
 
 /// Hints the cache to load the next hashed feature's row (measured: 63k messages/s with it).

@@ -50,10 +50,17 @@ impl Metrics {
             }
         }
         let k = classes.len();
-        let index = |l: &str| classes.iter().position(|c| c == l).unwrap();
+        // Every gold and predicted label was added to `classes` above.
+        let index: std::collections::HashMap<&str, usize> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
         let mut confusion = vec![vec![0usize; k]; k];
         for (g, p) in gold.iter().zip(pred) {
-            confusion[index(g.as_ref())][index(p.as_ref())] += 1;
+            if let (Some(&gi), Some(&pi)) = (index.get(g.as_ref()), index.get(p.as_ref())) {
+                confusion[gi][pi] += 1;
+            }
         }
         let n = gold.len();
         let correct: usize = (0..k).map(|i| confusion[i][i]).sum();

@@ -38,7 +38,10 @@ pub(crate) fn par_map<T: Send, F: Fn(usize, &mut Scratch) -> T + Sync>(n: usize,
             .collect();
         parts = handles
             .into_iter()
-            .map(|h| h.join().expect("worker panicked"))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect();
     });
     parts.into_iter().flatten().collect()
@@ -339,7 +342,10 @@ pub(crate) fn train_counts(
             })
             .collect();
         for h in handles {
-            results.extend(h.join().expect("trainer panicked"));
+            results.extend(
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
         }
     });
     results.sort_by_key(|r| r.0);

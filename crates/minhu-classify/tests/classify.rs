@@ -1,4 +1,5 @@
 //! Behaviour tests on small hand-written Chinese complaints (no external data).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use std::io::Cursor;
 use std::path::PathBuf;

@@ -57,7 +57,8 @@ impl Calendar {
     /// The first working day on or after `date`.
     pub fn next_working_day_from(&self, mut date: NaiveDate) -> NaiveDate {
         while !self.is_working_day(date) {
-            date = date.succ_opt().expect("date in range");
+            let Some(next) = date.succ_opt() else { break };
+            date = next;
         }
         date
     }
@@ -71,7 +72,8 @@ impl Calendar {
         let mut d = date;
         let mut left = n;
         while left > 0 {
-            d = d.succ_opt().expect("date in range");
+            let Some(next) = d.succ_opt() else { break };
+            d = next;
             if self.is_working_day(d) {
                 left -= 1;
             }
@@ -89,7 +91,8 @@ impl Calendar {
         let mut count = 0;
         let mut d = from;
         while d < to {
-            d = d.succ_opt().expect("date in range");
+            let Some(next) = d.succ_opt() else { break };
+            d = next;
             if self.is_working_day(d) {
                 count += 1;
             }
@@ -108,9 +111,10 @@ impl Calendar {
 pub fn builtin_days() -> Vec<CalendarDay> {
     let mut days = Vec::new();
     let mut off = |y: i32, m: u32, d1: u32, d2: u32, note: &str| {
-        for d in d1..=d2 {
+        // The dates below are written by hand; a test checks that every one exists.
+        for date in (d1..=d2).filter_map(|d| NaiveDate::from_ymd_opt(y, m, d)) {
             days.push(CalendarDay {
-                date: NaiveDate::from_ymd_opt(y, m, d).expect("valid holiday date"),
+                date,
                 kind: DayKind::Holiday,
                 note: note.to_string(),
             });
@@ -134,11 +138,13 @@ pub fn builtin_days() -> Vec<CalendarDay> {
     off(2026, 9, 25, 27, "中秋节");
     off(2026, 10, 1, 7, "国庆节");
     let mut work = |y: i32, m: u32, d: u32, note: &str| {
-        days.push(CalendarDay {
-            date: NaiveDate::from_ymd_opt(y, m, d).expect("valid make-up date"),
-            kind: DayKind::Workday,
-            note: note.to_string(),
-        });
+        if let Some(date) = NaiveDate::from_ymd_opt(y, m, d) {
+            days.push(CalendarDay {
+                date,
+                kind: DayKind::Workday,
+                note: note.to_string(),
+            });
+        }
     };
     work(2025, 1, 26, "春节调休上班");
     work(2025, 2, 8, "春节调休上班");
@@ -164,6 +170,15 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::new(builtin_days())
+    }
+
+    #[test]
+    fn every_built_in_date_exists() {
+        // 2025: 1 + 4 + 4 + 3 + 5 + 1 + 2 + 8 days off; 2026: 3 + 9 + 3 + 5 + 3 + 3 + 7.
+        let days = builtin_days();
+        let off = days.iter().filter(|d| d.kind == DayKind::Holiday).count();
+        let on = days.iter().filter(|d| d.kind == DayKind::Workday).count();
+        assert_eq!((off, on), (28 + 33, 11));
     }
 
     #[test]

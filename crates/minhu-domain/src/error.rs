@@ -205,15 +205,14 @@ mod tests {
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let src = std::fs::read_to_string(&path).unwrap();
                     for piece in src.split("\"domain.").skip(1) {
-                        if let Some((rest, _)) = piece.split_once('"') {
-                            if rest
+                        if let Some((rest, _)) = piece.split_once('"')
+                            && rest
                                 .chars()
                                 .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
-                                && !rest.is_empty()
-                                && !rest.ends_with('.')
-                            {
-                                out.push(format!("domain.{rest}"));
-                            }
+                            && !rest.is_empty()
+                            && !rest.ends_with('.')
+                        {
+                            out.push(format!("domain.{rest}"));
                         }
                     }
                 }

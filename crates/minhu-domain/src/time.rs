@@ -43,7 +43,7 @@ pub fn rfc3339(at: DateTime<Utc>) -> String {
 
 /// Drops sub-millisecond precision so times survive both databases unchanged.
 pub fn truncate_ms(at: DateTime<Utc>) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(at.timestamp_millis()).expect("in range")
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
 /// Serde for instants as RFC 3339 in Asia/Shanghai (+08:00); accepts any offset when reading.

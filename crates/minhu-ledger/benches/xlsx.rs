@@ -1,6 +1,7 @@
 //! `cargo bench -p minhu-ledger --bench xlsx [-- ROWS]`: the register of ROWS (default
 //! 100,000) generated requests: building the rows, then writing xlsx and CSV. Not a test:
 //! it prints figures.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use std::time::Instant;
 

@@ -4,6 +4,7 @@
 //! and the subjects of a few of their messages, for a person to read and judge.
 //!
 //!   cargo run -q -p minhu-ledger --release --example hot_spots_govmsg -- ../shared/data/govmsg/hot.csv [N]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use minhu_domain::org::{Jurisdiction, Level, Org};
 use minhu_ledger::{TopicRow, hot_spots};

@@ -178,10 +178,10 @@ pub fn topics(texts: &[String]) -> Vec<(Vec<usize>, Vec<String>)> {
         })
         .collect();
     for l in leader.iter_mut() {
-        if let Some(p) = l {
-            if let Some(q) = absorb.get(p) {
-                *l = Some(*q);
-            }
+        if let Some(p) = l
+            && let Some(q) = absorb.get(p)
+        {
+            *l = Some(*q);
         }
     }
     let mut by_pair: HashMap<(&str, &str), usize> = HashMap::new();

@@ -1,4 +1,5 @@
 //! Hot spots: recurring topics per community × category, from a hand-built month.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use minhu_domain::org::{Jurisdiction, Level, Org};
 use minhu_ledger::{TopicRow, hot_spots};

@@ -40,7 +40,12 @@ impl Store {
         let in_db = match self.attachment_path(hash) {
             Some(path) => {
                 if !path.exists() {
-                    let dir = path.parent().expect("attachment folder");
+                    let Some(dir) = path.parent() else {
+                        return Err(crate::StoreError::Corrupt(format!(
+                            "no folder for {}",
+                            path.display()
+                        )));
+                    };
                     std::fs::create_dir_all(dir)?;
                     let tmp = dir.join(format!("{hash}.tmp"));
                     {

@@ -656,8 +656,9 @@ impl Store {
                         &policy,
                         excluded.contains(&r.id),
                     ),
+                    // Plain fields only: serialising cannot fail.
                     serde_json::to_string(&minhu_domain::ledger::register_facts(r, ev))
-                        .expect("register facts serialise"),
+                        .unwrap_or_default(),
                 )
             }));
             let last = (k + 1) * 1000 >= ids.len();
@@ -782,7 +783,7 @@ impl Store {
                         .push_bind(f.dims.district.clone())
                         .push_bind(f.dims.unit.clone())
                         .push_bind(f.open_deadline)
-                        .push_bind(serde_json::to_string(f).expect("facts serialise"))
+                        .push_bind(serde_json::to_string(f).unwrap_or_default()) // plain fields: cannot fail
                         .push_bind(register.as_str());
                 });
                 q.push(" ON CONFLICT (request_id) DO UPDATE SET community = excluded.community, street = excluded.street, district = excluded.district, unit = excluded.unit, open_deadline = excluded.open_deadline, facts = excluded.facts, register = excluded.register");

@@ -207,10 +207,10 @@ async fn checkpointer(pool: SqlitePool) {
         // Statistics for the query planner, refreshed every 10 minutes when the tables have
         // changed enough (and once at open, before any load).
         ticks += 1;
-        if ticks % 2400 == 0 {
-            if let Err(e) = sqlx::query(OPTIMIZE).execute(&pool).await {
-                tracing::warn!(error = %e, "PRAGMA optimize failed");
-            }
+        if ticks.is_multiple_of(2400)
+            && let Err(e) = sqlx::query(OPTIMIZE).execute(&pool).await
+        {
+            tracing::warn!(error = %e, "PRAGMA optimize failed");
         }
         let passive: std::result::Result<(i64, i64, i64), _> =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")

@@ -14,6 +14,25 @@ use crate::{
     AppendOutcome, Backend, IntakeOutcome, OutboxItem, RequestSummary, Result, Store, on_pool, rows,
 };
 
+/// An event as stored: request id, sequence, action, time, actor, role, fields.
+type EventRow = (
+    i64,
+    i64,
+    String,
+    DateTime<Utc>,
+    String,
+    String,
+    Json<serde_json::Value>,
+);
+
+/// The dashboard's four reads: counts by state, arrivals, overdue, callback fields.
+type DashboardRows = (
+    Vec<(String, i64)>,
+    Vec<(DateTime<Utc>,)>,
+    i64,
+    Vec<(Json<serde_json::Value>,)>,
+);
+
 /// Filter of a request queue.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {
@@ -233,15 +252,7 @@ impl Store {
     pub async fn events_of(&self, ids: &[i64]) -> Result<HashMap<i64, Vec<Event>>> {
         let mut out: HashMap<i64, Vec<Event>> = HashMap::new();
         for chunk in ids.chunks(500) {
-            let rows: Vec<(
-                i64,
-                i64,
-                String,
-                DateTime<Utc>,
-                String,
-                String,
-                Json<serde_json::Value>,
-            )> = on_pool!(&self.backend, read, |pool, DB| {
+            let rows: Vec<EventRow> = on_pool!(&self.backend, read, |pool, DB| {
                 let mut qb = sqlx::QueryBuilder::<DB>::new(
                     "SELECT request_id, seq, action, at, actor, role, data FROM events WHERE request_id IN (",
                 );
@@ -304,20 +315,18 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Dashboard> {
         let upper = format!("{}0", path_prefix.trim_end_matches('/'));
-        let (states, received, overdue, callbacks): (
-            Vec<(String, i64)>,
-            Vec<(DateTime<Utc>,)>,
-            i64,
-            Vec<(Json<serde_json::Value>,)>,
-        ) = on_pool!(&self.backend, read, |pool, DB| {
-            let states = sqlx::query_as(
+        let (states, received, overdue, callbacks): DashboardRows = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                let states = sqlx::query_as(
                 "SELECT state, COUNT(*) FROM requests WHERE jpath >= $1 AND jpath < $2 GROUP BY state",
             )
             .bind(path_prefix)
             .bind(&upper)
             .fetch_all(pool)
             .await?;
-            let received = sqlx::query_as(
+                let received = sqlx::query_as(
                 "SELECT received_at FROM requests WHERE jpath >= $1 AND jpath < $2 AND received_at >= $3",
             )
             .bind(path_prefix)
@@ -325,26 +334,27 @@ impl Store {
             .bind(since)
             .fetch_all(pool)
             .await?;
-            let overdue = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM requests WHERE jpath >= $1 AND jpath < $2
+                let overdue = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM requests WHERE jpath >= $1 AND jpath < $2
                  AND state IN ('dispatched', 'return_requested', 'in_progress') AND deadline < $3",
-            )
-            .bind(path_prefix)
-            .bind(&upper)
-            .bind(now)
-            .fetch_one(pool)
-            .await?;
-            let callbacks = sqlx::query_as(
-                "SELECT e.data FROM events e JOIN requests r ON r.id = e.request_id
+                )
+                .bind(path_prefix)
+                .bind(&upper)
+                .bind(now)
+                .fetch_one(pool)
+                .await?;
+                let callbacks = sqlx::query_as(
+                    "SELECT e.data FROM events e JOIN requests r ON r.id = e.request_id
                  WHERE e.action = 'callback' AND r.jpath >= $1 AND r.jpath < $2 AND e.at >= $3",
-            )
-            .bind(path_prefix)
-            .bind(&upper)
-            .bind(since)
-            .fetch_all(pool)
-            .await?;
-            (states, received, overdue, callbacks)
-        });
+                )
+                .bind(path_prefix)
+                .bind(&upper)
+                .bind(since)
+                .fetch_all(pool)
+                .await?;
+                (states, received, overdue, callbacks)
+            }
+        );
         let mut satisfaction: HashMap<String, i64> = HashMap::new();
         for (Json(v),) in callbacks {
             if let Some(s) = v.get("satisfaction").and_then(|s| s.as_str()) {

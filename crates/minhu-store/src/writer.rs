@@ -418,8 +418,8 @@ per_backend! {
         }
         let mut notices = Vec::new();
         for row in rows {
-            if let Some(Outcome::Intake(o)) = &out[row.k] {
-                if o.created {
+            if let Some(Outcome::Intake(o)) = &out[row.k]
+                && o.created {
                     let mut r = row.request.clone();
                     r.id = o.id;
                     r.intake.code = o.code.clone();
@@ -427,7 +427,6 @@ per_backend! {
                         notices.push((o.id, row.first.seq, row.first.at, m));
                     }
                 }
-            }
         }
         crate::outbox::insert_outbox!(conn, DB, &notices);
         Ok(())

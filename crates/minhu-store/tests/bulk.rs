@@ -3,6 +3,7 @@
 //! channel's endpoints of each registration only; and the one training query leaves out
 //! what carries no category or a meaningless one. Runs on SQLite, or on PostgreSQL when
 //! MINHU_TEST_POSTGRES_URL is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use std::collections::HashSet;
 

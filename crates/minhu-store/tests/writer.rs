@@ -1,6 +1,7 @@
 //! The grouped writer: concurrent intakes land once each, upstream repeats inside one batch
 //! resolve to the first, a taken tracking code is replaced, and appends are guarded by the
 //! request's version. Runs on SQLite, or on PostgreSQL when MINHU_TEST_POSTGRES_URL is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use std::collections::{HashMap, HashSet};
 

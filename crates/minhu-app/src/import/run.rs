@@ -56,12 +56,12 @@ pub async fn import(
             CHANNELS.map(|c| c.as_str()).join("、")
         )));
     }
-    if let Some(j) = &m.default_jurisdiction {
-        if cx.org.jurisdiction(j).is_none() {
-            return Err(invalid(format!(
-                "映射文件的 default_jurisdiction“{j}”不存在"
-            )));
-        }
+    if let Some(j) = &m.default_jurisdiction
+        && cx.org.jurisdiction(j).is_none()
+    {
+        return Err(invalid(format!(
+            "映射文件的 default_jurisdiction“{j}”不存在"
+        )));
     }
     let table = match format {
         Format::Csv => read_csv(bytes, m)?,
@@ -220,11 +220,16 @@ pub async fn import(
                     }
                 },
             };
-            let level = cx
-                .org
-                .jurisdiction(&intake.jurisdiction)
-                .map(|j| j.level)
-                .expect("parse_intake checked the jurisdiction");
+            // parse_intake checked the jurisdiction; a row that still names none is refused.
+            let Some(level) = cx.org.jurisdiction(&intake.jurisdiction).map(|j| j.level) else {
+                report.refused.push(Refusal {
+                    row: row.number,
+                    external_id: cell(row, "external_id"),
+                    field: Some("jurisdiction".into()),
+                    reason: format!("未找到辖区“{}”", intake.jurisdiction),
+                });
+                continue;
+            };
             let jpath = match jpaths.get(&intake.jurisdiction) {
                 Some(p) => p.clone(),
                 None => {

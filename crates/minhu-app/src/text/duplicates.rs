@@ -46,7 +46,7 @@ pub async fn find_duplicates(
             })
         })
         .collect();
-    found.sort_by(|a, b| b.similarity.cmp(&a.similarity));
+    found.sort_by_key(|d| std::cmp::Reverse(d.similarity));
     found.truncate(5);
     Ok(found)
 }

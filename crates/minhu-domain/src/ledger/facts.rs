@@ -232,13 +232,13 @@ pub fn request_facts(
             items.push((d, Metric::Late));
         }
     }
-    if is_done(req.state) {
-        if let Some(c) = req.closed_at {
-            let d = local_date(c);
-            items.push((d, Metric::Closed));
-            if !finished_late(req) {
-                items.push((d, Metric::ClosedOnTime));
-            }
+    if is_done(req.state)
+        && let Some(c) = req.closed_at
+    {
+        let d = local_date(c);
+        items.push((d, Metric::Closed));
+        if !finished_late(req) {
+            items.push((d, Metric::ClosedOnTime));
         }
     }
     if !excluded {

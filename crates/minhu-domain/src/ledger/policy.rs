@@ -82,8 +82,8 @@ impl EvaluationPolicy {
             let d = self.period_start_day;
             let prev = month.prev();
             Period {
-                start: NaiveDate::from_ymd_opt(prev.year, prev.month, d).expect("day <= 28"),
-                end: NaiveDate::from_ymd_opt(month.year, month.month, d).expect("day <= 28"),
+                start: NaiveDate::from_ymd_opt(prev.year, prev.month, d).unwrap_or_default(),
+                end: NaiveDate::from_ymd_opt(month.year, month.month, d).unwrap_or_default(),
             }
         }
     }
@@ -122,7 +122,7 @@ impl YearMonth {
         (1..=12).contains(&ym.month).then_some(ym)
     }
     pub fn first_day(self) -> NaiveDate {
-        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("valid month")
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).unwrap_or_default()
     }
     pub fn next(self) -> Self {
         if self.month == 12 {

@@ -199,7 +199,8 @@ impl EventData {
 
     /// The step's fields without the action tag, as the API shows and storage keeps them.
     pub fn fields(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).expect("event data serialises");
+        // Event data is plain strings, numbers and lists: serialising it cannot fail.
+        let mut v = serde_json::to_value(self).unwrap_or_default();
         if let Some(obj) = v.as_object_mut() {
             obj.remove("action");
         }

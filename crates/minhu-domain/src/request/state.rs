@@ -119,10 +119,10 @@ impl Request {
             self.warned = Warning::None;
             self.auto_urged = Warning::None;
         }
-        if let E::Urge { .. } = &e.data {
-            if e.role == "system" {
-                self.auto_urged = self.warned;
-            }
+        if let E::Urge { .. } = &e.data
+            && e.role == "system"
+        {
+            self.auto_urged = self.warned;
         }
     }
 
