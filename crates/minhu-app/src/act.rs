@@ -64,7 +64,7 @@ pub async fn perform_at(
         };
         let mut after = req;
         after.apply(&event);
-        let outbox = crate::notify_rules::messages_for(
+        let outbox = minhu_domain::notify::rules::messages_for(
             &subscriptions,
             &org,
             &after,

@@ -9,7 +9,8 @@ pub mod error;
 pub mod import;
 pub mod intake;
 pub mod jobs;
-pub mod notify_rules;
+/// Who hears of what: pure rules, in the domain.
+pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
 pub mod reveal;
 pub mod snapshot;

@@ -1,5 +1,5 @@
 //! The notification sender: drains the outbox with retries (who hears of what is
-//! [`crate::notify_rules`]).
+//! [`minhu_domain::notify::rules`]).
 //!
 //! Channels: `webhook` (HTTP POST of JSON, signed `X-Minhu-Signature: sha256=HMAC(secret,
 //! body)`, delivery id in `X-Minhu-Delivery` so receivers can drop a repeat) and `sms`
