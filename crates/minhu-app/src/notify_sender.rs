@@ -160,7 +160,10 @@ async fn send_pass(
                 delivered += 1;
             }
             Err(e) => {
-                tracing::warn!(id = m.id, target = %m.target, attempts = m.attempts + 1, error = %e, "notification not delivered; will retry");
+                // The log names the target without the person: a phone or mailbox masked,
+                // a webhook without its query; the gateway's own text may echo the number.
+                let error = minhu_domain::privacy::redact_text(&e.to_string());
+                tracing::warn!(id = m.id, channel = %m.channel, target = %loggable_target(&m.channel, &m.target), attempts = m.attempts + 1, %error, "notification not delivered; will retry");
                 app.store
                     .mark_failed(m.id, &e, Utc::now() + backoff(m.attempts))
                     .await?;
@@ -169,4 +172,39 @@ async fn send_pass(
         }
     }
     Ok(delivered)
+}
+
+/// A delivery target fit for the log: SMS numbers and e-mail addresses masked, webhook URLs
+/// cut before their query (which may carry a token).
+fn loggable_target(channel: &str, target: &str) -> String {
+    match channel {
+        "sms" => minhu_domain::privacy::mask_phone(target),
+        "email" => match target.split_once('@') {
+            Some((_, domain)) => format!("***@{domain}"),
+            None => "***".to_string(),
+        },
+        _ => target
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::loggable_target;
+
+    #[test]
+    fn a_failed_delivery_logs_no_phone_or_mailbox() {
+        assert_eq!(loggable_target("sms", "13812345678"), "138****5678");
+        assert_eq!(
+            loggable_target("email", "he.guilian@example.cn"),
+            "***@example.cn"
+        );
+        assert_eq!(
+            loggable_target("webhook", "https://hook.example/in?token=s3cret"),
+            "https://hook.example/in"
+        );
+    }
 }
