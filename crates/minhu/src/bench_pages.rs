@@ -45,7 +45,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
         let token = format!("bench-{who}-{}", rand_suffix());
         store
             .create_session(
-                &minhu_web::auth::hash_token(&token),
+                &minhu_app::credentials::hash_token(&token),
                 user.id,
                 now,
                 now + chrono::Duration::hours(1),
@@ -53,7 +53,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
             .await?;
         cookies.push(format!("minhu_session={token}"));
     }
-    let router = minhu_web::build_router(app.clone());
+    let router = minhu::server::router(app.clone());
     let pages: Vec<(&str, String, Option<&String>)> = vec![
         ("problem wall, page 1", "/wall".into(), None),
         ("echo wall, page 1", "/wall?tab=answered".into(), None),

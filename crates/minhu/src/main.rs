@@ -228,7 +228,7 @@ async fn main() -> Result<()> {
                 if pw.chars().count() < 8 {
                     bail!("the password must have at least 8 characters");
                 }
-                Some(minhu_web::auth::hash_password(pw))
+                Some(minhu_app::credentials::hash_password(pw))
             } else {
                 None
             };
@@ -253,7 +253,8 @@ async fn main() -> Result<()> {
             match command {
                 TokenCommand::Issue { username, label } => {
                     let token =
-                        minhu_web::auth::issue_token(&store, &username, label.as_deref()).await?;
+                        minhu_app::credentials::issue_token(&store, &username, label.as_deref())
+                            .await?;
                     println!("{token}");
                 }
                 TokenCommand::Revoke { username } => {

@@ -95,7 +95,7 @@ pub async fn run(url: &str, args: ServeArgs) -> Result<()> {
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(%listen, database = app.store.backend_name(), "minhu serving");
     println!("minhu listening on http://{listen}");
-    minhu_web::serve(listener, app, shutdown_signal()).await?;
+    minhu::server::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(())
 }
@@ -112,8 +112,8 @@ async fn load_demo(app: &AppState) -> Result<()> {
     }
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     tracing::info!(elapsed_ms, "demo district loaded");
-    let token = minhu_web::auth::issue_token(&app.store, "admin", Some("demo")).await?;
-    let staff = minhu_web::auth::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
+    let token = minhu_app::credentials::issue_token(&app.store, "admin", Some("demo")).await?;
+    let staff = minhu_app::credentials::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
     println!(
         "演示数据已载入 / demo district loaded. Accounts use the password '{}'.",
         minhu_web::demo::DEMO_PASSWORD

@@ -70,13 +70,13 @@ pub async fn open311(database: &str, args: Open311Args) -> Result<()> {
             if name.is_empty() || name.chars().count() > 100 {
                 bail!("--name must be 1 to 100 characters");
             }
-            let key = minhu_web::open311::issue_key(&store, name).await?;
+            let key = minhu_open311::issue_key(&store, name).await?;
             println!("{key}");
         }
         Open311Command::Key {
             command: KeyCommand::Revoke { name },
         } => {
-            let n = minhu_web::open311::revoke_keys(&store, &name).await?;
+            let n = minhu_open311::revoke_keys(&store, &name).await?;
             store.close().await;
             if n == 0 {
                 bail!("no live Open311 key named '{name}'");
