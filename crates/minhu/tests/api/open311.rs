@@ -21,7 +21,7 @@ impl O311 {
         minhu_web::open311::catalogue::seed_demo(&t.app.store)
             .await
             .expect("catalogue");
-        let key = minhu_web::open311::issue_key(&t.app.store, "fixmystreet")
+        let key = minhu_open311::issue_key(&t.app.store, "fixmystreet")
             .await
             .expect("key");
         O311 { t, key }
@@ -702,7 +702,7 @@ async fn every_post_error_of_the_spec() {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(
-        minhu_web::open311::revoke_keys(&o.t.app.store, "fixmystreet")
+        minhu_open311::revoke_keys(&o.t.app.store, "fixmystreet")
             .await
             .unwrap(),
         1
