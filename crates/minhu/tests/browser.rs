@@ -5,6 +5,8 @@
 //! Needs `chromium` and `chromium-driver` (installed by `.ci/run`). Without them the test
 //! says so and passes, unless MINHU_REQUIRE_BROWSER=1 (set by CI), when it fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -544,7 +544,8 @@ async fn every_post_error_of_the_spec() {
     let o = O311::spawn().await;
     let before = o.count().await;
     let key = o.key.as_str();
-    let cases: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (lamp(&[]), StatusCode::FORBIDDEN, "api_key"),
         (
             lamp(&[("api_key", "o311_wrong")]),

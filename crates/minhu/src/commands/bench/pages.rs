@@ -41,7 +41,9 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
     // Staff sessions for a community clerk and the district office.
     let mut cookies = Vec::new();
     for who in ["dxy_staff", "admin"] {
-        let user = store.user_by_username(who).await?.expect("demo user");
+        let Some(user) = store.user_by_username(who).await? else {
+            bail!("the demo user {who} is missing");
+        };
         let token = format!("bench-{who}-{}", rand_suffix());
         store
             .create_session(
@@ -120,7 +122,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
             "{name:<28} {:>9.2} {:>9.2} {:>9.2} {bytes:>8}",
             ms(times[times.len() / 2]),
             ms(times[times.len() * 95 / 100]),
-            ms(*times.last().unwrap()),
+            ms(times.last().copied().unwrap_or_default()),
         );
     }
     store.close().await;

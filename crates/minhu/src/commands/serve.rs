@@ -83,7 +83,7 @@ impl ConfigArgs {
 
 /// Serves until SIGINT or SIGTERM, loading the demo district first when asked.
 pub async fn run(url: &str, args: ServeArgs) -> Result<()> {
-    let store = crate::open(url).await?;
+    let store = super::open(url).await?;
     let app = minhu_app::App::with_config(store, args.config.config()).await?;
     let app = AppState::new(app);
     if args.demo {
