@@ -3,6 +3,7 @@
 //! serves is composed in the library (`minhu::server`).
 
 mod commands;
+mod config;
 
 use anyhow::Result;
 use clap::Parser;
