@@ -5,6 +5,7 @@
 
 pub mod act;
 pub mod config;
+pub mod credentials;
 pub mod error;
 pub mod import;
 pub mod intake;

@@ -1,5 +1,7 @@
-//! Minhu's web layer: the JSON API under `/api/v1`, `/healthz`, and the OpenAPI document.
-//! Handlers are thin: parse, ask the domain to decide, hand the event to the store.
+//! Minhu's web layer: the JSON API under `/api/v1`, `/healthz`, the OpenAPI document, the
+//! pages and the import upload. Handlers are thin: parse, ask the application, answer.
+//! Open311 is a front end of its own (`minhu-open311`); the binary (`minhu::server`) merges
+//! both routers under the layers every response shares.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -8,22 +10,22 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod notify;
-pub mod open311;
 pub mod service;
 pub mod view;
 pub mod web;
+
+/// The demo deployment's Open311 service catalogue (data; the Open311 front end itself is
+/// the `minhu-open311` crate).
+pub mod open311 {
+    pub mod catalogue;
+}
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, header};
 use minhu_app::App;
 use minhu_store::Store;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
 
@@ -80,60 +82,20 @@ pub fn secure_cookies() -> bool {
     SECURE_COOKIES.load(Ordering::Relaxed)
 }
 
-/// The whole application as a router: used by `minhu serve` and by the tests alike.
-pub fn build_router(state: AppState) -> Router {
+/// The web's routes (API, pages, import) over the given state, with the error language of
+/// each request. The shared layers (body limit, security headers, panics, tracing) and the
+/// Open311 routes are added by the binary (`minhu::server::router`).
+pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(open311::router())
         .merge(web::router())
+        .merge(import::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn(error::language))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish and flushes writes.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let store = state.store.clone();
-    minhu_app::jobs::spawn_all(&state.app);
-    let app = build_router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
-    store.close().await;
-    Ok(())
-}
-
 /// Content-Security-Policy of every response: own scripts, styles and images only.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+pub const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 pub use minhu_app::jobs::spawn_classifier;

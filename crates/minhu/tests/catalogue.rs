@@ -2,6 +2,8 @@
 //! with its row and field named, nothing written when any row is wrong, a second load
 //! changes nothing, and the result is what Open311 lists and what routing suggests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 fn minhu(db: &str, args: &[&str]) -> (bool, String, String) {

@@ -2,6 +2,8 @@
 //! labelled with their final category (the one on the request row, which staff may have
 //! corrected after intake), and the model predicts those categories.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use chrono::{Duration, TimeZone, Utc};
 use minhu_domain::org::Tier;
 use minhu_domain::request::{Channel, Event, EventData, Intake, Request, RequestType, Requester};

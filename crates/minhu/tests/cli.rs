@@ -1,5 +1,7 @@
 //! The command line as an operator uses it: real binary, real database file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 use common::minhu;
 

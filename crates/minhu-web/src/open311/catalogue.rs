@@ -64,6 +64,7 @@ fn attr(
 }
 
 /// Services under the classes: (code, class, name, label path, keywords, attributes).
+#[allow(clippy::type_complexity)]
 fn services() -> Vec<(
     &'static str,
     &'static str,

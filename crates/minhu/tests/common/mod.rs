@@ -16,10 +16,10 @@ pub fn minhu(db: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, Str
         .spawn()
         .expect("run minhu");
     // Dropping stdin after writing (or at once) closes it: the command sees end of input.
-    if let Some(mut pipe) = child.stdin.take() {
-        if let Some(input) = stdin {
-            pipe.write_all(input.as_bytes()).unwrap();
-        }
+    if let Some(mut pipe) = child.stdin.take()
+        && let Some(input) = stdin
+    {
+        pipe.write_all(input.as_bytes()).unwrap();
     }
     let out = child.wait_with_output().unwrap();
     (

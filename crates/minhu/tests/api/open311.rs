@@ -21,7 +21,7 @@ impl O311 {
         minhu_web::open311::catalogue::seed_demo(&t.app.store)
             .await
             .expect("catalogue");
-        let key = minhu_web::open311::issue_key(&t.app.store, "fixmystreet")
+        let key = minhu_open311::issue_key(&t.app.store, "fixmystreet")
             .await
             .expect("key");
         O311 { t, key }
@@ -544,7 +544,8 @@ async fn every_post_error_of_the_spec() {
     let o = O311::spawn().await;
     let before = o.count().await;
     let key = o.key.as_str();
-    let cases: Vec<(Vec<(&str, &str)>, StatusCode, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
         (lamp(&[]), StatusCode::FORBIDDEN, "api_key"),
         (
             lamp(&[("api_key", "o311_wrong")]),
@@ -702,7 +703,7 @@ async fn every_post_error_of_the_spec() {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(
-        minhu_web::open311::revoke_keys(&o.t.app.store, "fixmystreet")
+        minhu_open311::revoke_keys(&o.t.app.store, "fixmystreet")
             .await
             .unwrap(),
         1

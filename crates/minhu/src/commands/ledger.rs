@@ -349,7 +349,7 @@ async fn bench(
         median(times)
     );
 
-    let date = date.unwrap_or_else(|| NaiveDate::from_ymd_opt(m.year, m.month, 15).unwrap());
+    let date = date.unwrap_or_else(|| m.first_day() + chrono::Duration::days(14));
     // Default: the busiest community of that day.
     let community = match community {
         Some(c) => c,
@@ -359,7 +359,7 @@ async fn bench(
                 .ledger_light_rows(
                     "/",
                     web::local_start(date),
-                    web::local_start(date.succ_opt().unwrap()),
+                    web::local_start(date + chrono::Duration::days(1)),
                 )
                 .await?;
             let mut count: std::collections::HashMap<String, usize> = Default::default();
@@ -485,7 +485,7 @@ pub async fn gen_data(url: &str, a: GenArgs) -> Result<()> {
         indicatif::ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} requests ({per_sec}, eta {eta})",
         )
-        .expect("template"),
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let chunk = a.chunk.max(1);
     let started = Instant::now();

@@ -7,12 +7,12 @@ use std::fmt::Display;
 
 use axum::http::StatusCode;
 use axum::response::Response;
+use minhu_app::{AppError, Kind};
 use minhu_domain::text::{self, Lang};
 use minhu_store::StoreError;
 use serde::Serialize;
 
 use super::format::{Fmt, reply};
-use crate::ApiError;
 
 /// An Open311 description from the catalogue: "中文 (English)".
 pub(super) fn said(key: &str, args: &[(&str, &str)]) -> String {
@@ -88,23 +88,22 @@ impl From<StoreError> for O311Error {
     }
 }
 
-/// Errors of the use cases, answered as the API would answer them.
-impl From<minhu_app::AppError> for O311Error {
-    fn from(e: minhu_app::AppError) -> Self {
-        O311Error::from(ApiError::from(e))
-    }
-}
-
-impl From<ApiError> for O311Error {
-    fn from(e: ApiError) -> Self {
-        let status = match e.status.as_u16() {
-            403 => StatusCode::FORBIDDEN,
-            404 => StatusCode::NOT_FOUND,
-            s if s >= 500 => e.status,
+/// Errors of the use cases: 403 and 404 as they are, our own faults as 500, every other
+/// refusal a 400 (the spec knows no 409 or 422), the field at fault named first.
+impl From<AppError> for O311Error {
+    fn from(e: AppError) -> Self {
+        let status = match e.kind {
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         };
-        let field = e.field.map(|f| format!("[{f}] ")).unwrap_or_default();
-        O311Error::new(status, format!("{field}{} ({})", e.zh, e.en))
+        let field = e
+            .field
+            .as_ref()
+            .map(|f| format!("[{f}] "))
+            .unwrap_or_default();
+        O311Error::new(status, format!("{field}{} ({})", e.zh(), e.en()))
     }
 }
 
@@ -128,7 +127,7 @@ mod tests {
     #[test]
     fn every_key_used_is_in_the_catalogue() {
         let sources = [
-            include_str!("mod.rs"),
+            include_str!("lib.rs"),
             include_str!("attributes.rs"),
             include_str!("discovery.rs"),
             include_str!("error.rs"),

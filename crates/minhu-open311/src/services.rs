@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::error::{O311Error, O311Result, finish, said, unknown_format};
 use super::format::{Fmt, reply, split_fmt};
 use super::params::{JurisdictionQuery, Params, jurisdiction, query};
-use crate::AppState;
+use minhu_app::App;
 
 /// The catalogue, indexed by code and by label path.
 pub(super) struct Catalogue {
@@ -24,7 +24,7 @@ pub(super) struct Catalogue {
 }
 
 impl Catalogue {
-    pub(super) async fn load(app: &AppState) -> Result<Catalogue, O311Error> {
+    pub(super) async fn load(app: &App) -> Result<Catalogue, O311Error> {
         let items = app.store.categories().await?;
         let by_code = items
             .iter()
@@ -146,7 +146,7 @@ impl<'a> AttributeDoc<'a> {
 }
 
 /// `GET /services.{fmt}`.
-pub(super) async fn services(app: &AppState, fmt: Fmt, p: &Params) -> O311Result {
+pub(super) async fn services(app: &App, fmt: Fmt, p: &Params) -> O311Result {
     let q: JurisdictionQuery = p.typed()?;
     jurisdiction(q.jurisdiction_id.as_deref(), &app.org())?;
     let cat = Catalogue::load(app).await?;
@@ -156,7 +156,7 @@ pub(super) async fn services(app: &AppState, fmt: Fmt, p: &Params) -> O311Result
 
 /// `GET /services/{code}.{fmt}`: the service definition.
 pub(super) async fn service_definition(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Path(seg): Path<String>,
     RawQuery(q): RawQuery,
 ) -> Response {

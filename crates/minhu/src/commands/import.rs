@@ -1,44 +1,14 @@
-//! The upstream channels on the command line: Open311 client keys, and imports of the
-//! upstream platforms' exports (the same code as `POST /api/v1/import`).
+//! `minhu import`: an upstream platform's export (CSV in UTF-8 or GBK, xlsx, JSON) read with
+//! a column mapping, by the same code as `POST /api/v1/import` (`minhu_app::import`).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
-use clap::{Args, Subcommand};
+use anyhow::{Context, Result};
+use clap::Args;
 use minhu_app::import::{self, CHANNELS, Format, Mapping};
 use minhu_domain::request::Channel;
 use minhu_store::{Store, StoreOptions};
-
-#[derive(Args)]
-pub struct Open311Args {
-    #[command(subcommand)]
-    command: Open311Command,
-}
-
-#[derive(Subcommand)]
-enum Open311Command {
-    /// API keys of Open311 clients (POSTs need one; GETs are public).
-    Key {
-        #[command(subcommand)]
-        command: KeyCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeyCommand {
-    /// Issue a key for a client and print it (only its hash is stored; shown once).
-    Issue {
-        /// The client's name (e.g. fixmystreet); appears as the actor of its requests.
-        #[arg(long)]
-        name: String,
-    },
-    /// Revoke every live key of a client (effective at once).
-    Revoke {
-        #[arg(long)]
-        name: String,
-    },
-}
 
 /// Import an upstream platform's export: CSV (UTF-8 or GBK), xlsx or JSON.
 #[derive(Args)]
@@ -58,35 +28,6 @@ pub struct ImportArgs {
     report: Option<PathBuf>,
     /// The export.
     file: PathBuf,
-}
-
-pub async fn open311(database: &str, args: Open311Args) -> Result<()> {
-    let store = Store::open(database, StoreOptions::default()).await?;
-    match args.command {
-        Open311Command::Key {
-            command: KeyCommand::Issue { name },
-        } => {
-            let name = name.trim();
-            if name.is_empty() || name.chars().count() > 100 {
-                bail!("--name must be 1 to 100 characters");
-            }
-            let key = minhu_web::open311::issue_key(&store, name).await?;
-            println!("{key}");
-        }
-        Open311Command::Key {
-            command: KeyCommand::Revoke { name },
-        } => {
-            let n = minhu_web::open311::revoke_keys(&store, &name).await?;
-            store.close().await;
-            if n == 0 {
-                bail!("no live Open311 key named '{name}'");
-            }
-            println!("revoked {n} key(s) of {name}");
-            return Ok(());
-        }
-    }
-    store.close().await;
-    Ok(())
 }
 
 pub async fn import(database: &str, args: ImportArgs) -> Result<()> {
@@ -140,7 +81,7 @@ pub async fn import(database: &str, args: ImportArgs) -> Result<()> {
         indicatif::ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} 行 {per_sec} 剩余 {eta}",
         )
-        .expect("valid template"),
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = Instant::now();
     let result = import::import(

@@ -17,8 +17,8 @@ use super::format::{Fmt, reply};
 use super::params::{Params, datetime};
 use super::status::{fms_status, open_or_closed, public_note, rebuild};
 use super::tokens::{actor_for, api_key};
-use crate::AppState;
-use crate::service::perform;
+use minhu_app::App;
+use minhu_app::act::perform;
 
 /// Statuses a client may send with an update: v2's and FixMyStreet's extended ones.
 const UPDATE_STATUSES: [&str; 15] = [
@@ -76,7 +76,7 @@ struct UpdateAck<'a> {
 }
 
 /// `GET /servicerequestupdates.{fmt}`: the last 24 hours unless both dates are given.
-pub(super) async fn list_updates(app: &AppState, fmt: Fmt, p: &Params) -> O311Result {
+pub(super) async fn list_updates(app: &App, fmt: Fmt, p: &Params) -> O311Result {
     let q: UpdatesQuery = p.typed()?;
     let start = datetime("start_date", q.start_date.as_deref())?;
     let end = datetime("end_date", q.end_date.as_deref())?;
@@ -186,7 +186,7 @@ fn check_update(form: &UpdateForm) -> Result<Update<'_>, O311Error> {
 }
 
 /// `POST /servicerequestupdates.{fmt}`.
-pub(super) async fn post_update(app: &AppState, fmt: Fmt, p: Params) -> O311Result {
+pub(super) async fn post_update(app: &App, fmt: Fmt, p: Params) -> O311Result {
     let form: UpdateForm = p.typed()?;
     let key = api_key(app, form.api_key.as_deref()).await?;
     let u = check_update(&form)?;

@@ -86,7 +86,7 @@ impl TestApp {
         let (stop, stopped) = oneshot::channel::<()>();
         let served = app.clone();
         let task = tokio::spawn(async move {
-            minhu_web::serve(listener, served, async move {
+            minhu::server::serve(listener, served, async move {
                 let _ = stopped.await;
             })
             .await

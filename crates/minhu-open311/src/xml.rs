@@ -24,50 +24,53 @@ fn singular(list: &str) -> &str {
     }
 }
 
-fn write_value(w: &mut Writer<Vec<u8>>, name: &str, v: &Value) {
+fn write_value(w: &mut Writer<Vec<u8>>, name: &str, v: &Value) -> std::io::Result<()> {
     let start = BytesStart::new(name);
     match v {
         Value::Null => {
-            w.write_event(Event::Empty(start)).expect("write to memory");
+            w.write_event(Event::Empty(start))?;
         }
         Value::Object(map) => {
-            w.write_event(Event::Start(start)).expect("write to memory");
+            w.write_event(Event::Start(start))?;
             for (k, child) in map {
-                write_value(w, k, child);
+                write_value(w, k, child)?;
             }
-            w.write_event(Event::End(BytesEnd::new(name)))
-                .expect("write to memory");
+            w.write_event(Event::End(BytesEnd::new(name)))?;
         }
         Value::Array(items) => {
-            w.write_event(Event::Start(start)).expect("write to memory");
+            w.write_event(Event::Start(start))?;
             let item = singular(name);
             for child in items {
-                write_value(w, item, child);
+                write_value(w, item, child)?;
             }
-            w.write_event(Event::End(BytesEnd::new(name)))
-                .expect("write to memory");
+            w.write_event(Event::End(BytesEnd::new(name)))?;
         }
         scalar => {
             let text = match scalar {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            w.write_event(Event::Start(start)).expect("write to memory");
-            w.write_event(Event::Text(BytesText::new(&text)))
-                .expect("write to memory");
-            w.write_event(Event::End(BytesEnd::new(name)))
-                .expect("write to memory");
+            w.write_event(Event::Start(start))?;
+            w.write_event(Event::Text(BytesText::new(&text)))?;
+            w.write_event(Event::End(BytesEnd::new(name)))?;
         }
     }
+    Ok(())
 }
 
 /// A whole document: `root` holding `value` (a list gives one `singular(root)` element per item).
 pub fn document(root: &str, value: &Value) -> String {
     let mut w = Writer::new(Vec::new());
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
-        .expect("write to memory");
-    write_value(&mut w, root, value);
-    String::from_utf8(w.into_inner()).expect("UTF-8 in, UTF-8 out")
+    let written = w
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| write_value(&mut w, root, value));
+    // Writing to memory does not fail; were it to, the document would only end early.
+    if let Err(e) = written {
+        tracing::error!(error = %e, "open311: writing XML");
+    }
+    // UTF-8 in (JSON strings), UTF-8 out.
+    String::from_utf8(w.into_inner())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! Needs `chromium` and `chromium-driver` (installed by `.ci/run`). Without them the test
 //! says so and passes, unless MINHU_REQUIRE_BROWSER=1 (set by CI), when it fails.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -198,7 +200,7 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(minhu_web::serve(listener, app.clone(), async move {
+    let server = tokio::spawn(minhu::server::serve(listener, app.clone(), async move {
         let _ = stopped.await;
     }));
 

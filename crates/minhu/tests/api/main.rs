@@ -2,6 +2,8 @@
 //! default; PostgreSQL when MINHU_TEST_POSTGRES_URL names an admin database).
 //! One test binary: the modules below share the helpers.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod deadlines;

@@ -11,7 +11,7 @@ use super::error::{O311Error, said, said_with};
 use super::format::Fmt;
 use super::params::Params;
 use super::{MAX_MEDIA, MAX_POST};
-use crate::AppState;
+use minhu_app::App;
 
 /// A file sent with a multipart POST.
 pub(super) struct Upload {
@@ -45,10 +45,7 @@ fn too_large() -> O311Error {
 }
 
 /// Reads a form-encoded or multipart body into fields and uploaded files.
-pub(super) async fn read_body(
-    app: &AppState,
-    req: Request,
-) -> Result<(Params, Vec<Upload>), O311Error> {
+pub(super) async fn read_body(app: &App, req: Request) -> Result<(Params, Vec<Upload>), O311Error> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -74,7 +71,7 @@ pub(super) async fn read_body(
     }
 }
 
-async fn read_multipart(app: &AppState, req: Request) -> Result<(Params, Vec<Upload>), O311Error> {
+async fn read_multipart(app: &App, req: Request) -> Result<(Params, Vec<Upload>), O311Error> {
     let bad_multipart =
         |e: &dyn std::fmt::Display| O311Error::bad(said_with("open311.bad_multipart", &[], e));
     let mut mp = Multipart::from_request(req, app)
@@ -175,7 +172,7 @@ pub(super) fn check_uploads(uploads: &[Upload]) -> Result<(), O311Error> {
 
 /// Stores the linked media and the photos of a new request.
 pub(super) async fn store_media(
-    app: &AppState,
+    app: &App,
     id: i64,
     urls: &[String],
     uploads: &[Upload],
@@ -193,7 +190,7 @@ pub(super) async fn store_media(
 }
 
 /// `GET /media/{id}`: a stored photo as it was uploaded.
-pub(super) async fn media(State(app): State<AppState>, Path(id): Path<String>) -> Response {
+pub(super) async fn media(State(app): State<App>, Path(id): Path<String>) -> Response {
     let file = match id.parse::<i64>() {
         Ok(n) => app.store.open311_media_file(n).await,
         Err(_) => Ok(None),

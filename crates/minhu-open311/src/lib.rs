@@ -11,9 +11,12 @@
 //! One file per resource: `discovery`, `services`, `requests` (with `attributes` and
 //! `upload` for the POST), `updates`, `tokens`; the edges shared by all of them are
 //! `format` (JSON or XML), `error` (the error documents) and `params` (typed parameters).
+//!
+//! A front end of its own beside the web's: its state is the application ([`App`]), its
+//! use cases are `minhu_app`'s (intake, act), and it knows nothing of the JSON API or the
+//! pages. The binary merges [`router`] with the web's router under the shared layers.
 
 mod attributes;
-pub mod catalogue;
 mod discovery;
 mod error;
 mod format;
@@ -32,10 +35,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 
-use crate::AppState;
 use error::{O311Error, finish, said, unknown_format};
 pub use format::Fmt;
 use format::split_fmt;
+use minhu_app::App;
 use params::query;
 pub use tokens::{issue_key, revoke_keys};
 
@@ -50,7 +53,9 @@ pub const WINDOW_DAYS: i64 = 90;
 /// Descriptions are at most this long (spec: 4000 characters).
 pub const MAX_DESCRIPTION: usize = 4000;
 
-pub fn router() -> Router<AppState> {
+/// The Open311 routes, over the application. Media uploads make its bodies larger than the
+/// API's: its own body limit applies to these routes only.
+pub fn router() -> Router<App> {
     Router::new()
         .route(
             "/open311/v2/{resource}",
@@ -64,12 +69,11 @@ pub fn router() -> Router<AppState> {
         .route("/open311/v2/tokens/{token_fmt}", get(tokens::token))
         .route("/open311/v2/media/{id}", get(upload::media))
         .layer(DefaultBodyLimit::max(MAX_POST))
-        .merge(crate::import::router())
 }
 
 /// `GET /{resource}.{fmt}`: the collection resources.
 async fn get_resource(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Path(seg): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -91,7 +95,7 @@ async fn get_resource(
 
 /// `POST /{resource}.{fmt}`: a new request or a FixMyStreet update.
 async fn post_resource(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Path(seg): Path<String>,
     RawQuery(q): RawQuery,
     req: Request,

@@ -238,7 +238,7 @@ async fn an_open311_client_hears_of_its_requests() {
     minhu_web::open311::catalogue::seed_demo(&t.app.store)
         .await
         .unwrap();
-    let key = minhu_web::open311::issue_key(&t.app.store, "fixmystreet")
+    let key = minhu_open311::issue_key(&t.app.store, "fixmystreet")
         .await
         .unwrap();
     let received = Received::default();

@@ -4,12 +4,12 @@ use std::time::Instant;
 
 use anyhow::{Result, bail};
 use chrono::Utc;
+use minhu_app::App;
 use minhu_domain::org::Tier;
 use minhu_domain::request::{
     Channel, Event, EventData, Intake, Request, RequestType, Requester, Urgency,
 };
 use minhu_store::{Store, StoreOptions};
-use minhu_web::AppState;
 
 /// Fills an empty database with `n` dispatched, signed requests (`due` of them past their
 /// deadline, the rest weeks from it), then times one sweep and a second, idle one.
@@ -18,7 +18,7 @@ pub async fn run(url: &str, n: usize, due: usize) -> Result<()> {
     if store.count_requests().await? > 0 {
         bail!("bench-sweep needs an empty database");
     }
-    let app = AppState::load(store.clone()).await?;
+    let app = App::load(store.clone()).await?;
     let (js, us) = minhu_web::demo::organisation();
     store.upsert_org(&js, &us).await?;
     app.reload().await?;

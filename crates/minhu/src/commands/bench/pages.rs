@@ -41,11 +41,13 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
     // Staff sessions for a community clerk and the district office.
     let mut cookies = Vec::new();
     for who in ["dxy_staff", "admin"] {
-        let user = store.user_by_username(who).await?.expect("demo user");
+        let Some(user) = store.user_by_username(who).await? else {
+            bail!("the demo user {who} is missing");
+        };
         let token = format!("bench-{who}-{}", rand_suffix());
         store
             .create_session(
-                &minhu_web::auth::hash_token(&token),
+                &minhu_app::credentials::hash_token(&token),
                 user.id,
                 now,
                 now + chrono::Duration::hours(1),
@@ -53,7 +55,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
             .await?;
         cookies.push(format!("minhu_session={token}"));
     }
-    let router = minhu_web::build_router(app.clone());
+    let router = minhu::server::router(app.clone());
     let pages: Vec<(&str, String, Option<&String>)> = vec![
         ("problem wall, page 1", "/wall".into(), None),
         ("echo wall, page 1", "/wall?tab=answered".into(), None),
@@ -120,7 +122,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
             "{name:<28} {:>9.2} {:>9.2} {:>9.2} {bytes:>8}",
             ms(times[times.len() / 2]),
             ms(times[times.len() * 95 / 100]),
-            ms(*times.last().unwrap()),
+            ms(times.last().copied().unwrap_or_default()),
         );
     }
     store.close().await;

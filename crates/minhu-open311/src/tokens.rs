@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::error::{O311Error, finish, said, unknown_format};
 use super::format::{reply, split_fmt};
-use crate::AppState;
-use crate::auth::{hash_token, new_token};
+use minhu_app::App;
+use minhu_app::credentials::{hash_token, new_token};
 
 /// Issues a key for a client: shown once, only its SHA-256 is stored.
 pub async fn issue_key(store: &minhu_store::Store, name: &str) -> Result<String, StoreError> {
@@ -29,7 +29,7 @@ pub async fn revoke_keys(store: &minhu_store::Store, name: &str) -> Result<u64, 
 }
 
 /// The live key `api_key` names, or the spec's 403.
-pub(super) async fn api_key(app: &AppState, key: Option<&str>) -> Result<Open311Key, O311Error> {
+pub(super) async fn api_key(app: &App, key: Option<&str>) -> Result<Open311Key, O311Error> {
     let key = key.ok_or_else(|| O311Error::forbidden(said("open311.api_key_missing", &[])))?;
     app.store
         .open311_key(&hash_token(key))
@@ -58,7 +58,7 @@ struct TokenDoc<'a> {
 }
 
 /// `GET /tokens/{token}.{fmt}`.
-pub(super) async fn token(State(app): State<AppState>, Path(seg): Path<String>) -> Response {
+pub(super) async fn token(State(app): State<App>, Path(seg): Path<String>) -> Response {
     let (tok, fmt) = split_fmt(&seg);
     let Some(fmt) = fmt else {
         return unknown_format(&seg);

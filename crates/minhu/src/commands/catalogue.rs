@@ -99,8 +99,11 @@ const DATATYPES: [&str; 6] = [
     "multivaluelist",
 ];
 
+/// The rows of a file: (row number, fields as JSON values).
+type Rows = Vec<(u64, Map<String, Value>)>;
+
 /// Reads the file into (row number, fields as JSON values).
-fn read_rows(bytes: &[u8], json: bool) -> Result<Vec<(u64, Map<String, Value>)>, RowError> {
+fn read_rows(bytes: &[u8], json: bool) -> Result<Rows, RowError> {
     let whole = |message: String| RowError {
         row: 0,
         field: "file".into(),
@@ -254,6 +257,140 @@ fn check_attributes(v: &Value) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
+/// Where a check reports an error of the row: the field and the message.
+type Report<'a> = dyn FnMut(&str, String) + 'a;
+
+/// A parent must be a class (no parent of its own), in the file or already stored.
+fn check_parent(
+    p: &str,
+    c: &str,
+    file_codes: &HashMap<String, (Option<String>, String)>,
+    stored_codes: &HashMap<&str, &Category>,
+    err: &mut Report,
+) {
+    if p == c {
+        err("parent", "上级分类不能是自己".into());
+    } else if let Some((grand, _)) = file_codes.get(p) {
+        if grand.is_some() {
+            err(
+                "parent",
+                format!("上级分类“{p}”本身有上级：目录只有两级（大类和事项）"),
+            );
+        }
+    } else if let Some(c) = stored_codes.get(p) {
+        if c.parent.is_some() {
+            err(
+                "parent",
+                format!("上级分类“{p}”本身有上级：目录只有两级（大类和事项）"),
+            );
+        }
+    } else {
+        err(
+            "parent",
+            format!("上级分类“{p}”既不在文件中，也不在已有目录中"),
+        );
+    }
+}
+
+/// `active`: a boolean, or its word (true/false, 是/否, …); true when absent.
+fn read_active(o: &Map<String, Value>, err: &mut Report) -> bool {
+    match o.get("active") {
+        None => true,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "" | "true" | "1" | "是" | "yes" | "y" => true,
+            "false" | "0" | "否" | "no" | "n" => false,
+            other => {
+                err("active", format!("active“{other}”应为 true/false 或 是/否"));
+                true
+            }
+        },
+        Some(other) => {
+            err(
+                "active",
+                format!("active 应为 true 或 false，而不是 {other}"),
+            );
+            true
+        }
+    }
+}
+
+/// `attributes`: Open311 attribute definitions, as JSON or as a JSON string; none when absent.
+fn read_attributes(o: &Map<String, Value>, err: &mut Report) -> Value {
+    match o.get("attributes") {
+        None | Some(Value::Null) => json!([]),
+        Some(Value::String(s)) if s.trim().is_empty() => json!([]),
+        Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
+            Ok(v) => check_attributes(&v).unwrap_or_else(|m| {
+                err("attributes", m);
+                json!([])
+            }),
+            Err(e) => {
+                err("attributes", format!("不是有效的 JSON：{e}"));
+                json!([])
+            }
+        },
+        Some(v) => check_attributes(v).unwrap_or_else(|m| {
+            err("attributes", m);
+            json!([])
+        }),
+    }
+}
+
+/// The route of a row: its lead unit, its area and its co-handling units, each checked
+/// against the organisation.
+fn read_route(
+    o: &Map<String, Value>,
+    org: &Org,
+    err: &mut Report,
+) -> (Option<String>, Option<String>, Vec<String>) {
+    let unit = text(o, "unit");
+    let area = text(o, "area");
+    let co_units: Vec<String> = match o.get("co_units") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Some(Value::String(s)) => s
+            .split([';', ',', '、', '|', '；', '，'])
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        Some(_) => {
+            err("co_units", "应为单位代码的列表".into());
+            Vec::new()
+        }
+    };
+    if let Some(a) = &area
+        && org.jurisdiction(a).is_none()
+    {
+        err("area", format!("辖区“{a}”不存在"));
+    }
+    if let Some(u) = &unit {
+        if org.unit(u).is_none() {
+            err("unit", format!("单位“{u}”不存在"));
+        }
+    } else if area.is_some() || !co_units.is_empty() {
+        err(
+            "unit",
+            "给出了 area 或 co_units，却没有主办单位 unit".into(),
+        );
+    }
+    let mut co_seen = HashSet::new();
+    for cu in &co_units {
+        if org.unit(cu).is_none() {
+            err("co_units", format!("协办单位“{cu}”不存在"));
+        } else if Some(cu) == unit.as_ref() {
+            err("co_units", format!("协办单位“{cu}”就是主办单位"));
+        } else if !co_seen.insert(cu.clone()) {
+            err("co_units", format!("协办单位“{cu}”重复"));
+        }
+    }
+    (unit, area, co_units)
+}
+
 fn valid_code(c: &str) -> bool {
     !c.is_empty()
         && c.len() <= 40
@@ -315,28 +452,7 @@ pub fn validate(
         }
         let parent = text(o, "parent");
         if let (Some(p), Some(c)) = (&parent, &code) {
-            if p == c {
-                err("parent", "上级分类不能是自己".into());
-            } else if let Some((grand, _)) = file_codes.get(p) {
-                if grand.is_some() {
-                    err(
-                        "parent",
-                        format!("上级分类“{p}”本身有上级：目录只有两级（大类和事项）"),
-                    );
-                }
-            } else if let Some(c) = stored_codes.get(p.as_str()) {
-                if c.parent.is_some() {
-                    err(
-                        "parent",
-                        format!("上级分类“{p}”本身有上级：目录只有两级（大类和事项）"),
-                    );
-                }
-            } else {
-                err(
-                    "parent",
-                    format!("上级分类“{p}”既不在文件中，也不在已有目录中"),
-                );
-            }
+            check_parent(p, c, &file_codes, &stored_codes, &mut err);
         }
         let service_type = text(o, "service_type").unwrap_or_else(|| "realtime".into());
         if !matches!(service_type.as_str(), "realtime" | "batch") {
@@ -345,93 +461,17 @@ pub fn validate(
                 format!("service_type“{service_type}”应为 realtime 或 batch"),
             );
         }
-        let active = match o.get("active") {
-            None => true,
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-                "" | "true" | "1" | "是" | "yes" | "y" => true,
-                "false" | "0" | "否" | "no" | "n" => false,
-                other => {
-                    err("active", format!("active“{other}”应为 true/false 或 是/否"));
-                    true
-                }
-            },
-            Some(other) => {
-                err(
-                    "active",
-                    format!("active 应为 true 或 false，而不是 {other}"),
-                );
-                true
-            }
-        };
-        let attributes = match o.get("attributes") {
-            None | Some(Value::Null) => json!([]),
-            Some(Value::String(s)) if s.trim().is_empty() => json!([]),
-            Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
-                Ok(v) => check_attributes(&v).unwrap_or_else(|m| {
-                    err("attributes", m);
-                    json!([])
-                }),
-                Err(e) => {
-                    err("attributes", format!("不是有效的 JSON：{e}"));
-                    json!([])
-                }
-            },
-            Some(v) => check_attributes(v).unwrap_or_else(|m| {
-                err("attributes", m);
-                json!([])
-            }),
-        };
-        // The route.
-        let unit = text(o, "unit");
-        let area = text(o, "area");
-        let co_units: Vec<String> = match o.get("co_units") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(|s| s.trim().to_string()))
-                .filter(|s| !s.is_empty())
-                .collect(),
-            Some(Value::String(s)) => s
-                .split([';', ',', '、', '|', '；', '，'])
-                .map(|x| x.trim().to_string())
-                .filter(|x| !x.is_empty())
-                .collect(),
-            Some(_) => {
-                err("co_units", "应为单位代码的列表".into());
-                Vec::new()
-            }
-        };
-        if let Some(a) = &area {
-            if org.jurisdiction(a).is_none() {
-                err("area", format!("辖区“{a}”不存在"));
-            }
-        }
-        if let Some(u) = &unit {
-            if org.unit(u).is_none() {
-                err("unit", format!("单位“{u}”不存在"));
-            }
-        } else if area.is_some() || !co_units.is_empty() {
-            err(
-                "unit",
-                "给出了 area 或 co_units，却没有主办单位 unit".into(),
-            );
-        }
-        let mut co_seen = HashSet::new();
-        for cu in &co_units {
-            if org.unit(cu).is_none() {
-                err("co_units", format!("协办单位“{cu}”不存在"));
-            } else if Some(cu) == unit.as_ref() {
-                err("co_units", format!("协办单位“{cu}”就是主办单位"));
-            } else if !co_seen.insert(cu.clone()) {
-                err("co_units", format!("协办单位“{cu}”重复"));
-            }
-        }
+        let active = read_active(o, &mut err);
+        let attributes = read_attributes(o, &mut err);
+        let (unit, area, co_units) = read_route(o, org, &mut err);
         if !mine.is_empty() {
             errors.append(&mut mine);
             continue;
         }
-        let (code, name) = (code.expect("checked"), name.expect("checked"));
+        // Both were checked above: a missing one is among `mine`.
+        let (Some(code), Some(name)) = (code, name) else {
+            continue;
+        };
         let group = text(o, "group").unwrap_or_else(|| match &parent {
             Some(p) => file_codes
                 .get(p)

@@ -26,8 +26,8 @@ use super::status::{fms_status, open_or_closed, public_note, rebuild, status_not
 use super::tokens::{actor_for, api_key, new_batch_token};
 use super::upload::{Upload, check_media_urls, check_uploads, store_media};
 use super::{MAX_DESCRIPTION, MAX_RESULTS, WINDOW_DAYS};
-use crate::AppState;
-use crate::service::register;
+use minhu_app::App;
+use minhu_app::intake::register;
 
 // ---- POST /requests ----------------------------------------------------------------------
 
@@ -93,7 +93,7 @@ struct RequesterBody<'a> {
 
 /// `POST /requests.{fmt}`: checks everything first, so a refused request writes nothing.
 pub(super) async fn create_request(
-    app: &AppState,
+    app: &App,
     fmt: Fmt,
     p: Params,
     uploads: Vec<Upload>,
@@ -160,7 +160,7 @@ fn coordinate(key: &str, value: Option<&str>, range: f64) -> Result<Option<f64>,
 }
 
 /// The point, the jurisdiction and the address of a new request; one of them is required.
-fn locate(app: &AppState, form: &CreateForm) -> Result<Place, O311Error> {
+fn locate(app: &App, form: &CreateForm) -> Result<Place, O311Error> {
     let lat = coordinate("lat", form.lat.as_deref(), 90.0)?;
     let lon = coordinate("long", form.lon.as_deref(), 180.0)?;
     if lat.is_some() != lon.is_some() {
@@ -195,7 +195,7 @@ fn locate(app: &AppState, form: &CreateForm) -> Result<Place, O311Error> {
 
 /// The intake of a new request, checked by the domain like any other channel's.
 fn intake_of(
-    app: &AppState,
+    app: &App,
     service: &Category,
     form: &CreateForm,
     place: &Place,
@@ -353,7 +353,7 @@ fn window(
 
 /// The store's filter for `GET /requests`.
 async fn filter_of(
-    app: &AppState,
+    app: &App,
     q: &ListQuery,
     within: Option<String>,
 ) -> Result<Open311Filter, O311Error> {
@@ -399,7 +399,7 @@ async fn filter_of(
 
 /// `GET /requests.{fmt}`.
 pub(super) async fn list_requests(
-    app: &AppState,
+    app: &App,
     fmt: Fmt,
     p: &Params,
     headers: &HeaderMap,
@@ -415,7 +415,7 @@ pub(super) async fn list_requests(
 
 /// `GET /requests/{id}.{fmt}`.
 pub(super) async fn request_one(
-    State(app): State<AppState>,
+    State(app): State<App>,
     Path(seg): Path<String>,
     RawQuery(q): RawQuery,
     headers: HeaderMap,
@@ -605,7 +605,7 @@ fn request_doc(
 
 /// The codes of the requests the listed ones were merged into (for `extensions=true`).
 async fn merged_codes(
-    app: &AppState,
+    app: &App,
     events: &HashMap<i64, Vec<Event>>,
 ) -> Result<HashMap<i64, String>, O311Error> {
     let mut codes = HashMap::new();
@@ -623,7 +623,7 @@ async fn merged_codes(
 
 /// Renders a page of requests with their events and media.
 async fn render_requests(
-    app: &AppState,
+    app: &App,
     fmt: Fmt,
     rows: Vec<PublicRequest>,
     base: String,
