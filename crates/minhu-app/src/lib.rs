@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod intake;
 pub mod jobs;
+pub mod ledger;
 pub mod notify_rules;
 pub mod notify_sender;
 pub mod reveal;
