@@ -56,12 +56,12 @@ pub enum Checked<T> {
 }
 
 impl<T> Checked<T> {
-    /// The value given, `default` when absent, `Err(())` when of the wrong type.
-    pub fn or(self, default: T) -> Result<T, ()> {
+    /// The value given, `default` when absent; `None` when of the wrong type.
+    pub fn or(self, default: T) -> Option<T> {
         match self {
-            Checked::Absent => Ok(default),
-            Checked::Given(v) => Ok(v),
-            Checked::Wrong => Err(()),
+            Checked::Absent => Some(default),
+            Checked::Given(v) => Some(v),
+            Checked::Wrong => None,
         }
     }
     /// The value given, if any and of the right type.

@@ -453,10 +453,10 @@ async fn evaluation_route(
         )
     })?;
     let format = format_of(q.format.as_deref(), true)?;
-    if let Some(code) = q.jurisdiction.as_deref() {
-        if app.org().jurisdiction(code).is_none() {
-            return Err(unknown_jurisdiction(code));
-        }
+    if let Some(code) = q.jurisdiction.as_deref()
+        && app.org().jurisdiction(code).is_none()
+    {
+        return Err(unknown_jurisdiction(code));
     }
     let (policy, period, list) = evaluation(&app, month, level, q.jurisdiction.as_deref()).await?;
     let name = format!("evaluation-{}-{}", level.as_str(), month);
@@ -512,7 +512,7 @@ async fn policy_create(
     let cur = app.store.evaluation_policy().await?;
     let num = |k: &str, v: Checked<f64>, d: f64| {
         v.or(d)
-            .map_err(|()| invalid_key(k, "invalid_parameter", "api.invalid.number", &[("key", k)]))
+            .ok_or_else(|| invalid_key(k, "invalid_parameter", "api.invalid.number", &[("key", k)]))
     };
     let p = EvaluationPolicy {
         version: cur.version + 1,

@@ -145,15 +145,14 @@ pub(crate) fn json_body(
     if let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
+        && !ct.to_ascii_lowercase().contains("json")
     {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(ApiError::keyed(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "api.not_json",
-                &[],
-            ));
-        }
+        return Err(ApiError::keyed(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "api.not_json",
+            &[],
+        ));
     }
     serde_json::from_slice(&bytes).map_err(|e| {
         let (line, column) = (e.line().to_string(), e.column().to_string());
