@@ -30,7 +30,7 @@ pub fn spawn_all(app: &App) {
     });
     // Keeps the ledger facts current, so reports only fold in the last minute's events.
     every(cfg.ledger_every, app.clone(), |app| async move {
-        match app.store.ledger_refresh(&app.org()).await {
+        match crate::ledger::refresh(&app).await {
             Ok(r) => tracing::debug!(?r, "ledger facts refreshed"),
             Err(e) => tracing::warn!(error = %e, "ledger refresh failed"),
         }

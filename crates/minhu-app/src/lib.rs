@@ -10,6 +10,7 @@ pub mod error;
 pub mod import;
 pub mod intake;
 pub mod jobs;
+pub mod ledger;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;

@@ -6,8 +6,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use minhu_app::{AppError, Kind};
+use minhu_domain::text::{self, Lang};
 use minhu_domain::{DomainError, ErrorKind};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 tokio::task_local! {
     static ENGLISH: bool;
@@ -54,6 +56,21 @@ pub fn prefers_english(header: &str) -> bool {
     false
 }
 
+/// The body of every refusal: `{"error": {code, message, field}}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: a stable code, a message in the client's language, the field at fault.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
@@ -78,29 +95,38 @@ impl ApiError {
             field: None,
         }
     }
+    /// An error told by catalogue entry `key` (see `minhu_domain::text`), filled from `args`.
+    pub fn keyed(status: StatusCode, code: &str, key: &str, args: &[(&str, &str)]) -> Self {
+        ApiError {
+            status,
+            code: code.to_string(),
+            zh: text::fill(key, Lang::Zh, args),
+            en: text::fill(key, Lang::En, args),
+            field: None,
+        }
+    }
+    /// Appends a library's own (English) explanation to the English message.
+    pub fn detail(mut self, detail: impl std::fmt::Display) -> Self {
+        self.en = format!("{}: {detail}", self.en);
+        self
+    }
+    /// The same error with its English message replaced (a library's own explanation).
+    pub fn english(mut self, en: impl Into<String>) -> Self {
+        self.en = en.into();
+        self
+    }
     pub fn field(mut self, field: &str) -> Self {
         self.field = Some(field.to_string());
         self
     }
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "需要登录：请提供有效的访问令牌（Authorization: Bearer …）",
-            "authentication required: send a valid bearer token",
-        )
+        AppError::new(Kind::Unauthorized, "unauthorized").into()
     }
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到", "not found")
+        AppError::not_found().into()
     }
     pub fn internal(err: impl std::fmt::Display) -> Self {
-        tracing::error!(error = %err, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "服务器内部错误，请稍后重试",
-            "internal server error; please retry later",
-        )
+        AppError::internal(err).into()
     }
 }
 
@@ -115,21 +141,34 @@ pub fn invalid(field: &str, zh: String, en: String) -> ApiError {
     .field(field)
 }
 
-/// 403 unless the caller is the district office (区综合办), which owns the shared data.
+/// 422 with code `code` for a parameter or field, naming it; told by catalogue entry `key`.
+pub fn invalid_key(field: &str, code: &str, key: &str, args: &[(&str, &str)]) -> ApiError {
+    ApiError::keyed(StatusCode::UNPROCESSABLE_ENTITY, code, key, args).field(field)
+}
+
+/// 403 `forbidden` told by catalogue entry `key`.
+pub fn forbidden_key(key: &str, args: &[(&str, &str)]) -> ApiError {
+    ApiError::keyed(StatusCode::FORBIDDEN, "forbidden", key, args)
+}
+
+/// 403 unless the caller is the district office (区综合办), which owns the shared data
+/// (the rule is `minhu_domain::access::require_district_admin`).
 pub fn require_district_admin(
     actor: &minhu_domain::org::Actor,
     what_zh: &str,
     what_en: &str,
 ) -> Result<(), ApiError> {
-    if actor.role != Some(minhu_domain::org::Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("只有区综合办管理员可以{what_zh}"),
-            format!("only a district_admin may {what_en}"),
-        ));
-    }
-    Ok(())
+    Ok(minhu_domain::access::require_district_admin(
+        actor, what_zh, what_en,
+    )?)
+}
+
+/// [`require_district_admin`] with the thing being done from catalogue entry `what`.
+pub fn require_district_admin_to(
+    actor: &minhu_domain::org::Actor,
+    what: &str,
+) -> Result<(), ApiError> {
+    require_district_admin(actor, text::get(what, Lang::Zh), text::get(what, Lang::En))
 }
 
 impl From<DomainError> for ApiError {
@@ -186,7 +225,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let english = ENGLISH.try_with(|e| *e).unwrap_or(false);
         let message = if english { self.en } else { self.zh };
-        let body = json!({"error": {"code": self.code, "message": message, "field": self.field}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message,
+                field: self.field,
+            },
+        };
         (self.status, axum::Json(body)).into_response()
     }
 }

@@ -4,18 +4,32 @@
 
 pub use minhu_app::import::*;
 
-use std::collections::HashMap;
-
 use minhu_domain::request::Channel;
+use serde::Deserialize;
 use serde_json::Value;
+use utoipa::IntoParams;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::routing::post;
 
+use crate::api::ApiQuery;
 use crate::auth::Authed;
+use crate::error::forbidden_key;
 use crate::{ApiError, AppState};
+
+/// `POST /api/v1/import?channel=…[&format=csv|xlsx|json]`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The upstream channel the export comes from (e.g. `hotline_12345`).
+    #[serde(default, deserialize_with = "crate::api::de::param")]
+    pub channel: Option<String>,
+    /// `csv`, `xlsx` or `json`; otherwise told by the file name or the content type.
+    #[serde(default, deserialize_with = "crate::api::de::param")]
+    pub format: Option<String>,
+}
 
 /// Largest export the API takes in one call (the CLI has no limit).
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
@@ -26,8 +40,38 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD))
 }
 
-fn unprocessable(field: &str, zh: impl Into<String>, en: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_import", zh, en).field(field)
+/// 422 `invalid_import` naming `field`, told by catalogue entry `key`.
+fn unprocessable(field: &str, key: &str, args: &[(&str, &str)]) -> ApiError {
+    ApiError::keyed(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_import",
+        key,
+        args,
+    )
+    .field(field)
+}
+
+/// 400 `bad_body` told by catalogue entry `key`, with the library's own explanation in
+/// English (or 413 when the upload is over the limit).
+fn unreadable(status: StatusCode, key: &str, detail: impl std::fmt::Display) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_big();
+    }
+    ApiError::keyed(StatusCode::BAD_REQUEST, "bad_body", key, &[]).english(detail.to_string())
+}
+
+fn too_big() -> ApiError {
+    let limit = (MAX_UPLOAD >> 20).to_string();
+    ApiError::keyed(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "api.import.too_large",
+        &[("limit", &limit)],
+    )
+    .english(minhu_domain::text::get(
+        "api.import.too_large_en",
+        minhu_domain::text::Lang::En,
+    ))
 }
 
 /// `POST /api/v1/import?channel=…[&format=csv|xlsx|json]`: the export as the body (or as
@@ -35,34 +79,26 @@ fn unprocessable(field: &str, zh: impl Into<String>, en: impl Into<String>) -> A
 async fn import_handler(
     State(app): State<AppState>,
     Authed(actor): Authed,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     req: Request,
 ) -> Result<axum::Json<Value>, ApiError> {
-    if actor.role != Some(minhu_domain::org::Role::DistrictAdmin) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "只有区综合办管理员可以导入上游工单",
-            "only the district office may import upstream orders",
-        ));
+    if !minhu_domain::access::is_district_admin(&actor) {
+        return Err(forbidden_key("api.forbidden.import", &[]));
     }
-    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
-    let channel_s = get("channel").ok_or_else(|| {
-        unprocessable(
-            "channel",
-            "缺少导入渠道 channel",
-            "query parameter 'channel' is required",
-        )
-    })?;
+    let channel_s = q
+        .channel
+        .as_deref()
+        .ok_or_else(|| unprocessable("channel", "api.import.channel_required", &[]))?;
     let channel = Channel::parse(channel_s)
         .filter(|c| CHANNELS.contains(c))
         .ok_or_else(|| {
             let list = CHANNELS.map(|c| c.as_str()).join(", ");
             unprocessable(
                 "channel",
-                format!("导入渠道“{channel_s}”无效，可选：{list}"),
-                format!("channel must be one of {list}"),
+                "api.import.bad_channel",
+                &[("channel", channel_s), ("list", &list)],
             )
+            .english(format!("channel must be one of {list}"))
         })?;
     let ct = req
         .headers()
@@ -70,55 +106,24 @@ async fn import_handler(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let too_big = || {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!(
-                "文件过大（上限 {} MB），请用命令行 minhu import",
-                MAX_UPLOAD >> 20
-            ),
-            "file too large; use the command line (minhu import)",
-        )
-    };
     let mut mapping = Mapping::default();
-    let mut format = get("format").and_then(Format::parse);
+    let mut format = q.format.as_deref().and_then(Format::parse);
     let bytes: Vec<u8> = if ct.starts_with("multipart/form-data") {
-        let mut mp = Multipart::from_request(req, &app).await.map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "无法读取 multipart 请求体",
-                e.to_string(),
-            )
-        })?;
+        let mut mp = Multipart::from_request(req, &app)
+            .await
+            .map_err(|e| unreadable(StatusCode::BAD_REQUEST, "api.import.bad_multipart", e))?;
         let mut file = None;
-        while let Some(field) = mp.next_field().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_big()
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_body",
-                    "无法读取 multipart 请求体",
-                    e.to_string(),
-                )
-            }
-        })? {
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| unreadable(e.status(), "api.import.bad_multipart", &e))?
+        {
             let name = field.name().unwrap_or("").to_string();
             let filename = field.file_name().map(str::to_string);
-            let data = field.bytes().await.map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_big()
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_body",
-                        "无法读取上传文件",
-                        e.to_string(),
-                    )
-                }
-            })?;
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| unreadable(e.status(), "api.import.bad_file", &e))?;
             match name.as_str() {
                 "file" => {
                     if format.is_none() {
@@ -127,26 +132,27 @@ async fn import_handler(
                     file = Some(data.to_vec());
                 }
                 "mapping" => {
-                    let text = String::from_utf8(data.to_vec()).map_err(|_| {
-                        unprocessable(
-                            "mapping",
-                            "映射文件须为 UTF-8 JSON",
-                            "the mapping must be UTF-8 JSON",
-                        )
+                    let text = String::from_utf8(data.to_vec())
+                        .map_err(|_| unprocessable("mapping", "api.import.mapping_utf8", &[]))?;
+                    mapping = Mapping::from_json(&text).map_err(|e| {
+                        let e = e.to_string();
+                        unprocessable("mapping", "api.import.given", &[("message", &e)])
                     })?;
-                    mapping = Mapping::from_json(&text)
-                        .map_err(|e| unprocessable("mapping", e.to_string(), e.to_string()))?;
                 }
                 other => {
                     return Err(unprocessable(
                         other,
-                        format!("未知的字段“{other}”：只接受 file 和 mapping"),
-                        "only the parts 'file' and 'mapping' are accepted",
-                    ));
+                        "api.import.unknown_part",
+                        &[("part", other)],
+                    )
+                    .english(minhu_domain::text::get(
+                        "api.import.unknown_part_en",
+                        minhu_domain::text::Lang::En,
+                    )));
                 }
             }
         }
-        file.ok_or_else(|| unprocessable("file", "缺少文件 file", "the part 'file' is required"))?
+        file.ok_or_else(|| unprocessable("file", "api.import.file_required", &[]))?
     } else {
         if format.is_none() {
             format = if ct.contains("csv") || ct.starts_with("text/plain") {
@@ -161,27 +167,10 @@ async fn import_handler(
         }
         axum::body::Bytes::from_request(req, &app)
             .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    too_big()
-                } else {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "bad_body",
-                        "无法读取请求体",
-                        e.to_string(),
-                    )
-                }
-            })?
+            .map_err(|e| unreadable(e.status(), "api.bad_body", &e))?
             .to_vec()
     };
-    let format = format.ok_or_else(|| {
-        unprocessable(
-            "format",
-            "无法判断文件格式：请给出 format=csv|xlsx|json",
-            "cannot tell the format: pass format=csv|xlsx|json",
-        )
-    })?;
+    let format = format.ok_or_else(|| unprocessable("format", "api.import.unknown_format", &[]))?;
     let org = app.org();
     let cx = Context {
         org: &org,
@@ -201,11 +190,13 @@ async fn import_handler(
     )
     .await
     .map_err(|e| match e {
-        ImportError::Invalid(msg) => unprocessable("file", msg.clone(), msg),
+        ImportError::Invalid(msg) => {
+            unprocessable("file", "api.import.given", &[("message", &msg)])
+        }
         ImportError::Store(s) => ApiError::from(s),
     })?;
     tracing::info!(channel = channel.as_str(), imported = report.imported, refused = report.refused.len(), by = %actor.username, "import");
     Ok(axum::Json(
-        serde_json::to_value(&report).expect("report serialises"),
+        serde_json::to_value(&report).map_err(ApiError::internal)?,
     ))
 }

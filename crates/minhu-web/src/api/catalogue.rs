@@ -2,17 +2,21 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-
+use minhu_domain::access;
 use minhu_domain::request::NOT_ACCEPTED_REASONS;
 use minhu_store::DispatchRule;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
+use super::places::unknown_jurisdiction;
+use super::{ApiQuery, Created};
 use crate::auth::Authed;
-use crate::error::{invalid, require_district_admin};
+use crate::error::{invalid_key, require_district_admin_to};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -29,25 +33,127 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/sla/sweep", post(sweep))
 }
 
-/// The catalogue's suggestion for a category in a jurisdiction, with the fallback (兜底).
-pub fn suggestion_json(app: &AppState, category: Option<&str>, jurisdiction: &str) -> Value {
-    let rules = app.dispatch_rules();
-    let org = app.org();
-    match DispatchRule::suggest(&rules, &org, category, jurisdiction) {
-        Some(r) => json!({
-            "unit": r.lead_unit,
-            "unit_name": org.unit(&r.lead_unit).map(|u| u.name.clone()),
-            "co_units": r.co_units,
-            "rule": r.id,
-            "fallback": r.category.is_empty(),
-            "note": r.note,
-        }),
-        None => Value::Null,
-    }
+// ---- bodies -------------------------------------------------------------------------------
+
+/// The catalogue's suggestion: the lead unit (and co-handling units) for a category in a
+/// jurisdiction; `fallback` when it is the jurisdiction's catch-all rule (兜底).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Suggestion {
+    pub unit: String,
+    pub unit_name: Option<String>,
+    pub co_units: Vec<String>,
+    pub rule: i64,
+    pub fallback: bool,
+    pub note: String,
 }
 
-async fn rules(State(app): State<AppState>) -> Json<Value> {
-    Json(serde_json::to_value(&*app.dispatch_rules()).expect("rules serialise"))
+/// `POST /api/v1/dispatch/rules`: an empty category is the jurisdiction's fallback.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct RuleBody {
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub category: String,
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub jurisdiction: String,
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub unit: String,
+    #[serde(default, deserialize_with = "super::de::texts")]
+    pub co_units: Vec<String>,
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub note: String,
+}
+
+/// `{"deleted": id}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Deleted {
+    pub deleted: i64,
+}
+
+/// `GET /api/v1/dispatch/suggest`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestQuery {
+    pub category: Option<String>,
+    pub jurisdiction: Option<String>,
+}
+
+/// `POST /api/v1/subscriptions`: who hears of what, by webhook or e-mail.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionBody {
+    /// A unit code, a jurisdiction code, `channel:NAME` or `*`.
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub owner: String,
+    /// `webhook` or `email`.
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub channel: String,
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub target: String,
+    /// Signs webhook deliveries (HMAC-SHA256).
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub secret: String,
+    /// Comma-separated actions, `*` (all) by default.
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub actions: String,
+}
+
+/// A reason for not accepting a request (不予受理).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ScreeningReason {
+    pub code: String,
+    pub reason: String,
+    pub reason_en: String,
+}
+
+/// A message of a request's outbox (an SMS target is masked).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Notification {
+    pub id: i64,
+    pub event_seq: i64,
+    pub channel: String,
+    pub target: String,
+    pub attempts: i64,
+    pub delivered_at: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// `POST /api/v1/sla/sweep?at=`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SweepQuery {
+    /// RFC 3339; now by default.
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub at: Option<String>,
+}
+
+// ---- handlers -----------------------------------------------------------------------------
+
+/// The catalogue's suggestion for a category in a jurisdiction, with the fallback (兜底).
+pub fn suggestion(
+    app: &AppState,
+    category: Option<&str>,
+    jurisdiction: &str,
+) -> Option<Suggestion> {
+    let rules = app.dispatch_rules();
+    let org = app.org();
+    DispatchRule::suggest(&rules, &org, category, jurisdiction).map(|r| Suggestion {
+        unit: r.lead_unit.clone(),
+        unit_name: org.unit(&r.lead_unit).map(|u| u.name.clone()),
+        co_units: r.co_units.clone(),
+        rule: r.id,
+        fallback: r.category.is_empty(),
+        note: r.note.clone(),
+    })
+}
+
+/// [`suggestion`] as JSON (`null` when the catalogue has none).
+pub fn suggestion_json(app: &AppState, category: Option<&str>, jurisdiction: &str) -> Value {
+    serde_json::to_value(suggestion(app, category, jurisdiction)).unwrap_or(Value::Null)
+}
+
+/// The catalogue's rules (the store's own serialisation).
+async fn rules(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(
+        serde_json::to_value(&*app.dispatch_rules()).map_err(ApiError::internal)?,
+    ))
 }
 
 async fn add_rule(
@@ -55,111 +161,79 @@ async fn add_rule(
     Authed(actor): Authed,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_district_admin(
-        &actor,
-        "维护派单目录、通知订阅和运行时限监控",
-        "maintain the dispatch catalogue and subscriptions or run the sweep",
-    )?;
-    let body = super::json_body(&headers, body)?;
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    require_district_admin_to(&actor, "api.what.catalogue")?;
+    let body: RuleBody = super::typed_body(&headers, body)?;
     let org = app.org();
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or("")
-            .to_string()
-    };
-    let category = text("category");
-    let jurisdiction = text("jurisdiction");
-    let unit = text("unit");
-    if org.jurisdiction(&jurisdiction).is_none() {
-        return Err(invalid(
-            "jurisdiction",
-            format!("未找到辖区“{jurisdiction}”"),
-            format!("unknown jurisdiction '{jurisdiction}'"),
-        ));
+    let (category, jurisdiction, unit) = (
+        body.category.trim(),
+        body.jurisdiction.trim(),
+        body.unit.trim(),
+    );
+    if org.jurisdiction(jurisdiction).is_none() {
+        return Err(unknown_jurisdiction(jurisdiction));
     }
-    if org.unit(&unit).is_none() {
-        return Err(invalid(
-            "unit",
-            format!("未找到单位“{unit}”"),
-            format!("unknown unit '{unit}'"),
-        ));
+    if org.unit(unit).is_none() {
+        return Err(unknown_unit("unit", unit));
     }
-    let co: Vec<String> = body
-        .get("co_units")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(bad) = co.iter().find(|c| org.unit(c).is_none()) {
-        return Err(invalid(
-            "co_units",
-            format!("未找到单位“{bad}”"),
-            format!("unknown unit '{bad}'"),
-        ));
+    if let Some(bad) = body.co_units.iter().find(|c| org.unit(c).is_none()) {
+        return Err(unknown_unit("co_units", bad));
     }
     let id = app
         .store
-        .add_dispatch_rule(&category, &jurisdiction, &unit, &co, &text("note"))
+        .add_dispatch_rule(
+            category,
+            jurisdiction,
+            unit,
+            &body.co_units,
+            body.note.trim(),
+        )
         .await?;
     app.reload().await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+fn unknown_unit(field: &str, unit: &str) -> ApiError {
+    invalid_key(
+        field,
+        "invalid_parameter",
+        "api.invalid.unit",
+        &[("unit", unit)],
+    )
 }
 
 async fn delete_rule(
     State(app): State<AppState>,
     Authed(actor): Authed,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
-    require_district_admin(
-        &actor,
-        "维护派单目录、通知订阅和运行时限监控",
-        "maintain the dispatch catalogue and subscriptions or run the sweep",
-    )?;
+) -> Result<Json<Deleted>, ApiError> {
+    require_district_admin_to(&actor, "api.what.catalogue")?;
     if !app.store.delete_dispatch_rule(id).await? {
         return Err(ApiError::not_found());
     }
     app.reload().await?;
-    Ok(Json(json!({"deleted": id})))
+    Ok(Json(Deleted { deleted: id }))
 }
 
 async fn suggest(
     State(app): State<AppState>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let jurisdiction = q.get("jurisdiction").map(|s| s.trim()).unwrap_or("");
+    ApiQuery(q): ApiQuery<SuggestQuery>,
+) -> Result<Json<Option<Suggestion>>, ApiError> {
+    let jurisdiction = q.jurisdiction.as_deref().map(str::trim).unwrap_or("");
     if app.org().jurisdiction(jurisdiction).is_none() {
-        return Err(invalid(
-            "jurisdiction",
-            format!("未找到辖区“{jurisdiction}”"),
-            format!("unknown jurisdiction '{jurisdiction}'"),
-        ));
+        return Err(unknown_jurisdiction(jurisdiction));
     }
-    Ok(Json(suggestion_json(
-        &app,
-        q.get("category")
-            .map(String::as_str)
-            .filter(|c| !c.is_empty()),
-        jurisdiction,
-    )))
+    let category = q.category.as_deref().filter(|c| !c.is_empty());
+    Ok(Json(suggestion(&app, category, jurisdiction)))
 }
 
 async fn subscriptions(
     State(app): State<AppState>,
     Authed(actor): Authed,
 ) -> Result<Json<Value>, ApiError> {
-    require_district_admin(
-        &actor,
-        "维护派单目录、通知订阅和运行时限监控",
-        "maintain the dispatch catalogue and subscriptions or run the sweep",
-    )?;
+    require_district_admin_to(&actor, "api.what.catalogue")?;
     Ok(Json(
-        serde_json::to_value(&*app.subscriptions()).expect("subscriptions serialise"),
+        serde_json::to_value(&*app.subscriptions()).map_err(ApiError::internal)?,
     ))
 }
 
@@ -168,134 +242,128 @@ async fn add_subscription(
     Authed(actor): Authed,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_district_admin(
-        &actor,
-        "维护派单目录、通知订阅和运行时限监控",
-        "maintain the dispatch catalogue and subscriptions or run the sweep",
-    )?;
-    let body = super::json_body(&headers, body)?;
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or("")
-            .to_string()
-    };
-    let (owner, channel, target) = (text("owner"), text("channel"), text("target"));
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    require_district_admin_to(&actor, "api.what.catalogue")?;
+    let body: SubscriptionBody = super::typed_body(&headers, body)?;
+    let (owner, channel, target) = (body.owner.trim(), body.channel.trim(), body.target.trim());
     if owner.is_empty() {
-        return Err(invalid(
+        return Err(invalid_key(
             "owner",
-            "请填写订阅者（单位代码、辖区代码、channel:渠道 或 *）".into(),
-            "owner is required (unit code, jurisdiction code, channel:NAME or *)".into(),
+            "invalid_parameter",
+            "api.invalid.owner_required",
+            &[],
         ));
     }
-    match channel.as_str() {
+    match channel {
         "webhook" if !(target.starts_with("http://") || target.starts_with("https://")) => {
-            return Err(invalid(
+            return Err(invalid_key(
                 "target",
-                "webhook 地址须以 http:// 或 https:// 开头".into(),
-                "target must be an http(s) URL".into(),
+                "invalid_parameter",
+                "api.invalid.webhook_url",
+                &[],
             ));
         }
         "email" if target.parse::<lettre::Address>().is_err() => {
-            return Err(invalid(
+            return Err(invalid_key(
                 "target",
-                format!("“{target}”不是有效的电子邮件地址"),
-                format!("'{target}' is not an e-mail address"),
+                "invalid_parameter",
+                "api.invalid.email",
+                &[("target", target)],
             ));
         }
         "webhook" | "email" => {}
         _ => {
-            return Err(invalid(
+            return Err(invalid_key(
                 "channel",
-                "通知方式可选：webhook、email".into(),
-                "channel must be webhook or email".into(),
+                "invalid_parameter",
+                "api.invalid.channel",
+                &[],
             ));
         }
     }
-    let secret = text("secret");
-    let actions = Some(text("actions"))
+    let secret = body.secret.trim();
+    let actions = Some(body.actions.trim())
         .filter(|a| !a.is_empty())
-        .unwrap_or_else(|| "*".into());
+        .unwrap_or("*");
     let id = app
         .store
         .add_subscription(
-            &owner,
-            &channel,
-            &target,
-            Some(secret.as_str()).filter(|s| !s.is_empty()),
-            &actions,
+            owner,
+            channel,
+            target,
+            Some(secret).filter(|s| !s.is_empty()),
+            actions,
         )
         .await?;
     app.reload().await?;
-    Ok((StatusCode::CREATED, Json(json!({"id": id}))))
+    Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
-async fn reasons() -> Json<Value> {
-    Json(Value::Array(
+async fn reasons() -> Json<Vec<ScreeningReason>> {
+    Json(
         NOT_ACCEPTED_REASONS
             .iter()
-            .map(|(code, zh, en)| json!({"code": code, "reason": zh, "reason_en": en}))
+            .map(|(code, zh, en)| ScreeningReason {
+                code: code.to_string(),
+                reason: zh.to_string(),
+                reason_en: en.to_string(),
+            })
             .collect(),
-    ))
+    )
 }
 
 async fn notifications(
     State(app): State<AppState>,
     Authed(actor): Authed,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Vec<Notification>>, ApiError> {
     let (req, _) = app
         .store
         .load_request(id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if !minhu_domain::lifecycle::relation(&actor, &req, &app.org()).staff {
+    if !access::may_read_outbox(&actor, &req, &app.org()) {
         return Err(ApiError::not_found());
     }
     let rows = app.store.outbox_for_request(id).await?;
-    Ok(Json(Value::Array(
-        rows.iter()
-            .map(|m| json!({
-                "id": m.id, "event_seq": m.event_seq, "channel": m.channel,
-                "target": if m.channel == "sms" { minhu_domain::privacy::mask_phone(&m.target) } else { m.target.clone() },
-                "attempts": m.attempts, "delivered_at": m.delivered_at.map(minhu_domain::time::rfc3339), "last_error": m.last_error,
-            }))
+    Ok(Json(
+        rows.into_iter()
+            .map(|m| Notification {
+                target: if m.channel == "sms" {
+                    minhu_domain::privacy::mask_phone(&m.target)
+                } else {
+                    m.target
+                },
+                id: m.id,
+                event_seq: m.event_seq,
+                channel: m.channel,
+                attempts: m.attempts,
+                delivered_at: m.delivered_at.map(minhu_domain::time::rfc3339),
+                last_error: m.last_error,
+            })
             .collect(),
-    )))
-}
-
-#[derive(serde::Deserialize)]
-struct SweepQuery {
-    at: Option<String>,
+    ))
 }
 
 /// Runs the deadline monitor now (or as of `at`), district_admin only.
 async fn sweep(
     State(app): State<AppState>,
     Authed(actor): Authed,
-    Query(q): Query<SweepQuery>,
-) -> Result<Json<Value>, ApiError> {
-    require_district_admin(
-        &actor,
-        "维护派单目录、通知订阅和运行时限监控",
-        "maintain the dispatch catalogue and subscriptions or run the sweep",
-    )?;
-    let at = match q.at.as_deref().filter(|s| !s.is_empty()) {
+    ApiQuery(q): ApiQuery<SweepQuery>,
+) -> Result<Json<minhu_app::sweep::SweepReport>, ApiError> {
+    require_district_admin_to(&actor, "api.what.catalogue")?;
+    let at = match q.at.as_deref() {
         None => app.now(),
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)
             .map(|t| t.with_timezone(&chrono::Utc))
             .map_err(|_| {
-                invalid(
+                invalid_key(
                     "at",
-                    format!("“{s}”不是 RFC 3339 时间"),
-                    format!("'{s}' is not RFC 3339"),
+                    "invalid_parameter",
+                    "api.invalid.rfc3339",
+                    &[("at", s)],
                 )
             })?,
     };
-    let report = crate::service::sweep(&app, at).await?;
-    Ok(Json(
-        serde_json::to_value(report).expect("report serialises"),
-    ))
+    Ok(Json(minhu_app::sweep::sweep(&app, at).await?))
 }

@@ -1,7 +1,12 @@
-//! Routes of the JSON API. Each module owns its handlers; this file wires them and holds
-//! the body-parsing helper every write shares.
+//! Routes of the JSON API. Each module owns its handlers and the typed bodies they read and
+//! write (its `Serialize`/`Deserialize` structs, described by `utoipa::ToSchema` so the
+//! OpenAPI document is checked against them: see [`doc`]); this file wires them and holds
+//! the extractors every handler shares: a JSON body and a query string, each refused in
+//! the API's error format (never a plain-text rejection).
 
 mod catalogue;
+pub mod de;
+pub mod doc;
 pub mod ledger;
 mod org;
 pub(crate) mod places;
@@ -10,12 +15,16 @@ mod requests;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::{ApiError, AppState};
 
@@ -31,28 +40,84 @@ pub fn router() -> Router<AppState> {
         .fallback(not_found)
 }
 
+/// `GET /healthz`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// `{"id": …}`: what a create answers.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
 /// 200 once the database answers.
-async fn healthz(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
+async fn healthz(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
     app.store.count_requests().await?;
-    Ok(Json(
-        json!({"status": "ok", "database": app.store.backend_name()}),
-    ))
+    Ok(Json(Health {
+        status: "ok".into(),
+        database: app.store.backend_name().to_string(),
+    }))
 }
 
 async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../../openapi.json"),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], doc::DOCUMENT)
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(
+    ApiError::keyed(
         StatusCode::NOT_FOUND,
         "not_found",
-        "没有这个地址",
-        "no such endpoint",
+        "api.no_such_endpoint",
+        &[],
     )
+}
+
+/// A query string read into `T`. A value serde cannot read is a 422 naming the query (the
+/// handlers check each parameter's meaning and name it themselves).
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match Query::<T>::try_from_uri(&parts.uri) {
+            Ok(Query(q)) => Ok(ApiQuery(q)),
+            Err(e) => Err(ApiError::keyed(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_parameter",
+                "api.bad_query",
+                &[],
+            )
+            .detail(e.body_text())
+            .field("query")),
+        }
+    }
+}
+
+/// Reads a JSON body into `T`: an empty body, or one that is not an object, is `T`'s
+/// default (every field absent), as the fields of a typed body are read leniently (see
+/// [`de`]) and each handler names the field it refuses.
+pub(crate) fn typed_body<T: DeserializeOwned + Default>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let value = json_body(headers, body)?;
+    if !value.is_object() {
+        return Ok(T::default());
+    }
+    serde_json::from_value(value).map_err(|e| {
+        ApiError::keyed(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_parameter",
+            "api.bad_fields",
+            &[],
+        )
+        .detail(e)
+    })
 }
 
 /// Reads a JSON body: an empty body is `null`; malformed JSON is 400, a body over the
@@ -63,22 +128,15 @@ pub(crate) fn json_body(
 ) -> Result<Value, ApiError> {
     let bytes = body.map_err(|rej| {
         if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
+            let limit = (crate::MAX_BODY / 1024).to_string();
+            ApiError::keyed(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("请求体过大（上限 {} KB）", crate::MAX_BODY / 1024),
-                format!(
-                    "request body too large (limit {} KB)",
-                    crate::MAX_BODY / 1024
-                ),
+                "api.body_too_large",
+                &[("limit", &limit)],
             )
         } else {
-            ApiError::new(
-                rej.status(),
-                "bad_body",
-                "无法读取请求体",
-                format!("could not read the body: {rej}"),
-            )
+            ApiError::keyed(rej.status(), "bad_body", "api.bad_body", &[]).detail(&rej)
         }
     })?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -87,26 +145,23 @@ pub(crate) fn json_body(
     if let Some(ct) = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
+        && !ct.to_ascii_lowercase().contains("json")
     {
-        if !ct.to_ascii_lowercase().contains("json") {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "请求体须为 JSON（Content-Type: application/json）",
-                "the body must be JSON (Content-Type: application/json)",
-            ));
-        }
+        return Err(ApiError::keyed(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "api.not_json",
+            &[],
+        ));
     }
     serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::new(
+        let (line, column) = (e.line().to_string(), e.column().to_string());
+        ApiError::keyed(
             StatusCode::BAD_REQUEST,
             "malformed_json",
-            format!("JSON 格式错误：第{}行第{}列", e.line(), e.column()),
-            format!(
-                "malformed JSON at line {} column {}: {e}",
-                e.line(),
-                e.column()
-            ),
+            "api.malformed_json",
+            &[("line", &line), ("column", &column)],
         )
+        .detail(&e)
     })
 }

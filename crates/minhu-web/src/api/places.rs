@@ -2,16 +2,20 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use minhu_domain::geo::{Crs, gcj02_to_wgs84, parse_shape};
 use minhu_domain::org::Level;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
 
+use super::ApiQuery;
+use super::de::coordinate_of;
 use crate::auth::Authed;
-use crate::error::{invalid, require_district_admin};
+use crate::error::{invalid_key, require_district_admin_to};
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -21,11 +25,69 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/locate", get(locate))
 }
 
+// ---- bodies -------------------------------------------------------------------------------
+
+/// The answer to setting a grid's shape.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GridShapeSet {
+    pub grid: String,
+    /// How many grids now have a shape.
+    pub grids_with_shapes: usize,
+}
+
+/// `POST /api/v1/addresses`: a known address and the jurisdiction (grid) it lies in.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct AddressBody {
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub address: String,
+    #[serde(default, deserialize_with = "super::de::text")]
+    pub jurisdiction: String,
+    /// WGS84; a number or a string holding one.
+    #[serde(default, deserialize_with = "super::de::coordinate")]
+    pub lat: Option<f64>,
+    #[serde(default, deserialize_with = "super::de::coordinate")]
+    pub lon: Option<f64>,
+}
+
+/// The address as stored (normalised) and its jurisdiction.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AddressAdded {
+    pub address: String,
+    pub jurisdiction: String,
+}
+
+/// `GET /api/v1/locate`: a point (both `lat` and `lon`), or an address.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LocateQuery {
+    pub lat: Option<String>,
+    pub lon: Option<String>,
+    pub address: Option<String>,
+    /// `wgs84` (default) or `gcj02`.
+    pub crs: Option<String>,
+}
+
+/// Where a point or an address lies: its grid and community.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Located {
+    pub jurisdiction: Option<String>,
+    pub community: Option<CommunityRef>,
+    /// WGS84 (converted from GCJ-02 when asked).
+    #[schema(value_type = Option<f64>)]
+    pub lat: Value,
+    #[schema(value_type = Option<f64>)]
+    pub lon: Value,
+}
+
+/// A community, by code and name.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CommunityRef {
+    pub code: String,
+    pub name: String,
+}
+
 fn coordinate(v: Option<&Value>) -> Option<f64> {
-    v.and_then(|x| {
-        x.as_f64()
-            .or_else(|| x.as_str().and_then(|s| s.trim().parse().ok()))
-    })
+    v.and_then(coordinate_of)
 }
 
 /// Fills in an intake's jurisdiction from its point (WGS84, or GCJ-02 with `"crs":
@@ -39,10 +101,11 @@ pub async fn resolve_location(app: &AppState, body: &mut Value) -> Result<(), Ap
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     let crs = Crs::parse(&crs_text).ok_or_else(|| {
-        invalid(
+        invalid_key(
             "crs",
-            format!("坐标系“{crs_text}”不支持，可选 wgs84、gcj02"),
-            format!("unsupported crs '{crs_text}'; use wgs84 or gcj02"),
+            "invalid_parameter",
+            "api.invalid.crs",
+            &[("crs", &crs_text)],
         )
     })?;
     let point = match (coordinate(obj.get("lat")), coordinate(obj.get("lon"))) {
@@ -85,19 +148,16 @@ async fn set_shape(
     Path(code): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    require_district_admin(
-        &actor,
-        "维护网格边界和地址库",
-        "maintain grid shapes and addresses",
-    )?;
+) -> Result<Json<GridShapeSet>, ApiError> {
+    require_district_admin_to(&actor, "api.what.shared_places")?;
     match app.org().jurisdiction(&code) {
         Some(j) if j.level == Level::Grid => {}
         Some(_) => {
-            return Err(invalid(
+            return Err(invalid_key(
                 "code",
-                format!("“{code}”不是网格"),
-                format!("'{code}' is not a grid"),
+                "invalid_parameter",
+                "api.invalid.not_a_grid",
+                &[("code", &code)],
             ));
         }
         None => return Err(ApiError::not_found()),
@@ -107,9 +167,10 @@ async fn set_shape(
     parse_shape(&text)?;
     app.store.set_grid_shape(&code, &text).await?;
     app.reload().await?;
-    Ok(Json(
-        json!({"grid": code, "grids_with_shapes": app.grids().len()}),
-    ))
+    Ok(Json(GridShapeSet {
+        grid: code,
+        grids_with_shapes: app.grids().len(),
+    }))
 }
 
 async fn add_address(
@@ -117,64 +178,58 @@ async fn add_address(
     Authed(actor): Authed,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    require_district_admin(
-        &actor,
-        "维护网格边界和地址库",
-        "maintain grid shapes and addresses",
-    )?;
-    let body = super::json_body(&headers, body)?;
-    let address = body
-        .get("address")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .unwrap_or("");
+) -> Result<(StatusCode, Json<AddressAdded>), ApiError> {
+    require_district_admin_to(&actor, "api.what.shared_places")?;
+    let body: AddressBody = super::typed_body(&headers, body)?;
+    let address = body.address.trim();
     if address.is_empty() {
-        return Err(invalid(
+        return Err(invalid_key(
             "address",
-            "请填写地址".into(),
-            "address is required".into(),
+            "invalid_parameter",
+            "api.invalid.address_required",
+            &[],
         ));
     }
-    let jurisdiction = body
-        .get("jurisdiction")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let jurisdiction = body.jurisdiction.as_str();
     if app.org().jurisdiction(jurisdiction).is_none() {
-        return Err(invalid(
-            "jurisdiction",
-            format!("未找到辖区“{jurisdiction}”"),
-            format!("unknown jurisdiction '{jurisdiction}'"),
-        ));
+        return Err(unknown_jurisdiction(jurisdiction));
     }
     app.store
-        .set_address(
-            address,
-            jurisdiction,
-            coordinate(body.get("lat")),
-            coordinate(body.get("lon")),
-        )
+        .set_address(address, jurisdiction, body.lat, body.lon)
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({"address": minhu_store::normalize_address(address), "jurisdiction": jurisdiction}),
-        ),
+        Json(AddressAdded {
+            address: minhu_store::normalize_address(address),
+            jurisdiction: jurisdiction.to_string(),
+        }),
     ))
+}
+
+/// 422 for a jurisdiction code the organisation does not know (field `jurisdiction`).
+pub(crate) fn unknown_jurisdiction(code: &str) -> ApiError {
+    invalid_key(
+        "jurisdiction",
+        "invalid_parameter",
+        "api.invalid.jurisdiction",
+        &[("jurisdiction", code)],
+    )
 }
 
 async fn locate(
     State(app): State<AppState>,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let mut body = json!({"lat": q.get("lat"), "lon": q.get("lon"), "address": q.get("address"), "crs": q.get("crs").cloned().unwrap_or_default()});
-    if q.contains_key("lat") != q.contains_key("lon")
-        || (q.contains_key("lat") && coordinate(body.get("lat")).is_none())
+    ApiQuery(q): ApiQuery<LocateQuery>,
+) -> Result<Json<Located>, ApiError> {
+    let mut body =
+        json!({"lat": q.lat, "lon": q.lon, "address": q.address, "crs": q.crs.unwrap_or_default()});
+    if q.lat.is_some() != q.lon.is_some()
+        || (q.lat.is_some() && coordinate(body.get("lat")).is_none())
     {
-        return Err(invalid(
+        return Err(invalid_key(
             "lat",
-            "经纬度须同时提供且为数字".into(),
-            "lat and lon must both be numbers".into(),
+            "invalid_parameter",
+            "api.invalid.lat_lon",
+            &[],
         ));
     }
     resolve_location(&app, &mut body).await?;
@@ -186,8 +241,15 @@ async fn locate(
     let community = grid
         .as_deref()
         .and_then(|g| org.ancestor_at(g, Level::Community))
-        .map(|c| json!({"code": c.code, "name": c.name}));
-    Ok(Json(
-        json!({"jurisdiction": grid, "community": community, "lat": body.get("lat"), "lon": body.get("lon")}),
-    ))
+        .map(|c| CommunityRef {
+            code: c.code.clone(),
+            name: c.name.clone(),
+        });
+    let take = |k: &str| body.get(k).cloned().unwrap_or(Value::Null);
+    Ok(Json(Located {
+        lat: take("lat"),
+        lon: take("lon"),
+        jurisdiction: grid,
+        community,
+    }))
 }

@@ -1,23 +1,26 @@
 //! Requests: intake, queues, the staff view, lifecycle actions, and public tracking.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use minhu_app::act::perform;
+use minhu_app::intake::register;
+use minhu_app::reveal::reveal_personal;
+use minhu_domain::access::{self, QueueBound};
 use minhu_domain::intake::parse_intake;
-use minhu_domain::lifecycle::{Command, relation};
-use minhu_domain::org::Role;
+use minhu_domain::lifecycle::Command;
 use minhu_domain::request::{Request, State as ReqState, Warning};
 use minhu_store::{ListFilter, new_code};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
+use super::ApiQuery;
 use crate::auth::Authed;
-use crate::error::invalid;
-use crate::service::{perform, register, reveal_personal};
+use crate::error::invalid_key;
 use crate::view::{Personal, request_json, summary_json, track_json};
 use crate::{ApiError, AppState};
 
@@ -27,6 +30,56 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/requests/{id}", get(show))
         .route("/api/v1/requests/{id}/actions/{action}", post(act))
         .route("/api/v1/track/{code}", get(track))
+}
+
+// ---- bodies -------------------------------------------------------------------------------
+//
+// A request itself (`Request` in the document) and an intake (`Intake`) are the domain's:
+// `view::request_json` writes the one and `intake::parse_intake` reads the other.
+
+/// `GET /api/v1/requests`: a queue, filtered; every filter within the caller's scope.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub jurisdiction: Option<String>,
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub unit: Option<String>,
+    /// `yellow` or `red`.
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub warning: Option<String>,
+    /// Words of the content, subject or address.
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub q: Option<String>,
+    /// 1–1000000.
+    #[serde(default, deserialize_with = "super::de::param")]
+    #[param(value_type = Option<u32>)]
+    pub page: Option<String>,
+    /// 1–200, 50 by default.
+    #[serde(default, deserialize_with = "super::de::param")]
+    #[param(value_type = Option<u32>)]
+    pub page_size: Option<String>,
+}
+
+/// A page of a queue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RequestPage {
+    /// Summaries of requests (`view::summary_json`).
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub page: u32,
+    pub page_size: u32,
+    pub total: i64,
+}
+
+/// `GET /api/v1/requests/{id}`: `reveal=personal` with a `purpose` unmasks (and logs).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ShowQuery {
+    pub reveal: Option<String>,
+    pub purpose: Option<String>,
 }
 
 fn parse_id(raw: &str) -> Result<i64, ApiError> {
@@ -75,114 +128,96 @@ fn with_suggestion(app: &AppState, req: &Request, mut v: Value) -> Value {
 async fn list(
     State(app): State<AppState>,
     Authed(actor): Authed,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<RequestPage>, ApiError> {
+    let f = queue_filter(&app, &actor, q)?;
     let org = app.org();
-    let get = |k: &str| q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let page = app.store.list_requests(&f).await?;
+    Ok(Json(RequestPage {
+        items: page.items.iter().map(|s| summary_json(s, &org)).collect(),
+        page: f.page,
+        page_size: f.page_size,
+        total: page.total,
+    }))
+}
+
+/// The storage filter of a queue: the parameters checked, bounded by the caller's scope.
+fn queue_filter(
+    app: &AppState,
+    actor: &minhu_domain::org::Actor,
+    q: ListQuery,
+) -> Result<ListFilter, ApiError> {
+    let org = app.org();
     let mut f = ListFilter {
         now: Some(app.now()),
         page: 1,
         page_size: 50,
         ..Default::default()
     };
-    if let Some(s) = get("state") {
+    if let Some(s) = q.state.as_deref() {
         f.state = Some(ReqState::parse(s).ok_or_else(|| {
-            invalid(
+            let codes = ReqState::codes();
+            invalid_key(
                 "state",
-                format!("未知状态“{s}”，可选：{}", ReqState::codes()),
-                format!("unknown state '{s}'; one of: {}", ReqState::codes()),
+                "invalid_parameter",
+                "api.invalid.state",
+                &[("state", s), ("codes", &codes)],
             )
         })?);
     }
-    if let Some(w) = get("warning") {
+    if let Some(w) = q.warning.as_deref() {
         f.warning = Some(Warning::parse(w).ok_or_else(|| {
-            invalid(
+            let codes = Warning::codes();
+            invalid_key(
                 "warning",
-                format!("warning 应为 {}", Warning::codes()),
-                format!("warning must be one of {}", Warning::codes()),
+                "invalid_parameter",
+                "api.invalid.warning",
+                &[("codes", &codes)],
             )
         })?);
     }
-    for (key, slot, max) in [
-        ("page", &mut f.page, 1_000_000u32),
-        ("page_size", &mut f.page_size, 200),
+    for (key, raw, slot, max) in [
+        ("page", &q.page, &mut f.page, 1_000_000u32),
+        ("page_size", &q.page_size, &mut f.page_size, 200),
     ] {
-        if let Some(v) = get(key) {
+        if let Some(v) = raw {
             *slot = v
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=max).contains(n))
                 .ok_or_else(|| {
-                    invalid(
+                    let max = max.to_string();
+                    invalid_key(
                         key,
-                        format!("“{key}”应为1至{max}的整数"),
-                        format!("'{key}' must be an integer 1–{max}"),
+                        "invalid_parameter",
+                        "api.invalid.page",
+                        &[("key", key), ("max", &max)],
                     )
                 })?;
         }
     }
-    f.q = get("q").map(str::to_string);
+    f.q = q.q;
     // The caller's own scope bounds every queue.
-    match actor.role {
-        Some(Role::UnitHandler) => {
-            if let Some(u) = get("unit").filter(|u| *u != actor.scope) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    format!("无权查看单位“{u}”的工单"),
-                    format!("unit '{u}' is outside your scope"),
-                )
-                .field("unit"));
-            }
-            f.unit = Some(actor.scope.clone());
-        }
-        _ => {
-            f.path_prefix = Some(org.path(&actor.scope));
-            if let Some(u) = get("unit") {
-                if org.unit(u).is_none() {
-                    return Err(invalid(
-                        "unit",
-                        format!("未找到单位“{u}”"),
-                        format!("unknown unit '{u}'"),
-                    ));
-                }
-                f.unit = Some(u.to_string());
-            }
-        }
+    match access::queue_bound(actor, &org) {
+        QueueBound::Unit(unit) => f.unit = Some(unit),
+        QueueBound::Path(path) => f.path_prefix = Some(path),
     }
-    if let Some(j) = get("jurisdiction") {
-        if org.jurisdiction(j).is_none() {
-            return Err(invalid(
-                "jurisdiction",
-                format!("未找到辖区“{j}”"),
-                format!("unknown jurisdiction '{j}'"),
-            ));
-        }
-        if actor.role != Some(Role::UnitHandler) && !org.within(j, &actor.scope) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("辖区“{j}”不在您的管辖范围内"),
-                format!("jurisdiction '{j}' is outside your scope"),
-            )
-            .field("jurisdiction"));
-        }
+    if let Some(u) = q.unit {
+        access::queue_unit_filter(actor, &org, &u)?;
+        f.unit = Some(u);
+    }
+    if let Some(j) = q.jurisdiction.as_deref() {
+        access::queue_jurisdiction_filter(actor, &org, j)?;
         f.path_prefix = Some(org.path(j));
     }
-    let page = app.store.list_requests(&f).await?;
-    Ok(Json(json!({
-        "items": page.items.iter().map(|s| summary_json(s, &org)).collect::<Vec<_>>(),
-        "page": f.page,
-        "page_size": f.page_size,
-        "total": page.total,
-    })))
+    Ok(f)
 }
 
 async fn show(
     State(app): State<AppState>,
     Authed(actor): Authed,
     Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
+    ApiQuery(q): ApiQuery<ShowQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
     let org = app.org();
@@ -191,20 +226,21 @@ async fn show(
         .load_request(id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if !relation(&actor, &req, &org).sees {
+    if !access::may_read(&actor, &req, &org) {
         return Err(ApiError::not_found());
     }
-    let personal = match q.get("reveal").map(String::as_str) {
+    let personal = match q.reveal.as_deref() {
         None | Some("") => Personal::Masked,
         Some("personal") => {
-            reveal_personal(&app, &actor, &req, q.get("purpose").map(String::as_str)).await?;
+            reveal_personal(&app, &actor, &req, q.purpose.as_deref()).await?;
             Personal::Revealed
         }
         Some(other) => {
-            return Err(invalid(
+            return Err(invalid_key(
                 "reveal",
-                format!("reveal 只能为 personal，收到“{other}”"),
-                format!("reveal must be 'personal', got '{other}'"),
+                "invalid_parameter",
+                "api.invalid.reveal",
+                &[("reveal", other)],
             ));
         }
     };
@@ -242,7 +278,7 @@ async fn track(
     State(app): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let t = crate::service::track(&app, &code).await?;
+    let t = minhu_app::track::track(&app, &code).await?;
     let mut view = track_json(&t.shown, &t.events, &app.org(), app.now());
     // A merged duplicate follows its parent: the requester sees the parent's progress,
     // its reply and its outcome, under their own code.

@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use minhu_app::ledger as web;
 use minhu_domain::org::Actor;
 use minhu_ledger::facts::FactLevel;
 use minhu_ledger::generate::{GenConfig, gen_org, gen_request};
 use minhu_ledger::{Table, YearMonth};
 use minhu_store::{Store, StoreOptions};
 use minhu_web::AppState;
-use minhu_web::api::ledger as web;
 
 #[derive(Subcommand)]
 pub enum LedgerCommand {
@@ -147,8 +147,8 @@ fn write_tables(out: &Path, tables: &[Table], json: serde_json::Value, csv_ok: b
     Ok(())
 }
 
-fn api(e: minhu_web::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{}", e.en)
+fn api(e: minhu_app::AppError) -> anyhow::Error {
+    anyhow::anyhow!("{}", e.en())
 }
 
 pub async fn run(url: &str, cmd: LedgerCommand) -> Result<()> {

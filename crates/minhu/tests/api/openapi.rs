@@ -53,3 +53,52 @@ async fn openapi_documents_the_routes_that_exist() {
         }
     }
 }
+
+/// The document shows what the types say: every DTO's component schema, every typed
+/// operation's query parameters and the schemas of its bodies (see `minhu_web::api::doc`).
+/// After changing a DTO, run this test with `MINHU_BLESS_OPENAPI=1` to rewrite the document,
+/// then read the diff.
+#[test]
+fn openapi_matches_the_types() {
+    use minhu_web::api::doc;
+    if std::env::var_os("MINHU_BLESS_OPENAPI").is_some() {
+        doc::bless().unwrap();
+        return;
+    }
+    let stored: serde_json::Value = serde_json::from_str(doc::DOCUMENT).unwrap();
+    let want = doc::expected(&stored);
+    let mut stale = Vec::new();
+    for (name, schema) in doc::schemas() {
+        if stored["components"]["schemas"][&name] != schema {
+            stale.push(format!("schema {name}"));
+        }
+    }
+    for o in doc::operations() {
+        let (have, should) = (
+            &stored["paths"][o.path][o.method],
+            &want["paths"][o.path][o.method],
+        );
+        if have != should {
+            stale.push(format!("{} {}", o.method, o.path));
+        }
+    }
+    assert!(
+        stale.is_empty() && stored == want,
+        "openapi.json does not match the types ({}); rerun with MINHU_BLESS_OPENAPI=1",
+        stale.join(", ")
+    );
+}
+
+/// Every typed operation is one the document has (no typo in the table hides a route).
+#[test]
+fn typed_operations_are_documented() {
+    let stored: serde_json::Value = serde_json::from_str(minhu_web::api::doc::DOCUMENT).unwrap();
+    for o in minhu_web::api::doc::operations() {
+        assert!(
+            stored["paths"][o.path][o.method]["responses"].is_object(),
+            "{} {} is typed but not documented",
+            o.method,
+            o.path
+        );
+    }
+}

@@ -1,0 +1,226 @@
+//! The OpenAPI document (`openapi.json`, served at `/api/v1/openapi.json`) and its check
+//! against the types. The document is written by hand (summaries, status codes, the
+//! domain's own schemas such as `Intake` and `Request`); the parts the API's typed bodies
+//! define are generated from them with `utoipa`: the component schemas of every DTO, the
+//! query parameters of every operation with a query struct, and the schema each request
+//! and success body refers to. [`expected`] applies them to a document; a test asserts
+//! that the stored document already is what it gives (and [`bless`] rewrites it), so a
+//! change to a DTO that the document does not show fails the test suite.
+
+use serde_json::{Map, Value, json};
+use utoipa::openapi::ComponentsBuilder;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{Created, Health, catalogue, ledger, org, places, requests};
+use crate::error::ErrorBody;
+
+/// The document as served.
+pub const DOCUMENT: &str = include_str!("../../openapi.json");
+
+/// Where the document is kept (for [`bless`]).
+pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+/// The shape of a body an operation reads or writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Shape {
+    /// One value of the named schema.
+    One(fn() -> String),
+    /// A list of them.
+    List(fn() -> String),
+}
+
+/// What the types say of one operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    /// The query parameters (its query struct), if it reads any.
+    pub query: Option<fn() -> Value>,
+    /// The JSON body it reads, if typed.
+    pub body: Option<Shape>,
+    /// The success status and the JSON body it writes, if typed.
+    pub ok: Option<(&'static str, Shape)>,
+}
+
+fn name<T: ToSchema>() -> String {
+    T::name().into_owned()
+}
+
+fn params<T: IntoParams>() -> Value {
+    serde_json::to_value(T::into_params(|| Some(ParameterIn::Query))).unwrap_or(Value::Null)
+}
+
+const fn op(method: &'static str, path: &'static str) -> Operation {
+    Operation {
+        method,
+        path,
+        query: None,
+        body: None,
+        ok: None,
+    }
+}
+
+impl Operation {
+    const fn query(mut self, q: fn() -> Value) -> Self {
+        self.query = Some(q);
+        self
+    }
+    const fn body(mut self, b: Shape) -> Self {
+        self.body = Some(b);
+        self
+    }
+    const fn ok(mut self, status: &'static str, s: Shape) -> Self {
+        self.ok = Some((status, s));
+        self
+    }
+}
+
+/// Every operation whose query or bodies are typed.
+pub fn operations() -> Vec<Operation> {
+    use Shape::{List, One};
+    vec![
+        op("get", "/healthz").ok("200", One(name::<Health>)),
+        op("get", "/api/v1/jurisdictions").ok("200", List(name::<org::JurisdictionItem>)),
+        op("get", "/api/v1/units").ok("200", List(name::<org::UnitItem>)),
+        op("get", "/api/v1/me").ok("200", One(name::<org::Me>)),
+        op("get", "/api/v1/calendar")
+            .query(params::<org::YearQuery>)
+            .ok("200", One(name::<org::CalendarYear>)),
+        op("put", "/api/v1/calendar/{date}")
+            .body(One(name::<org::DayBody>))
+            .ok("200", One(name::<org::DaySet>)),
+        op("delete", "/api/v1/calendar/{date}").ok("200", One(name::<org::DayCleared>)),
+        op("get", "/api/v1/requests")
+            .query(params::<requests::ListQuery>)
+            .ok("200", One(name::<requests::RequestPage>)),
+        op("get", "/api/v1/requests/{id}").query(params::<requests::ShowQuery>),
+        op("post", "/api/v1/dispatch/rules")
+            .body(One(name::<catalogue::RuleBody>))
+            .ok("201", One(name::<Created>)),
+        op("delete", "/api/v1/dispatch/rules/{id}").ok("200", One(name::<catalogue::Deleted>)),
+        op("get", "/api/v1/dispatch/suggest")
+            .query(params::<catalogue::SuggestQuery>)
+            .ok("200", One(name::<catalogue::Suggestion>)),
+        op("post", "/api/v1/subscriptions")
+            .body(One(name::<catalogue::SubscriptionBody>))
+            .ok("201", One(name::<Created>)),
+        op("get", "/api/v1/screening/reasons").ok("200", List(name::<catalogue::ScreeningReason>)),
+        op("get", "/api/v1/requests/{id}/notifications")
+            .ok("200", List(name::<catalogue::Notification>)),
+        op("post", "/api/v1/sla/sweep").query(params::<catalogue::SweepQuery>),
+        op("put", "/api/v1/grids/{code}/shape").ok("200", One(name::<places::GridShapeSet>)),
+        op("post", "/api/v1/addresses")
+            .body(One(name::<places::AddressBody>))
+            .ok("201", One(name::<places::AddressAdded>)),
+        op("get", "/api/v1/locate")
+            .query(params::<places::LocateQuery>)
+            .ok("200", One(name::<places::Located>)),
+        op("get", "/api/v1/ledger/daily")
+            .query(params::<ledger::DailyQuery>)
+            .ok("200", One(name::<ledger::DailyLedger>)),
+        op("get", "/api/v1/reports/weekly").query(params::<ledger::WeeklyQuery>),
+        op("get", "/api/v1/reports/monthly").query(params::<ledger::MonthlyQuery>),
+        op("get", "/api/v1/evaluation")
+            .query(params::<ledger::EvaluationQuery>)
+            .ok("200", One(name::<ledger::Ranking>)),
+        op("get", "/api/v1/evaluation/policy").ok("200", One(name::<ledger::Policies>)),
+        op("post", "/api/v1/evaluation/policy")
+            .body(One(name::<ledger::PolicyBody>))
+            .ok("201", One(name::<ledger::Policy>)),
+        op("get", "/api/v1/evaluation/exclusions").ok("200", One(name::<ledger::Exclusions>)),
+        op("post", "/api/v1/evaluation/exclusions")
+            .body(One(name::<ledger::ExclusionBody>))
+            .ok("201", One(name::<ledger::ExclusionMade>)),
+        op("post", "/api/v1/import").query(params::<crate::import::ImportQuery>),
+    ]
+}
+
+/// The component schemas of every DTO (and the schemas they refer to), by name.
+pub fn schemas() -> Map<String, Value> {
+    let components = ComponentsBuilder::new()
+        .schema_from::<ErrorBody>()
+        .schema_from::<Health>()
+        .schema_from::<Created>()
+        .schema_from::<org::JurisdictionItem>()
+        .schema_from::<org::UnitItem>()
+        .schema_from::<org::Me>()
+        .schema_from::<org::CalendarYear>()
+        .schema_from::<org::DayBody>()
+        .schema_from::<org::DaySet>()
+        .schema_from::<org::DayCleared>()
+        .schema_from::<requests::RequestPage>()
+        .schema_from::<catalogue::Suggestion>()
+        .schema_from::<catalogue::RuleBody>()
+        .schema_from::<catalogue::Deleted>()
+        .schema_from::<catalogue::SubscriptionBody>()
+        .schema_from::<catalogue::ScreeningReason>()
+        .schema_from::<catalogue::Notification>()
+        .schema_from::<places::GridShapeSet>()
+        .schema_from::<places::AddressBody>()
+        .schema_from::<places::AddressAdded>()
+        .schema_from::<places::Located>()
+        .schema_from::<ledger::DailyLedger>()
+        .schema_from::<ledger::Ranking>()
+        .schema_from::<ledger::Policies>()
+        .schema_from::<ledger::PolicyBody>()
+        .schema_from::<ledger::Exclusions>()
+        .schema_from::<ledger::ExclusionBody>()
+        .schema_from::<ledger::ExclusionMade>()
+        .build();
+    match serde_json::to_value(components) {
+        Ok(Value::Object(mut c)) => match c.remove("schemas") {
+            Some(Value::Object(s)) => s,
+            _ => Map::new(),
+        },
+        _ => Map::new(),
+    }
+}
+
+fn shape_json(s: Shape) -> Value {
+    let reference = |n: String| json!({"$ref": format!("#/components/schemas/{n}")});
+    match s {
+        Shape::One(n) => reference(n()),
+        Shape::List(n) => json!({"type": "array", "items": reference(n())}),
+    }
+}
+
+/// `doc` with the parts the types define replaced by what the types say.
+pub fn expected(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    let generated = schemas();
+    let schemas = &mut doc["components"]["schemas"];
+    for (name, schema) in generated {
+        schemas[name] = schema;
+    }
+    for o in operations() {
+        let at = &mut doc["paths"][o.path][o.method];
+        if let Some(q) = o.query {
+            let mut list: Vec<Value> = at["parameters"]
+                .as_array()
+                .map(|ps| ps.iter().filter(|p| p["in"] != "query").cloned().collect())
+                .unwrap_or_default();
+            list.extend(q().as_array().cloned().unwrap_or_default());
+            at["parameters"] = Value::Array(list);
+        }
+        if let Some(b) = o.body {
+            at["requestBody"]["content"]["application/json"]["schema"] = shape_json(b);
+        }
+        if let Some((status, s)) = o.ok {
+            at["responses"][status]["content"]["application/json"]["schema"] = shape_json(s);
+        }
+    }
+    doc
+}
+
+/// Rewrites the stored document as [`expected`] gives it (after changing a DTO).
+pub fn bless() -> std::io::Result<()> {
+    let doc: Value = serde_json::from_str(DOCUMENT).map_err(std::io::Error::other)?;
+    // One-space indents, as the document has always been written.
+    let mut out = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+    serde::Serialize::serialize(&expected(&doc), &mut ser).map_err(std::io::Error::other)?;
+    out.push(b'\n');
+    std::fs::write(PATH, out)
+}
