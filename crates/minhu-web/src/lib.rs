@@ -9,9 +9,9 @@ pub mod error;
 pub mod import;
 pub mod notify;
 pub mod open311;
+pub mod pages;
 pub mod service;
 pub mod view;
-pub mod web;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub struct AppState {
     pub app: App,
     pub tokens: auth::TokenCache,
     /// Failed staff logins, per address and per username.
-    pub login_limiter: web::LoginLimiter,
+    pub login_limiter: pages::LoginLimiter,
 }
 
 impl AppState {
@@ -53,7 +53,7 @@ impl AppState {
         AppState {
             app,
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
-            login_limiter: web::LoginLimiter::default(),
+            login_limiter: pages::LoginLimiter::default(),
         }
     }
 }
@@ -84,7 +84,7 @@ pub fn secure_cookies() -> bool {
 pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(open311::router())
-        .merge(web::router())
+        .merge(pages::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn(error::language))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use minhu_domain::org::Role;
+use minhu_domain::access;
 use minhu_domain::request::{Satisfaction, State as ReqState};
 use minhu_domain::time::local_date;
 
 use super::session::forbidden;
-use super::{Page, PageError, Staff, render};
+use super::{Page, PageError, Staff, code_label, render};
 use crate::AppState;
 
 pub struct Bar {
@@ -55,24 +55,17 @@ pub async fn dashboard(
     p: Page,
     me: Staff,
 ) -> Result<Response, PageError> {
-    if me.actor.role == Some(Role::UnitHandler) {
-        return Err(forbidden(
-            "统计看板面向辖区工作人员",
-            "the dashboard is for jurisdiction staff",
-        ));
-    }
+    let Some(area) = access::dashboard_jurisdiction(&me.actor).map(str::to_string) else {
+        return Err(forbidden("staff.dashboard.forbidden"));
+    };
     let org = app.org();
     let l = p.lang;
     let now = app.now();
     let since = now - chrono::Duration::days(DAYS);
-    let figures = app
-        .store
-        .dashboard(&org.path(&me.actor.scope), since, now)
-        .await?;
+    let figures = app.store.dashboard(&org.path(&area), since, now).await?;
     // Recurring topics of the last 30 days (community × category), largest first.
     let hot_spots =
-        crate::api::ledger::hot_spots(&app, &me.actor.scope, local_date(since), local_date(now), 8)
-            .await?;
+        crate::api::ledger::hot_spots(&app, &area, local_date(since), local_date(now), 8).await?;
 
     // Requests received per local day over the window.
     let first = local_date(since);
@@ -120,7 +113,7 @@ pub async fn dashboard(
         .filter_map(|s| {
             let n = figures.states.iter().find(|(c, _)| c == s.as_str())?.1;
             Some(Line {
-                label: l.name(s.zh(), s.as_str()),
+                label: code_label(l, "state", s.as_str()),
                 value: n,
                 width: (n * 300 / state_max) as u32,
                 tone: if s.is_open() { "open" } else { "done" },
@@ -140,7 +133,7 @@ pub async fn dashboard(
         .map(|s| {
             let n = figures.satisfaction.get(s.as_str()).copied().unwrap_or(0);
             Line {
-                label: l.name(s.zh(), s.as_str()),
+                label: code_label(l, "satisfaction", s.as_str()),
                 value: n,
                 width: (n * 300 / sat_max) as u32,
                 tone: match s {
@@ -163,7 +156,7 @@ pub async fn dashboard(
     };
     Ok(render(&DashboardPage {
         area: org
-            .jurisdiction(&me.actor.scope)
+            .jurisdiction(&area)
             .map(|j| j.name.clone())
             .unwrap_or_default(),
         total,
