@@ -10,9 +10,9 @@ pub mod demo;
 pub mod error;
 pub mod import;
 pub mod notify;
+pub mod pages;
 pub mod service;
 pub mod view;
-pub mod web;
 
 /// The demo deployment's Open311 service catalogue (data; the Open311 front end itself is
 /// the `minhu-open311` crate).
@@ -40,7 +40,7 @@ pub struct AppState {
     pub app: App,
     pub tokens: auth::TokenCache,
     /// Failed staff logins, per address and per username.
-    pub login_limiter: web::LoginLimiter,
+    pub login_limiter: pages::LoginLimiter,
 }
 
 impl AppState {
@@ -55,7 +55,7 @@ impl AppState {
         AppState {
             app,
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
-            login_limiter: web::LoginLimiter::default(),
+            login_limiter: pages::LoginLimiter::default(),
         }
     }
 }
@@ -87,7 +87,7 @@ pub fn secure_cookies() -> bool {
 /// Open311 routes are added by the binary (`minhu::server::router`).
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(web::router())
+        .merge(pages::router())
         .merge(import::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn(error::language))

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use minhu_domain::org::Org;
 use minhu_domain::privacy::{mask_address, mask_name, mask_phone, public_text, redact_text};
 use minhu_domain::request::{Event, EventData, Request};
+use minhu_domain::text::{self, Lang};
 use minhu_domain::time::rfc3339;
 use minhu_store::RequestSummary;
 use serde_json::{Value, json};
@@ -132,29 +133,35 @@ pub fn summary_json(s: &RequestSummary, org: &Org) -> Value {
     })
 }
 
-/// Public wording of each step on the requester's timeline.
-pub(crate) fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
+/// The catalogue key of each step's public wording on the requester's timeline
+/// (`track.step.*`); `None` for steps the public does not see.
+pub(crate) fn public_step_key(e: &EventData) -> Option<&'static str> {
     use EventData as E;
     Some(match e {
-        E::Register { .. } => ("已登记", "registered"),
-        E::Accept { .. } => ("已受理", "accepted"),
-        E::Answer { .. } => ("已直接答复", "answered directly"),
-        E::Reject { .. } => ("不予受理", "not accepted"),
-        E::Dispatch { .. } => ("已派单至承办单位", "dispatched to the handling unit"),
-        E::Sign {} => ("承办单位已签收", "signed for by the unit"),
-        E::Progress { .. } => ("办理进展更新", "progress noted"),
-        E::DecideExtension { approve: true, .. } => ("办理时限已延长", "deadline extended"),
-        E::Suspend { .. } => ("暂时挂起", "suspended"),
-        E::Resume { .. } => ("恢复办理", "resumed"),
-        E::Escalate { .. } => ("已上报上级协调", "escalated to the next tier"),
-        E::Reply { .. } => ("承办单位已答复", "replied"),
-        E::Review { pass: true, .. } => ("答复已审核", "reply reviewed"),
-        E::Callback { reached: true, .. } => ("已回访", "called back"),
-        E::Reopen { .. } => ("重新办理", "reopened"),
-        E::Close { .. } => ("已办结", "closed"),
-        E::Merge { .. } => ("已与相同诉求合并办理", "merged with the same request"),
+        E::Register { .. } => "track.step.register",
+        E::Accept { .. } => "track.step.accept",
+        E::Answer { .. } => "track.step.answer",
+        E::Reject { .. } => "track.step.reject",
+        E::Dispatch { .. } => "track.step.dispatch",
+        E::Sign {} => "track.step.sign",
+        E::Progress { .. } => "track.step.progress",
+        E::DecideExtension { approve: true, .. } => "track.step.extension",
+        E::Suspend { .. } => "track.step.suspend",
+        E::Resume { .. } => "track.step.resume",
+        E::Escalate { .. } => "track.step.escalate",
+        E::Reply { .. } => "track.step.reply",
+        E::Review { pass: true, .. } => "track.step.review",
+        E::Callback { reached: true, .. } => "track.step.callback",
+        E::Reopen { .. } => "track.step.reopen",
+        E::Close { .. } => "track.step.close",
+        E::Merge { .. } => "track.step.merge",
         _ => return None,
     })
+}
+
+/// Public wording of each step on the requester's timeline: (Chinese, English).
+pub(crate) fn public_step(e: &EventData) -> Option<(&'static str, &'static str)> {
+    public_step_key(e).map(|key| (text::get(key, Lang::Zh), text::get(key, Lang::En)))
 }
 
 /// The requester's view (`GET /api/v1/track/{code}`): de-identified, no staff names.

@@ -4,15 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use minhu_domain::org::Role;
+use minhu_domain::access;
 use minhu_domain::request::{Satisfaction, State as ReqState};
 use minhu_domain::time::local_date;
+use minhu_store::Dashboard;
 
 use super::session::forbidden;
-use super::{Page, PageError, Staff, render};
+use super::{Lang, Page, PageError, Staff, code_label, render};
 use crate::AppState;
 
 pub struct Bar {
@@ -55,52 +58,19 @@ pub async fn dashboard(
     p: Page,
     me: Staff,
 ) -> Result<Response, PageError> {
-    if me.actor.role == Some(Role::UnitHandler) {
-        return Err(forbidden(
-            "统计看板面向辖区工作人员",
-            "the dashboard is for jurisdiction staff",
-        ));
-    }
+    let Some(area) = access::dashboard_jurisdiction(&me.actor).map(str::to_string) else {
+        return Err(forbidden("staff.dashboard.forbidden"));
+    };
     let org = app.org();
     let l = p.lang;
     let now = app.now();
     let since = now - chrono::Duration::days(DAYS);
-    let figures = app
-        .store
-        .dashboard(&org.path(&me.actor.scope), since, now)
-        .await?;
+    let figures = app.store.dashboard(&org.path(&area), since, now).await?;
     // Recurring topics of the last 30 days (community × category), largest first.
     let hot_spots =
-        crate::api::ledger::hot_spots(&app, &me.actor.scope, local_date(since), local_date(now), 8)
-            .await?;
+        crate::api::ledger::hot_spots(&app, &area, local_date(since), local_date(now), 8).await?;
 
-    // Requests received per local day over the window.
-    let first = local_date(since);
-    let mut per_day: BTreeMap<chrono::NaiveDate, i64> = (0..=DAYS)
-        .map(|d| (first + chrono::Duration::days(d), 0))
-        .collect();
-    for at in &figures.received {
-        if let Some(n) = per_day.get_mut(&local_date(*at)) {
-            *n += 1;
-        }
-    }
-    let max = per_day.values().copied().max().unwrap_or(0).max(1);
-    let days = per_day
-        .iter()
-        .enumerate()
-        .map(|(i, (date, n))| {
-            let height = (*n as u64 * CHART_HEIGHT as u64 / max as u64) as u32;
-            Bar {
-                x: i as u32 * 20,
-                y: CHART_HEIGHT - height,
-                width: 16,
-                height,
-                label: date.format("%m-%d").to_string(),
-                value: *n,
-            }
-        })
-        .collect();
-
+    let days = per_day_bars(&figures, local_date(since));
     let total: i64 = figures.states.iter().map(|(_, n)| n).sum();
     let open: i64 = figures
         .states
@@ -108,62 +78,12 @@ pub async fn dashboard(
         .filter(|(s, _)| ReqState::parse(s).is_some_and(|s| s.is_open()))
         .map(|(_, n)| n)
         .sum();
-    let state_max = figures
-        .states
-        .iter()
-        .map(|(_, n)| *n)
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let states = ReqState::ALL
-        .iter()
-        .filter_map(|s| {
-            let n = figures.states.iter().find(|(c, _)| c == s.as_str())?.1;
-            Some(Line {
-                label: l.name(s.zh(), s.as_str()),
-                value: n,
-                width: (n * 300 / state_max) as u32,
-                tone: if s.is_open() { "open" } else { "done" },
-            })
-        })
-        .collect();
-    let sat_total: i64 = figures.satisfaction.values().sum();
-    let sat_max = figures
-        .satisfaction
-        .values()
-        .copied()
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let satisfaction = Satisfaction::ALL
-        .iter()
-        .map(|s| {
-            let n = figures.satisfaction.get(s.as_str()).copied().unwrap_or(0);
-            Line {
-                label: l.name(s.zh(), s.as_str()),
-                value: n,
-                width: (n * 300 / sat_max) as u32,
-                tone: match s {
-                    Satisfaction::Unsatisfied => "red",
-                    _ => "done",
-                },
-            }
-        })
-        .collect();
-    let satisfied = figures
-        .satisfaction
-        .iter()
-        .filter(|(k, _)| k.as_str() != Satisfaction::Unsatisfied.as_str())
-        .map(|(_, n)| n)
-        .sum::<i64>();
-    let satisfied_rate = if sat_total > 0 {
-        format!("{:.1}%", satisfied as f64 * 100.0 / sat_total as f64)
-    } else {
-        "—".into()
-    };
+    let states = state_lines(l, &figures);
+    let satisfaction = satisfaction_lines(l, &figures);
+    let satisfied_rate = satisfied_rate(&figures);
     Ok(render(&DashboardPage {
         area: org
-            .jurisdiction(&me.actor.scope)
+            .jurisdiction(&area)
             .map(|j| j.name.clone())
             .unwrap_or_default(),
         total,
@@ -178,4 +98,97 @@ pub async fn dashboard(
         p,
     })?
     .into_response())
+}
+
+/// Requests received per local day over the window, as bars.
+fn per_day_bars(figures: &Dashboard, first: NaiveDate) -> Vec<Bar> {
+    let mut per_day: BTreeMap<NaiveDate, i64> = (0..=DAYS)
+        .map(|d| (first + chrono::Duration::days(d), 0))
+        .collect();
+    for at in &figures.received {
+        if let Some(n) = per_day.get_mut(&local_date(*at)) {
+            *n += 1;
+        }
+    }
+    let max = per_day.values().copied().max().unwrap_or(0).max(1);
+    per_day
+        .iter()
+        .enumerate()
+        .map(|(i, (date, n))| {
+            let height = (*n as u64 * CHART_HEIGHT as u64 / max as u64) as u32;
+            Bar {
+                x: i as u32 * 20,
+                y: CHART_HEIGHT - height,
+                width: 16,
+                height,
+                label: date.format("%m-%d").to_string(),
+                value: *n,
+            }
+        })
+        .collect()
+}
+
+/// Requests per state (the states that have any), open ones in one tone, done in another.
+fn state_lines(l: Lang, figures: &Dashboard) -> Vec<Line> {
+    let max = figures
+        .states
+        .iter()
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    ReqState::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = figures.states.iter().find(|(c, _)| c == s.as_str())?.1;
+            Some(Line {
+                label: code_label(l, "state", s.as_str()),
+                value: n,
+                width: (n * 300 / max) as u32,
+                tone: if s.is_open() { "open" } else { "done" },
+            })
+        })
+        .collect()
+}
+
+/// Callbacks per satisfaction, the unsatisfied in red.
+fn satisfaction_lines(l: Lang, figures: &Dashboard) -> Vec<Line> {
+    let max = figures
+        .satisfaction
+        .values()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    Satisfaction::ALL
+        .iter()
+        .map(|s| {
+            let n = figures.satisfaction.get(s.as_str()).copied().unwrap_or(0);
+            Line {
+                label: code_label(l, "satisfaction", s.as_str()),
+                value: n,
+                width: (n * 300 / max) as u32,
+                tone: match s {
+                    Satisfaction::Unsatisfied => "red",
+                    _ => "done",
+                },
+            }
+        })
+        .collect()
+}
+
+/// The share of callbacks not unsatisfied, or a dash when there were none.
+fn satisfied_rate(figures: &Dashboard) -> String {
+    let total: i64 = figures.satisfaction.values().sum();
+    let satisfied = figures
+        .satisfaction
+        .iter()
+        .filter(|(k, _)| k.as_str() != Satisfaction::Unsatisfied.as_str())
+        .map(|(_, n)| n)
+        .sum::<i64>();
+    if total > 0 {
+        format!("{:.1}%", satisfied as f64 * 100.0 / total as f64)
+    } else {
+        "—".into()
+    }
 }

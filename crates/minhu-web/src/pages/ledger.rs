@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate};
@@ -15,10 +16,22 @@ use minhu_domain::org::Level;
 use minhu_ledger::{Cell, FactLevel, Table, YearMonth};
 
 use super::public::Choice;
+use super::t;
+use super::text::error;
 use super::{Page, PageError, Staff, render};
 use crate::api::ledger as api;
-use crate::error::invalid;
 use crate::{ApiError, AppState};
+
+/// 422 for a ledger parameter: the catalogue's `key` with `{value}` filled in.
+fn invalid(field: &str, key: &str, value: &str) -> ApiError {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_parameter",
+        key,
+        &[("value", value)],
+    )
+    .field(field)
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -106,13 +119,8 @@ fn asked(app: &AppState, me: &Staff, q: &HashMap<String, String>) -> Result<Aske
     let today = minhu_domain::time::local_date(app.now());
     let date = match get("date") {
         None => today,
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-            invalid(
-                "date",
-                format!("日期应为 YYYY-MM-DD，收到“{d}”"),
-                format!("date must be YYYY-MM-DD, got '{d}'"),
-            )
-        })?,
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| invalid("date", "ledger.page.error.date", d))?,
     };
     let iso = today.iso_week();
     let week = get("week")
@@ -123,21 +131,13 @@ fn asked(app: &AppState, me: &Staff, q: &HashMap<String, String>) -> Result<Aske
         .unwrap_or_else(|| format!("{}-{:02}", today.year(), today.month()));
     let level = match get("level") {
         None => FactLevel::Community,
-        Some(l) => FactLevel::parse(l).ok_or_else(|| {
-            invalid(
-                "level",
-                "层级应为 street、community 或 unit".into(),
-                "level must be street, community or unit".into(),
-            )
-        })?,
+        Some(l) => {
+            FactLevel::parse(l).ok_or_else(|| invalid("level", "ledger.page.error.level", l))?
+        }
     };
     let kind = get("kind").unwrap_or("daily").to_string();
     if !["daily", "weekly", "monthly", "evaluation"].contains(&kind.as_str()) {
-        return Err(invalid(
-            "kind",
-            "台账类型应为 daily、weekly、monthly 或 evaluation".into(),
-            "kind must be daily, weekly, monthly or evaluation".into(),
-        ));
+        return Err(invalid("kind", "ledger.page.error.kind", &kind));
     }
     Ok(Asked {
         kind,
@@ -150,21 +150,15 @@ fn asked(app: &AppState, me: &Staff, q: &HashMap<String, String>) -> Result<Aske
 }
 
 fn month_of(raw: &str) -> Result<YearMonth, ApiError> {
-    YearMonth::parse(raw).ok_or_else(|| {
-        invalid(
-            "month",
-            format!("月份应为 YYYY-MM，收到“{raw}”"),
-            format!("month must be YYYY-MM, got '{raw}'"),
-        )
-    })
+    YearMonth::parse(raw).ok_or_else(|| invalid("month", "ledger.page.error.month", raw))
 }
 
-/// The tables of what was asked, and a chart: (title, [(label, value, fraction of max)]).
-async fn build(
-    app: &AppState,
-    me: &Staff,
-    a: &Asked,
-) -> Result<(Vec<Table>, String, Vec<(String, String, f64)>), ApiError> {
+/// A chart of a ledger: the catalogue key of its title, and its bars as (label, value,
+/// fraction of the largest).
+type Chart = (&'static str, Vec<(String, String, f64)>);
+
+/// The tables of what was asked, and a chart.
+async fn build(app: &AppState, me: &Staff, a: &Asked) -> Result<(Vec<Table>, Chart), ApiError> {
     Ok(match a.kind.as_str() {
         "daily" => {
             let reg = api::daily_register(app, &me.actor, &a.jurisdiction, a.date, None).await?;
@@ -180,7 +174,7 @@ async fn build(
                 .into_iter()
                 .map(|(p, n)| (p, n.to_string(), n as f64 / max))
                 .collect();
-            (vec![reg.table()], "当日登记（按地点）".into(), chart)
+            (vec![reg.table()], ("ledger.page.chart.daily", chart))
         }
         "weekly" => {
             let r = api::weekly_report(app, &a.jurisdiction, &a.week).await?;
@@ -190,7 +184,7 @@ async fn build(
                 .iter()
                 .map(|c| (c.name.clone(), c.count.to_string(), c.count as f64 / max))
                 .collect();
-            (r.tables(), "每日登记量".into(), chart)
+            (r.tables(), ("ledger.page.chart.weekly", chart))
         }
         "monthly" => {
             let r = api::monthly_report(app, &a.jurisdiction, month_of(&a.month)?).await?;
@@ -208,7 +202,7 @@ async fn build(
                     )
                 })
                 .collect();
-            (r.tables(), "下级登记量".into(), chart)
+            (r.tables(), ("ledger.page.chart.monthly", chart))
         }
         _ => {
             let month = month_of(&a.month)?;
@@ -227,8 +221,7 @@ async fn build(
                 vec![api::evaluation_table(
                     month, a.level, &policy, period, &list,
                 )],
-                "综合得分".into(),
-                chart,
+                ("ledger.page.chart.evaluation", chart),
             )
         }
     })
@@ -241,19 +234,19 @@ async fn ledger_page(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let a = asked(&app, &me, &q)?;
-    let (tables, chart_title, bars) = build(&app, &me, &a).await?;
+    let (tables, (chart_title, bars)) = build(&app, &me, &a).await?;
     let org = app.org();
     let l = p.lang;
     let kinds = [
-        ("daily", "日登记", "Daily register"),
-        ("weekly", "周汇总", "Weekly summary"),
-        ("monthly", "月上报", "Monthly report"),
-        ("evaluation", "三率排名", "Ranking"),
+        ("daily", "ledger.page.kind.daily"),
+        ("weekly", "ledger.page.kind.weekly"),
+        ("monthly", "ledger.page.kind.monthly"),
+        ("evaluation", "ledger.page.kind.evaluation"),
     ]
     .iter()
-    .map(|(k, zh, en)| Choice {
+    .map(|(k, key)| Choice {
         value: k.to_string(),
-        label: l.t(zh, en).into(),
+        label: t(l, key).into(),
         selected: a.kind == *k,
     })
     .collect();
@@ -268,14 +261,14 @@ async fn ledger_page(
         })
         .collect();
     let levels = [
-        ("community", "社区", "communities"),
-        ("street", "街道", "streets"),
-        ("unit", "承办单位", "units"),
+        ("community", "ledger.page.level.community"),
+        ("street", "ledger.page.level.street"),
+        ("unit", "ledger.page.level.unit"),
     ]
     .iter()
-    .map(|(k, zh, en)| Choice {
+    .map(|(k, key)| Choice {
         value: k.to_string(),
-        label: l.t(zh, en).into(),
+        label: t(l, key).into(),
         selected: a.level.as_str() == *k,
     })
     .collect();
@@ -306,7 +299,7 @@ async fn ledger_page(
         date: a.date.to_string(),
         week: a.week.clone(),
         month: a.month.clone(),
-        chart_title,
+        chart_title: t(l, chart_title).into(),
         chart,
         tables: tables.iter().map(html_table).collect(),
         file_query,
@@ -322,7 +315,7 @@ async fn ledger_file(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let a = asked(&app, &me, &q)?;
-    let (tables, _, _) = build(&app, &me, &a).await?;
+    let (tables, _) = build(&app, &me, &a).await?;
     let name = format!(
         "{}-{}-{}",
         a.kind,

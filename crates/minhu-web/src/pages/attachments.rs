@@ -5,6 +5,7 @@
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
 
+use super::text::error;
 use crate::ApiError;
 
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
@@ -20,35 +21,31 @@ pub struct Photo {
     pub name: Option<String>,
 }
 
-fn refuse(zh: String, en: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_photo", zh, en).field("photos")
+/// 422 for a photo, naming it: the catalogue's `key` with `{name}` filled in.
+fn refuse(key: &str, label: &str) -> ApiError {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_photo",
+        key,
+        &[("name", label)],
+    )
+    .field("photos")
 }
 
 /// Checks and cleans one uploaded photo.
 pub fn accept_photo(name: Option<&str>, raw: &[u8]) -> Result<Photo, ApiError> {
     let label = name.unwrap_or("photo");
     if raw.len() > MAX_PHOTO_BYTES {
-        return Err(refuse(
-            format!("照片“{label}”超过5MB"),
-            format!("photo '{label}' is larger than 5 MB"),
-        ));
+        return Err(refuse("submit.error.photo_too_big", label));
     }
     let (mime, bytes) = if raw.starts_with(&[0xFF, 0xD8, 0xFF]) {
         ("image/jpeg", strip_jpeg(raw))
     } else if raw.starts_with(b"\x89PNG\r\n\x1a\n") {
         ("image/png", strip_png(raw))
     } else {
-        return Err(refuse(
-            format!("“{label}”不是 JPEG 或 PNG 图片"),
-            format!("'{label}' is not a JPEG or PNG image"),
-        ));
+        return Err(refuse("submit.error.not_an_image", label));
     };
-    let bytes = bytes.ok_or_else(|| {
-        refuse(
-            format!("照片“{label}”已损坏，无法读取"),
-            format!("photo '{label}' is damaged and cannot be read"),
-        )
-    })?;
+    let bytes = bytes.ok_or_else(|| refuse("submit.error.damaged_photo", label))?;
     Ok(Photo {
         hash: hex::encode(Sha256::digest(&bytes)),
         mime,

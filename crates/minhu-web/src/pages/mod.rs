@@ -13,6 +13,7 @@ mod ledger;
 mod public;
 mod session;
 mod staff;
+mod text;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request};
@@ -21,7 +22,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
 use minhu_domain::DomainError;
 
 use crate::{ApiError, AppState};
@@ -60,47 +60,8 @@ async fn js() -> impl IntoResponse {
     )
 }
 
-/// The reader's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// The text in the reader's language.
-    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-    pub fn code(&self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-    pub fn is_en(&self) -> bool {
-        *self == Lang::En
-    }
-    /// A coded value's label: its Chinese name, or its code in words.
-    pub fn name(&self, zh: &str, code: &str) -> String {
-        match self {
-            Lang::Zh => zh.to_string(),
-            Lang::En => code.replace('_', " "),
-        }
-    }
-    /// An instant as Beijing time, minute precision.
-    pub fn time(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&minhu_domain::time::ZONE)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    }
-    pub fn time_opt(&self, at: &Option<DateTime<Utc>>) -> String {
-        at.as_ref().map(|a| self.time(a)).unwrap_or_default()
-    }
-}
+pub use minhu_domain::text::Lang;
+pub use text::{code_label, t, time, time_opt};
 
 /// What every page knows about its reader.
 #[derive(Debug, Clone)]
@@ -119,8 +80,21 @@ pub struct Page {
 }
 
 impl Page {
-    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        self.lang.t(zh, en)
+    /// The catalogue's text for `key` in the reader's language.
+    pub fn t(&self, key: &'static str) -> &'static str {
+        t(self.lang, key)
+    }
+    /// The text for `key` with its one placeholder `{name}` filled in.
+    pub fn fill(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        minhu_domain::text::fill(key, self.lang, &[(name, &value.to_string())])
+    }
+    /// The part of `key`'s text before its `{n}` (the number is set in markup between).
+    pub fn before(&self, key: &'static str) -> &'static str {
+        text::around_n(t(self.lang, key)).0
+    }
+    /// The part of `key`'s text after its `{n}`.
+    pub fn after(&self, key: &'static str) -> &'static str {
+        text::around_n(t(self.lang, key)).1
     }
     /// True when the browser sent no CSRF cookie: no form post can be genuine then.
     pub fn new_csrf_cookie(&self) -> bool {
@@ -173,7 +147,8 @@ pub(crate) fn set_cookie(
     if secure_cookies() {
         c.push_str("; Secure");
     }
-    HeaderValue::from_str(&c).expect("cookie header")
+    // Names and values are ASCII tokens of ours; an unexpected byte drops the cookie.
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Middleware: works out the [`Page`] of a page request and sets the cookies it changes.
@@ -198,7 +173,7 @@ async fn page_context(mut req: Request, next: Next) -> Response {
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(crate::error::prefers_english);
-            if english { Lang::En } else { Lang::Zh }
+            Lang::english(english)
         }
     });
     let set_large = match param("large").as_deref() {
@@ -327,7 +302,7 @@ impl IntoResponse for PageError {
                 }
                 let english = crate::error::is_english();
                 let page = Page {
-                    lang: if english { Lang::En } else { Lang::Zh },
+                    lang: Lang::english(english),
                     large: false,
                     csrf: String::new(),
                     here: "/".into(),

@@ -18,9 +18,10 @@ use minhu_domain::org::Actor;
 use rand::RngCore;
 
 use super::form::CheckedForm;
+use super::text::error;
 use super::{Page, PageError, cookie, render, see_other, set_cookie};
+use crate::AppState;
 use crate::auth::{actor_of, hash_token, verify_password};
-use crate::{ApiError, AppState};
 
 const SESSION_COOKIE: &str = "minhu_session";
 const SESSION_HOURS: i64 = 12;
@@ -83,8 +84,14 @@ pub struct LoginLimiter {
 }
 
 impl LoginLimiter {
+    /// The failures, also after a panic elsewhere held the lock (they stay counts).
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
     fn blocked(&self, keys: &[String]) -> bool {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.map();
         keys.iter().any(|k| {
             let list = map.entry(k.clone()).or_default();
             list.retain(|t| t.elapsed() < FAILURE_WINDOW);
@@ -92,7 +99,7 @@ impl LoginLimiter {
         })
     }
     fn fail(&self, keys: &[String]) {
-        let mut map = self.failures.lock().expect("limiter lock");
+        let mut map = self.map();
         if map.len() > 100_000 {
             map.retain(|_, v| v.iter().any(|t| t.elapsed() < FAILURE_WINDOW));
         }
@@ -101,7 +108,7 @@ impl LoginLimiter {
         }
     }
     fn clear(&self, key: &str) {
-        self.failures.lock().expect("limiter lock").remove(key);
+        self.map().remove(key);
     }
 }
 
@@ -168,10 +175,7 @@ async fn login(
     };
     if app.login_limiter.blocked(&keys) {
         return page(
-            p.t(
-                "登录失败次数过多，请15分钟后再试",
-                "Too many failed logins; try again in 15 minutes",
-            ),
+            p.t("login.too_many_failures"),
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
@@ -181,10 +185,7 @@ async fn login(
             // Spend the same time as a real check, so usernames cannot be probed by timing.
             let _ = verify_password(DUMMY_HASH.as_str(), password);
             app.login_limiter.fail(&keys);
-            return page(
-                p.t("用户名或密码不正确", "Wrong username or password"),
-                StatusCode::UNAUTHORIZED,
-            );
+            return page(p.t("login.wrong_password"), StatusCode::UNAUTHORIZED);
         }
     };
     let ok = user
@@ -193,10 +194,7 @@ async fn login(
         .is_some_and(|h| verify_password(h, password));
     if !ok {
         app.login_limiter.fail(&keys);
-        return page(
-            p.t("用户名或密码不正确", "Wrong username or password"),
-            StatusCode::UNAUTHORIZED,
-        );
+        return page(p.t("login.wrong_password"), StatusCode::UNAUTHORIZED);
     }
     app.login_limiter.clear(&keys[1]);
     let token = random_token();
@@ -238,7 +236,7 @@ async fn logout(
     Ok(res)
 }
 
-/// 403 as a page.
-pub fn forbidden(zh: &str, en: &str) -> PageError {
-    ApiError::new(StatusCode::FORBIDDEN, "forbidden", zh, en).into()
+/// 403 as a page, its message the catalogue's `key`.
+pub fn forbidden(key: &str) -> PageError {
+    error(StatusCode::FORBIDDEN, "forbidden", key, &[]).into()
 }

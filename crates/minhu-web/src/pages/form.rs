@@ -3,6 +3,7 @@
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 
+use super::text::error;
 use super::{Page, PageError};
 use crate::ApiError;
 
@@ -61,13 +62,7 @@ pub fn check_csrf(
         !page.new_csrf_cookie() && constant_time_eq(t.as_bytes(), page.csrf.as_bytes())
     });
     if cross_site || !matches {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "表单已失效或来源不明，请返回上一页刷新后重新提交",
-            "the form has expired or came from elsewhere; go back, reload and submit again",
-        )
-        .into());
+        return Err(error(StatusCode::FORBIDDEN, "csrf", "form.error.csrf", &[]).into());
     }
     Ok(())
 }
@@ -94,22 +89,22 @@ impl<S: Send + Sync> FromRequest<S> for CheckedForm {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         if !is_form {
-            return Err(ApiError::new(
+            return Err(error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "请通过页面表单提交",
-                "submit through the page's form",
+                "form.error.not_a_form",
+                &[],
             )
             .into());
         }
         let body = axum::body::Bytes::from_request(req, state)
             .await
             .map_err(|_| {
-                PageError::from(ApiError::new(
+                PageError::from(error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
-                    "提交的内容过大",
-                    "the form is too large",
+                    "form.error.too_large",
+                    &[],
                 ))
             })?;
         let form = FormData::parse(&body);

@@ -1,0 +1,202 @@
+//! Tracking: the requester looks a request up by its code, follows its public timeline
+//! (a merged duplicate shows its parent's progress under its own code) and rates the reply.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use minhu_domain::lifecycle::Command;
+use minhu_domain::org::{Actor, Org};
+use minhu_domain::request::{Event, EventData, Request, Satisfaction, State as ReqState};
+
+use super::{public_place, public_text};
+use crate::AppState;
+use crate::pages::form::CheckedForm;
+use crate::pages::text::error;
+use crate::pages::{Lang, Page, PageError, code_label, render, see_other, t, time, time_opt};
+use crate::service::{Tracked, perform};
+
+#[derive(Template)]
+#[template(path = "track_form.html")]
+struct TrackForm {
+    p: Page,
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CodeQuery {
+    code: Option<String>,
+}
+
+pub(super) async fn track_form(p: Page, Query(q): Query<CodeQuery>) -> Result<Response, PageError> {
+    if let Some(code) = q.code.as_deref().map(clean_code).filter(|c| !c.is_empty()) {
+        return Ok(see_other(&format!("/track/{code}")));
+    }
+    Ok(render(&TrackForm { p })?.into_response())
+}
+
+fn clean_code(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(40)
+        .collect()
+}
+
+pub struct Step {
+    pub at: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+struct TrackPage {
+    p: Page,
+    code: String,
+    state: String,
+    state_code: &'static str,
+    kind: String,
+    channel: String,
+    content: String,
+    place: String,
+    received: String,
+    deadline: String,
+    unit: String,
+    public_reply: String,
+    measures: String,
+    answer: String,
+    satisfaction: String,
+    merged_into: String,
+    steps: Vec<Step>,
+    can_rate: bool,
+    rated: bool,
+    satisfactions: Vec<(&'static str, String)>,
+}
+
+pub(super) async fn track(
+    State(app): State<AppState>,
+    p: Page,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let tracked = crate::service::track(&app, &code).await?;
+    let org = app.org();
+    let page = track_page(tracked, &org, q.contains_key("rated"), p);
+    Ok(render(&page)?.into_response())
+}
+
+fn track_page(tracked: Tracked, org: &Org, rated: bool, p: Page) -> TrackPage {
+    // A merged duplicate shows its parent's progress under its own code.
+    let merged_into = if tracked.merged() {
+        tracked.shown.intake.code.clone()
+    } else {
+        String::new()
+    };
+    let Tracked {
+        own,
+        shown: req,
+        events,
+    } = tracked;
+    let l = p.lang;
+    let name = own.intake.requester.name.as_deref();
+    let reply = |f: fn(&minhu_domain::request::ReplyInfo) -> Option<&str>| {
+        req.reply
+            .as_ref()
+            .and_then(f)
+            .map(|text| public_text(text, name, 4000))
+            .unwrap_or_default()
+    };
+    TrackPage {
+        code: own.intake.code.clone(),
+        state: code_label(l, "state", req.state.as_str()),
+        state_code: req.state.as_str(),
+        kind: code_label(l, "type", own.intake.kind.as_str()),
+        channel: code_label(l, "channel", own.intake.channel.as_str()),
+        content: if own.intake.confidential {
+            t(l, "track.confidential_content").into()
+        } else {
+            public_text(&own.intake.content, name, 2000)
+        },
+        place: public_place(org, &own.intake.jurisdiction),
+        received: time(&own.intake.received_at),
+        deadline: time_opt(&req.deadline),
+        unit: req
+            .lead_unit
+            .as_deref()
+            .and_then(|u| org.unit(u))
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        public_reply: reply(|r| Some(r.public_reply.as_str())),
+        measures: reply(|r| r.measures.as_deref()),
+        answer: answer(&events, name),
+        satisfaction: req
+            .callback
+            .as_ref()
+            .and_then(|c| c.satisfaction)
+            .map(|s| code_label(l, "satisfaction", s.as_str()))
+            .unwrap_or_default(),
+        merged_into,
+        steps: steps(&events, l),
+        can_rate: req.state == ReqState::PendingCallback && own.id == req.id,
+        rated,
+        satisfactions: Satisfaction::ALL
+            .iter()
+            .map(|s| (s.as_str(), code_label(l, "satisfaction", s.as_str())))
+            .collect(),
+        p,
+    }
+}
+
+/// The latest direct answer or reason for not accepting, fit for the public.
+fn answer(events: &[Event], name: Option<&str>) -> String {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.data {
+            EventData::Answer { reply } => Some(public_text(reply, name, 2000)),
+            EventData::Reject { reason, .. } => Some(public_text(reason, name, 2000)),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// The public steps of the timeline, in the reader's language.
+fn steps(events: &[Event], l: Lang) -> Vec<Step> {
+    events
+        .iter()
+        .filter_map(|e| {
+            crate::view::public_step_key(&e.data).map(|key| Step {
+                at: time(&e.at),
+                text: t(l, key).to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The requester rates the reply: satisfied, basically satisfied or unsatisfied.
+pub(super) async fn rate(
+    State(app): State<AppState>,
+    Path(code): Path<String>,
+    CheckedForm(form): CheckedForm,
+) -> Result<Response, PageError> {
+    let req: Request = crate::service::track(&app, &code).await?.own;
+    let raw = form.get("satisfaction").unwrap_or("");
+    let satisfaction = Satisfaction::parse(raw).ok_or_else(|| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_parameter",
+            "track.error.choose_satisfaction",
+            &[],
+        )
+        .field("satisfaction")
+    })?;
+    let comment = form
+        .get("comment")
+        .map(|c| c.chars().take(500).collect::<String>());
+    let command = Command::Rate {
+        satisfaction,
+        comment,
+    };
+    perform(&app, req.id, &command, &Actor::requester()).await?;
+    Ok(see_other(&format!("/track/{}?rated=1", req.intake.code)))
+}
