@@ -4,7 +4,6 @@
 
 pub mod api;
 pub mod auth;
-pub mod demo;
 pub mod error;
 pub mod import;
 pub mod notify;

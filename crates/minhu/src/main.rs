@@ -349,7 +349,7 @@ async fn main() -> Result<()> {
         Command::Demo => {
             let store = open(&cli.database).await?;
             let app = AppState::load(store.clone()).await?;
-            let loaded = minhu_web::demo::load(&app)
+            let loaded = minhu_fixtures::demo::load(&app)
                 .await
                 .map_err(anyhow::Error::msg)?;
             println!(
