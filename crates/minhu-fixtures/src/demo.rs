@@ -112,3 +112,31 @@ pub async fn load(app: &App) -> Result<bool, DemoError> {
     app.reload().await?;
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_demo_catalogue_and_routes_pass_the_deployment_loader() {
+        let (js, us) = organisation();
+        let org = Org::new(js, us);
+        let rows = catalogue_load::read(CATALOGUE_JSON, Format::Json).unwrap();
+        let catalogue = catalogue_load::validate(&rows, &org, &[]).unwrap();
+        let cats = &catalogue.categories;
+        assert_eq!(cats.len(), 7 + 18 + 1 + 38);
+        assert_eq!(cats.iter().filter(|c| c.parent.is_none()).count(), 8);
+        let lamp = cats.iter().find(|c| c.code == "SZ-LD").unwrap();
+        assert_eq!(lamp.group, "市政设施");
+        assert_eq!(lamp.attributes[1]["values"][2]["key"], "damaged");
+        let rows = catalogue_load::read(ROUTES_CSV, Format::Csv).unwrap();
+        let routes = catalogue_load::validate(&rows, &org, cats).unwrap().routes;
+        assert_eq!(routes.len(), 1 + 6 + 7 * 4 + 2);
+        assert_eq!(
+            (routes[0].category.as_str(), routes[0].unit.as_str()),
+            ("", "ZHB"),
+            "the fallback first"
+        );
+    }
+}

@@ -4,13 +4,13 @@
 //! callbacks, re-handling), spread over a span of days. Deterministic for a seed; request
 //! `i` depends only on (seed, i), so chunks can be generated independently.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use minhu_domain::org::{Jurisdiction, Level, Tier, Unit, UnitLevel};
 use minhu_domain::request::{
     Channel, Difficulty, Event, EventData, Intake, Request, RequestType, Requester, Satisfaction,
     Urgency,
 };
-use minhu_domain::time::ZONE;
+use minhu_domain::time::start_of_local_day;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -30,10 +30,16 @@ pub struct GenConfig {
     pub seed: u64,
 }
 
+/// 1 January of a year (a year beyond chrono's range gives 1970: the generator's callers
+/// name years near now).
+fn new_year(year: i32) -> NaiveDate {
+    NaiveDate::from_yo_opt(year, 1).unwrap_or_default()
+}
+
 impl GenConfig {
     /// City scale: 16 districts, 343 streets, 20 communities each, a year.
     pub fn city(requests: usize, year: i32) -> Self {
-        let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("year");
+        let start = new_year(year);
         GenConfig {
             prefix: "G".into(),
             districts: 16,
@@ -42,15 +48,7 @@ impl GenConfig {
             requests,
             start,
             days: 365,
-            now: ZONE
-                .from_local_datetime(
-                    &NaiveDate::from_ymd_opt(year + 1, 1, 1)
-                        .unwrap()
-                        .and_hms_opt(0, 0, 0)
-                        .unwrap(),
-                )
-                .unwrap()
-                .with_timezone(&Utc),
+            now: start_of_local_day(new_year(year + 1)),
             seed: 12345,
         }
     }
@@ -212,11 +210,7 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
     // index reaches, so ids follow receipt (a time-ordered scan reads the table in order).
     let day = cfg.start + Duration::days((i as i64 * span) / cfg.requests.max(1) as i64);
     let secs = rng.random_range(7 * 3600..21 * 3600);
-    let received = ms(ZONE
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
-        + Duration::seconds(secs));
+    let received = ms(start_of_local_day(day) + Duration::seconds(secs));
     let channel = Channel::ALL[rng.random_range(0..9)];
     let kind = [
         RequestType::Complaint,

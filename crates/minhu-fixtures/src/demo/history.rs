@@ -134,7 +134,7 @@ fn accept_dispatch_sign(
     ]
 }
 
-/// 1. The e-bike charging case: 贺桂莲's complaint, from the counter to the echo wall, and
+/// Step 1: The e-bike charging case: 贺桂莲's complaint, from the counter to the echo wall, and
 /// her follow-up (elderly residents without smartphones cannot pay through the app).
 fn ebike_case(sim: &mut Sim) -> Result<(), DemoError> {
     let at = local(2026, 4, 20, 9, 30);
@@ -247,7 +247,7 @@ fn corridor_case(sim: &mut Sim) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// 2. 德馨苑's other 26 closed requests (29 closed in all), offline, all satisfied.
+/// Step 2: 德馨苑's other 26 closed requests (29 closed in all), offline, all satisfied.
 fn dexinyuan_closed(sim: &mut Sim) -> Result<(), DemoError> {
     let topics = dexinyuan_topics();
     let staff = sim.person(Role::CommunityStaff, DEXINYUAN);
@@ -269,7 +269,7 @@ fn dexinyuan_closed(sim: &mut Sim) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// 3. The rest of the district's offline requests: 278 in all by 11 June, 270 satisfied and
+/// Step 3: The rest of the district's offline requests: 278 in all by 11 June, 270 satisfied and
 /// 8 unsatisfied (satisfaction rate 270 / 278 = 97 %).
 fn district_offline(sim: &mut Sim) -> Result<(), DemoError> {
     let others = others();
@@ -295,7 +295,7 @@ fn district_offline(sim: &mut Sim) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// 4. Upstream channels, all closed in the period, dispatched by the district office: the
+/// Step 4: Upstream channels, all closed in the period, dispatched by the district office: the
 /// 12345 hotline 201, online messages 27, the mayor's mailbox 65, digital city management 788.
 fn upstream_channels(sim: &mut Sim) -> Result<(), DemoError> {
     let others = others();
@@ -327,7 +327,7 @@ fn upstream_channels(sim: &mut Sim) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// 5. 德馨苑's 7 requests still being handled (received 12–15 June): dispatched, in progress
+/// Step 5: 德馨苑's 7 requests still being handled (received 12–15 June): dispatched, in progress
 /// ×3, suspended, replied, pending callback.
 fn dexinyuan_open(sim: &mut Sim) -> Result<(), DemoError> {
     let topics = dexinyuan_topics();
@@ -380,7 +380,7 @@ const LIVE_STATES: [&str; 14] = [
     "escalated",
 ];
 
-/// 6. Live requests across the other communities, in every state, over the last days.
+/// Step 6: Live requests across the other communities, in every state, over the last days.
 fn live_requests(sim: &mut Sim, now: DateTime<Utc>) -> Result<(), DemoError> {
     let others = others();
     let mut last_open: Option<Request> = None;

@@ -23,8 +23,15 @@ fn u(code: &str, name: &str, level: UnitLevel, jurisdiction: &str) -> Unit {
     }
 }
 
+/// A street: its code, its name and its communities (code, name, number of grids).
+type Street = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str, u32)],
+);
+
 /// Streets and their communities, with the number of grids each community has.
-const STREETS: [(&str, &str, &[(&str, &str, u32)]); 3] = [
+const STREETS: [Street; 3] = [
     (
         "YB",
         "应滨街道",
