@@ -201,8 +201,7 @@ fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
 /// code is unique per (prefix, i).
 pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String, Vec<Event>) {
     let mut rng = StdRng::seed_from_u64(cfg.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-    let (community, street, district, jpath) =
-        &org.communities[rng.random_range(0..org.communities.len())];
+    let place = &org.communities[rng.random_range(0..org.communities.len())];
     // Only days before `now`: a request exists from its registration on.
     let before_now = (minhu_domain::time::local_date(cfg.now) - cfg.start).num_days();
     let span = cfg.days.min(before_now).max(1);
@@ -211,6 +210,47 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
     let day = cfg.start + Duration::days((i as i64 * span) / cfg.requests.max(1) as i64);
     let secs = rng.random_range(7 * 3600..21 * 3600);
     let received = ms(start_of_local_day(day) + Duration::seconds(secs));
+    let intake = gen_intake(cfg, &mut rng, i, &place.0, received);
+    let mut run = Run {
+        rng,
+        t: received,
+        h: Hist {
+            events: Vec::with_capacity(12),
+            now: cfg.now,
+            cut: false,
+        },
+    };
+    run.h.push(
+        received,
+        "community_staff",
+        EventData::Register {
+            channel: intake.channel,
+            kind: intake.kind,
+            jurisdiction: place.0.clone(),
+            tier: Tier::Community,
+            category: intake.category.clone(),
+        },
+    );
+    let roll: f64 = run.rng.random();
+    if roll < 0.05 {
+        run.answer();
+    } else if roll < 0.08 {
+        run.reject();
+    } else {
+        run.handle(org, place);
+    }
+    let req = Request::replay(0, intake, &run.h.events);
+    (req, place.3.clone(), run.h.events)
+}
+
+/// What a generated resident reports, where and how.
+fn gen_intake(
+    cfg: &GenConfig,
+    rng: &mut StdRng,
+    i: usize,
+    community: &str,
+    received: DateTime<Utc>,
+) -> Intake {
     let channel = Channel::ALL[rng.random_range(0..9)];
     let kind = [
         RequestType::Complaint,
@@ -229,15 +269,16 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
         SURNAMES[rng.random_range(0..SURNAMES.len())],
         GIVEN[rng.random_range(0..GIVEN.len())]
     );
-    let intake = Intake {
+    let last = category.rsplit('/').next();
+    Intake {
         code: format!("{}{:011}", cfg.prefix, i),
         channel,
         kind,
-        subject: Some(category.rsplit('/').next().unwrap_or(category).to_string()),
+        subject: Some(last.unwrap_or(category).to_string()),
         content: format!(
             "{}：居民反映{}问题，请尽快处理。联系电话{}。",
             category,
-            category.rsplit('/').next().unwrap_or(""),
+            last.unwrap_or(""),
             phone
         ),
         requester: Requester {
@@ -252,46 +293,43 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
         )),
         lat: None,
         lon: None,
-        jurisdiction: community.clone(),
+        jurisdiction: community.to_string(),
         category: Some(category.to_string()),
         confidential: rng.random_bool(0.01),
         external_id: None,
         received_at: received,
-    };
-    let mut h = Hist {
-        events: Vec::with_capacity(12),
-        now: cfg.now,
-        cut: false,
-    };
-    h.push(
-        received,
-        "community_staff",
-        EventData::Register {
-            channel,
-            kind,
-            jurisdiction: community.clone(),
-            tier: Tier::Community,
-            category: Some(category.to_string()),
-        },
-    );
-    let mut t = received;
-    let step = |rng: &mut StdRng, t: &mut DateTime<Utc>, lo: i64, hi: i64| {
-        *t = ms(*t + Duration::minutes(rng.random_range(lo..hi)));
-        *t
-    };
-    let roll: f64 = rng.random();
-    if roll < 0.05 {
-        let at = step(&mut rng, &mut t, 5, 120);
-        h.push(
+    }
+}
+
+/// One request's history as it is generated: the random source, the time of the last step
+/// and the events so far.
+struct Run {
+    rng: StdRng,
+    t: DateTime<Utc>,
+    h: Hist,
+}
+
+impl Run {
+    /// The next step's time, `lo..hi` minutes after the last.
+    fn step(&mut self, lo: i64, hi: i64) -> DateTime<Utc> {
+        self.t = ms(self.t + Duration::minutes(self.rng.random_range(lo..hi)));
+        self.t
+    }
+
+    fn answer(&mut self) {
+        let at = self.step(5, 120);
+        self.h.push(
             at,
             "community_staff",
             EventData::Answer {
                 reply: "已当场解答。".into(),
             },
         );
-    } else if roll < 0.08 {
-        let at = step(&mut rng, &mut t, 5, 120);
-        h.push(
+    }
+
+    fn reject(&mut self) {
+        let at = self.step(5, 120);
+        self.h.push(
             at,
             "community_staff",
             EventData::Reject {
@@ -301,190 +339,228 @@ pub fn gen_request(cfg: &GenConfig, org: &GenOrg, i: usize) -> (Request, String,
                 referral: None,
             },
         );
-    } else {
-        let at = step(&mut rng, &mut t, 5, 60);
-        h.push(at, "community_staff", EventData::Accept { note: None });
-        let d = org.district_index[district];
-        let pick_unit = |rng: &mut StdRng| -> String {
-            let r: f64 = rng.random();
-            if r < 0.6 {
-                community.clone()
-            } else if r < 0.85 {
-                street.clone()
-            } else {
-                org.departments[d][rng.random_range(0..3)].clone()
-            }
-        };
-        let urgency = if rng.random_bool(0.05) {
+    }
+
+    /// Accepted and handled: dispatched (perhaps returned and sent again), signed, perhaps
+    /// extended, urged or supervised, then replied to and called back (perhaps twice).
+    fn handle(&mut self, org: &GenOrg, place: &(String, String, String, String)) {
+        let at = self.step(5, 60);
+        self.h
+            .push(at, "community_staff", EventData::Accept { note: None });
+        let (community, street, district, _) = place;
+        let departments = &org.departments[org.district_index[district]];
+        let units = [community.as_str(), street.as_str()];
+        let urgency = if self.rng.random_bool(0.05) {
             Urgency::Urgent
         } else {
             Urgency::Normal
         };
-        let dispatch = |rng: &mut StdRng, h: &mut Hist, t: &mut DateTime<Utc>| -> DateTime<Utc> {
-            let at = step(rng, t, 10, 240);
-            let days = if urgency == Urgency::Urgent {
-                1
-            } else {
-                rng.random_range(2..15)
-            };
-            let deadline = ms(at + Duration::days(days));
-            h.push(
-                at,
-                "community_staff",
-                EventData::Dispatch {
-                    unit: pick_unit(rng),
-                    co_units: vec![],
-                    difficulty: Some(
-                        [Difficulty::Easy, Difficulty::Key, Difficulty::Hard]
-                            [rng.random_range(0..3)],
-                    ),
-                    urgency,
-                    deadline,
-                    yellow_at: ms(at + (deadline - at) * 3 / 4),
-                    sla_version: 1,
-                },
-            );
-            deadline
-        };
-        let mut deadline = dispatch(&mut rng, &mut h, &mut t);
-        if rng.random_bool(0.08) {
-            let at = step(&mut rng, &mut t, 30, 600);
-            h.push(
-                at,
-                "unit_handler",
-                EventData::RequestReturn {
-                    reason: "不属于本单位职责".into(),
-                },
-            );
-            let approve = rng.random_bool(0.7);
-            let at = step(&mut rng, &mut t, 30, 600);
-            h.push(
-                at,
-                "community_staff",
-                EventData::DecideReturn {
-                    approve,
-                    note: None,
-                },
-            );
-            if approve {
-                deadline = dispatch(&mut rng, &mut h, &mut t);
-            }
+        let mut deadline = self.dispatch(&units, departments, urgency);
+        if self.rng.random_bool(0.08) && self.returned() {
+            deadline = self.dispatch(&units, departments, urgency);
         }
-        let at = step(&mut rng, &mut t, 10, 300);
-        h.push(at, "unit_handler", EventData::Sign {});
-        if rng.random_bool(0.05) {
-            let at = step(&mut rng, &mut t, 60, 2000);
-            h.push(
-                at,
-                "unit_handler",
-                EventData::RequestExtension {
-                    days: 5,
-                    reason: "需协调".into(),
-                },
-            );
-            let at = step(&mut rng, &mut t, 30, 600);
-            deadline = ms(deadline + Duration::days(5));
-            h.push(
-                at,
-                "community_staff",
-                EventData::DecideExtension {
-                    approve: true,
-                    deadline: Some(deadline),
-                    yellow_at: Some(ms(deadline - Duration::days(1))),
-                },
-            );
+        let at = self.step(10, 300);
+        self.h.push(at, "unit_handler", EventData::Sign {});
+        if self.rng.random_bool(0.05) {
+            deadline = self.extend(deadline);
         }
-        if rng.random_bool(0.10) {
-            let at = step(&mut rng, &mut t, 60, 3000);
-            h.push(at, "community_staff", EventData::Urge { note: None });
+        if self.rng.random_bool(0.10) {
+            let at = self.step(60, 3000);
+            self.h
+                .push(at, "community_staff", EventData::Urge { note: None });
         }
-        if rng.random_bool(0.03) {
-            let at = step(&mut rng, &mut t, 60, 3000);
-            h.push(at, "street_staff", EventData::Supervise { note: None });
+        if self.rng.random_bool(0.03) {
+            let at = self.step(60, 3000);
+            self.h
+                .push(at, "street_staff", EventData::Supervise { note: None });
         }
-        let rounds = if rng.random_bool(0.05) { 2 } else { 1 };
+        let rounds = if self.rng.random_bool(0.05) { 2 } else { 1 };
         for round in 0..rounds {
-            // Reply: usually well inside the deadline, sometimes late.
-            let late = rng.random_bool(0.08);
-            let at = if late {
-                ms(deadline.max(t) + Duration::minutes(rng.random_range(60..5000)))
-            } else {
-                let room = (deadline - t).num_minutes().max(2);
-                ms(t + Duration::minutes(rng.random_range(1..room)))
-            };
-            t = at;
-            let solved = rng.random_bool(0.9);
-            if !h.push(
-                at,
-                "unit_handler",
-                EventData::Reply {
-                    account: "已现场核实并处理。".into(),
-                    public_reply: "您反映的问题已处理，感谢监督。".into(),
-                    measures: None,
-                    solved,
-                },
-            ) {
+            if !self.reply_and_callback(deadline) {
                 break;
             }
-            let at = step(&mut rng, &mut t, 10, 600);
-            h.push(
-                at,
-                "community_staff",
-                EventData::Review {
-                    pass: true,
-                    note: None,
-                },
-            );
-            if rng.random_bool(0.1) {
-                let at = step(&mut rng, &mut t, 60, 1440);
-                h.push(
-                    at,
-                    "community_staff",
-                    EventData::Callback {
-                        reached: false,
-                        contacted: false,
-                        solved: false,
-                        satisfaction: None,
-                        note: Some("未接通".into()),
-                    },
-                );
-            }
-            let at = step(&mut rng, &mut t, 60, 2880);
-            let r: f64 = rng.random();
-            let satisfaction = if r < 0.85 {
-                Satisfaction::Satisfied
-            } else if r < 0.95 {
-                Satisfaction::BasicallySatisfied
-            } else {
-                Satisfaction::Unsatisfied
-            };
-            h.push(
-                at,
-                "community_staff",
-                EventData::Callback {
-                    reached: true,
-                    contacted: rng.random_bool(0.97),
-                    solved: solved && rng.random_bool(0.95),
-                    satisfaction: Some(satisfaction),
-                    note: None,
-                },
-            );
             if round + 1 < rounds {
-                let at = step(&mut rng, &mut t, 60, 2880);
-                deadline = ms(at + Duration::days(5));
-                h.push(
-                    at,
-                    "community_staff",
-                    EventData::Reopen {
-                        reason: "群众反映未解决".into(),
-                        deadline,
-                        yellow_at: ms(deadline - Duration::days(1)),
-                        sla_version: 1,
-                    },
-                );
+                deadline = self.reopen();
             }
         }
     }
-    let req = Request::replay(0, intake, &h.events);
-    (req, jpath.clone(), h.events)
+
+    /// Sends the request to its community (60 %), its street (25 %) or a department of its
+    /// district; returns the deadline.
+    fn dispatch(
+        &mut self,
+        units: &[&str; 2],
+        departments: &[String],
+        urgency: Urgency,
+    ) -> DateTime<Utc> {
+        let at = self.step(10, 240);
+        let days = if urgency == Urgency::Urgent {
+            1
+        } else {
+            self.rng.random_range(2..15)
+        };
+        let deadline = ms(at + Duration::days(days));
+        let r: f64 = self.rng.random();
+        let unit = if r < 0.6 {
+            units[0].to_string()
+        } else if r < 0.85 {
+            units[1].to_string()
+        } else {
+            departments[self.rng.random_range(0..3)].clone()
+        };
+        let difficulty =
+            [Difficulty::Easy, Difficulty::Key, Difficulty::Hard][self.rng.random_range(0..3)];
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::Dispatch {
+                unit,
+                co_units: vec![],
+                difficulty: Some(difficulty),
+                urgency,
+                deadline,
+                yellow_at: ms(at + (deadline - at) * 3 / 4),
+                sla_version: 1,
+            },
+        );
+        deadline
+    }
+
+    /// The unit asks to give it back; true when that is approved (it is sent again).
+    fn returned(&mut self) -> bool {
+        let at = self.step(30, 600);
+        self.h.push(
+            at,
+            "unit_handler",
+            EventData::RequestReturn {
+                reason: "不属于本单位职责".into(),
+            },
+        );
+        let approve = self.rng.random_bool(0.7);
+        let at = self.step(30, 600);
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::DecideReturn {
+                approve,
+                note: None,
+            },
+        );
+        approve
+    }
+
+    /// Five more days, asked for and granted; returns the new deadline.
+    fn extend(&mut self, deadline: DateTime<Utc>) -> DateTime<Utc> {
+        let at = self.step(60, 2000);
+        self.h.push(
+            at,
+            "unit_handler",
+            EventData::RequestExtension {
+                days: 5,
+                reason: "需协调".into(),
+            },
+        );
+        let at = self.step(30, 600);
+        let deadline = ms(deadline + Duration::days(5));
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::DecideExtension {
+                approve: true,
+                deadline: Some(deadline),
+                yellow_at: Some(ms(deadline - Duration::days(1))),
+            },
+        );
+        deadline
+    }
+
+    /// The reply (usually well inside the deadline, sometimes late), its review and the
+    /// callback (after a missed call now and then). False when `now` cut the reply off.
+    fn reply_and_callback(&mut self, deadline: DateTime<Utc>) -> bool {
+        let late = self.rng.random_bool(0.08);
+        let at = if late {
+            ms(deadline.max(self.t) + Duration::minutes(self.rng.random_range(60..5000)))
+        } else {
+            let room = (deadline - self.t).num_minutes().max(2);
+            ms(self.t + Duration::minutes(self.rng.random_range(1..room)))
+        };
+        self.t = at;
+        let solved = self.rng.random_bool(0.9);
+        let replied = self.h.push(
+            at,
+            "unit_handler",
+            EventData::Reply {
+                account: "已现场核实并处理。".into(),
+                public_reply: "您反映的问题已处理，感谢监督。".into(),
+                measures: None,
+                solved,
+            },
+        );
+        if !replied {
+            return false;
+        }
+        let at = self.step(10, 600);
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::Review {
+                pass: true,
+                note: None,
+            },
+        );
+        if self.rng.random_bool(0.1) {
+            let at = self.step(60, 1440);
+            self.h.push(
+                at,
+                "community_staff",
+                EventData::Callback {
+                    reached: false,
+                    contacted: false,
+                    solved: false,
+                    satisfaction: None,
+                    note: Some("未接通".into()),
+                },
+            );
+        }
+        let at = self.step(60, 2880);
+        let r: f64 = self.rng.random();
+        let satisfaction = if r < 0.85 {
+            Satisfaction::Satisfied
+        } else if r < 0.95 {
+            Satisfaction::BasicallySatisfied
+        } else {
+            Satisfaction::Unsatisfied
+        };
+        let contacted = self.rng.random_bool(0.97);
+        let solved = solved && self.rng.random_bool(0.95);
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::Callback {
+                reached: true,
+                contacted,
+                solved,
+                satisfaction: Some(satisfaction),
+                note: None,
+            },
+        );
+        true
+    }
+
+    /// The resident says it is not solved: handled again, five days; returns the deadline.
+    fn reopen(&mut self) -> DateTime<Utc> {
+        let at = self.step(60, 2880);
+        let deadline = ms(at + Duration::days(5));
+        self.h.push(
+            at,
+            "community_staff",
+            EventData::Reopen {
+                reason: "群众反映未解决".into(),
+                deadline,
+                yellow_at: ms(deadline - Duration::days(1)),
+                sla_version: 1,
+            },
+        );
+        deadline
+    }
 }

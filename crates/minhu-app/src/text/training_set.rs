@@ -143,7 +143,8 @@ mod tests {
         let path = dir.path().join("t.csv");
         let csv = "\u{feff}content,cat\n\"楼上\n漏水\",物业\n,物业\n夜里施工,\n噪音,环境\n";
         std::fs::write(&path, csv).unwrap();
-        let (texts, labels, skipped) = from_csv_files(&[path.clone()], "content", "cat").unwrap();
+        let (texts, labels, skipped) =
+            from_csv_files(std::slice::from_ref(&path), "content", "cat").unwrap();
         assert_eq!(texts, vec!["楼上\n漏水", "噪音"]);
         assert_eq!(labels, vec!["物业", "环境"]);
         assert_eq!(skipped, 2);
