@@ -4,6 +4,7 @@
 //! front end turns them into its own answer.
 
 pub mod act;
+pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
 pub mod error;

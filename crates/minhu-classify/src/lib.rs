@@ -497,7 +497,9 @@ pub fn train(texts: &[String], labels: &[String], opts: &TrainOptions) -> Model 
 }
 
 /// Reads `(text, label)` rows from CSV files (UTF-8, optional BOM, RFC 4180
-/// quoting, multi-line fields), skipping rows whose text or label is empty.
+/// quoting, multi-line fields), skipping rows whose text or label is empty. For this
+/// crate's own tests and examples: the product reads its CSVs with the one reader in
+/// `minhu_app` (which also takes GB18030) and trains with [`train_rows_with`].
 /// Returns texts, labels and the number of skipped rows.
 pub fn read_csv_rows(
     inputs: &[PathBuf],
@@ -569,11 +571,30 @@ pub fn train_from_csv_with(
     cv_folds: usize,
 ) -> anyhow::Result<Model> {
     let (texts, labels, skipped) = read_csv_rows(inputs, text_column, label_column)?;
+    if texts.is_empty() {
+        if skipped > 0 {
+            eprintln!("minhu-classify: skipped {skipped} row(s) with an empty text or label");
+        }
+        bail!("no usable training rows in {} file(s)", inputs.len());
+    }
+    train_rows_with(texts, labels, skipped, opts, cv_folds)
+}
+
+/// Trains on rows already read (the product reads its CSVs with the one reader in
+/// `minhu_app::text::training_set`): reports skipped rows on stderr, refuses fewer than
+/// two labels, and with `cv_folds >= 2` stores cross-validation metrics in the model.
+pub fn train_rows_with(
+    texts: Vec<String>,
+    labels: Vec<String>,
+    skipped: usize,
+    opts: &TrainOptions,
+    cv_folds: usize,
+) -> anyhow::Result<Model> {
     if skipped > 0 {
         eprintln!("minhu-classify: skipped {skipped} row(s) with an empty text or label");
     }
     if texts.is_empty() {
-        bail!("no usable training rows in {} file(s)", inputs.len());
+        bail!("no usable training rows");
     }
     let mut distinct = labels.clone();
     distinct.sort();

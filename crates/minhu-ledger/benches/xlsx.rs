@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::{NaiveDate, TimeZone, Utc};
 use minhu_domain::org::Org;
 use minhu_domain::time::ZONE;
-use minhu_ledger::generate::{GenConfig, gen_org, gen_request};
+use minhu_fixtures::generate::{GenConfig, gen_org, gen_request};
 use minhu_ledger::{Personal, register_row, register_table, to_csv, to_xlsx};
 
 fn main() {

@@ -9,7 +9,6 @@
 
 pub mod export;
 pub mod facts;
-pub mod generate;
 pub mod policy;
 pub mod register;
 pub mod report;

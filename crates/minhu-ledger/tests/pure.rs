@@ -9,8 +9,8 @@ use calamine::{Data, Reader};
 use chrono::{NaiveDate, TimeZone, Utc};
 use minhu_domain::org::Org;
 use minhu_domain::time::ZONE;
+use minhu_fixtures::generate::{GenConfig, gen_org, gen_request};
 use minhu_ledger::facts::{Counters, FactLevel, accumulate};
-use minhu_ledger::generate::{GenConfig, gen_org, gen_request};
 use minhu_ledger::*;
 
 fn small() -> (

@@ -6,19 +6,12 @@
 
 pub mod api;
 pub mod auth;
-pub mod demo;
 pub mod error;
 pub mod import;
 pub mod notify;
 pub mod pages;
 pub mod service;
 pub mod view;
-
-/// The demo deployment's Open311 service catalogue (data; the Open311 front end itself is
-/// the `minhu-open311` crate).
-pub mod open311 {
-    pub mod catalogue;
-}
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;

@@ -142,7 +142,7 @@ async fn click(c: &Client, css: &str) {
 async fn login(c: &Client, base: &str, who: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     fill(c, "#username", who).await;
-    fill(c, "#password", minhu_web::demo::DEMO_PASSWORD).await;
+    fill(c, "#password", minhu_fixtures::demo::DEMO_PASSWORD).await;
     click(c, "form[action='/login'] button[type=submit]").await;
     c.wait()
         .at_most(Duration::from_secs(10))
@@ -196,7 +196,7 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
     let url = format!("sqlite://{}", dir.path().join("minhu.db").display());
     let store = Store::open(&url, StoreOptions::default()).await.unwrap();
     let app = AppState::load(store).await.unwrap();
-    assert!(minhu_web::demo::load(&app).await.unwrap());
+    assert!(minhu_fixtures::demo::load(&app).await.unwrap());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -117,7 +117,7 @@ async fn a_deployment_retrains_on_its_own_handled_requests() {
     assert!(err.contains("need at least two"), "{err}");
 
     let store = Store::open(&db, StoreOptions::default()).await.unwrap();
-    let (js, us) = minhu_web::demo::organisation();
+    let (js, us) = minhu_fixtures::demo::organisation();
     store.upsert_org(&js, &us).await.unwrap();
     let org = store.load_org().await.unwrap();
     let jpath = org.path("DXY");

@@ -19,7 +19,7 @@ use minhu_store::StoreError;
 pub(crate) use map::*;
 pub use map::{Context, FIELDS, Mapping};
 pub(crate) use read::*;
-pub use read::{Format, decode_text, read_csv_rows};
+pub use read::{CsvRows, Format, decode_text, read_csv_rows};
 pub use run::{Refusal, Report, category_names, import};
 
 /// Rows registered per transaction (an interrupted import keeps the chunks it committed;

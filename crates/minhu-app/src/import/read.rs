@@ -114,13 +114,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, ImportError> {
     decode(bytes, "auto")
 }
 
-/// A CSV file as its header and its rows, each with its line number (the header being line
-/// 1), decoded as an import would (`encoding` as in a mapping: `auto` takes UTF-8, else
-/// GB18030). For the other loaders (the catalogue).
-pub fn read_csv_rows(
-    bytes: &[u8],
-    encoding: &str,
-) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), ImportError> {
+/// A CSV file's header and its rows, each row with its line number.
+pub type CsvRows = (Vec<String>, Vec<(u64, Vec<String>)>);
+
+/// The one CSV reader: a CSV file as its header and its rows, each with its line number (the
+/// header being line 1), decoded as an import would (`encoding` as in a mapping: `auto` takes
+/// UTF-8, else GB18030). The imports, the catalogue loader and the training CSVs read with it.
+pub fn read_csv_rows(bytes: &[u8], encoding: &str) -> Result<CsvRows, ImportError> {
     let m = Mapping {
         encoding: encoding.into(),
         ..Mapping::default()

@@ -94,7 +94,12 @@ pub async fn run(url: &str, command: ClassifyCommand) -> Result<()> {
                 })
                 .await?
             } else {
-                minhu_classify::train_from_csv_with(&input, &text_column, &label_column, &opts, cv)?
+                let (texts, labels, skipped) = minhu_app::text::training_set::from_csv_files(
+                    &input,
+                    &text_column,
+                    &label_column,
+                )?;
+                minhu_classify::train_rows_with(texts, labels, skipped, &opts, cv)?
             };
             trained
                 .save(&model)

@@ -6,7 +6,7 @@ use minhu_web::AppState;
 pub async fn run(url: &str) -> Result<()> {
     let store = super::open(url).await?;
     let app = AppState::load(store.clone()).await?;
-    let loaded = minhu_web::demo::load(&app)
+    let loaded = minhu_fixtures::demo::load(&app)
         .await
         .map_err(anyhow::Error::msg)?;
     println!(

@@ -40,7 +40,7 @@ pub async fn run(url: &str, args: ServeArgs) -> Result<()> {
 /// `serve --demo`: the demo district into an empty database, and its accounts' tokens.
 async fn load_demo(app: &AppState) -> Result<()> {
     let started = Instant::now();
-    if !minhu_web::demo::load(app)
+    if !minhu_fixtures::demo::load(app)
         .await
         .map_err(anyhow::Error::msg)?
     {
@@ -53,7 +53,7 @@ async fn load_demo(app: &AppState) -> Result<()> {
     let staff = minhu_app::credentials::issue_token(&app.store, "dxy_staff", Some("demo")).await?;
     println!(
         "演示数据已载入 / demo district loaded. Accounts use the password '{}'.",
-        minhu_web::demo::DEMO_PASSWORD
+        minhu_fixtures::demo::DEMO_PASSWORD
     );
     println!("  admin (区综合办, district_admin) token: {token}");
     println!("  dxy_staff (德馨苑社区, community_staff) token: {staff}");

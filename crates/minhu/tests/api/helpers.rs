@@ -55,7 +55,7 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let (db_url, dir) = fresh_database().await;
         let mut app = Self::start(&db_url).await;
-        let (js, us) = minhu_web::demo::organisation();
+        let (js, us) = minhu_fixtures::demo::organisation();
         app.app.store.upsert_org(&js, &us).await.expect("org");
         app.app.reload().await.expect("reload");
         for (name, role, scope) in PEOPLE {

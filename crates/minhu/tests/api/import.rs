@@ -69,7 +69,7 @@ A-010,2026-06-10 08:00:00,求助,,电话错误的一行,钱七,12345,,DXY\r\n";
 #[tokio::test]
 async fn messy_gbk_csv_lands_right_rows_and_reports_the_rest_idempotently() {
     let t = TestApp::spawn().await;
-    minhu_web::open311::catalogue::seed_demo(&t.app.store)
+    minhu_fixtures::demo::seed_catalogue(&t.app.store)
         .await
         .unwrap();
     let (gbk, _, bad) = encoding_rs::GBK.encode(MESSY);
@@ -173,7 +173,7 @@ async fn messy_gbk_csv_lands_right_rows_and_reports_the_rest_idempotently() {
 #[tokio::test]
 async fn mapping_file_xlsx_json_and_windows_1252() {
     let t = TestApp::spawn().await;
-    minhu_web::open311::catalogue::seed_demo(&t.app.store)
+    minhu_fixtures::demo::seed_catalogue(&t.app.store)
         .await
         .unwrap();
 

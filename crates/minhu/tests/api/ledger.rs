@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use minhu_domain::org::Role;
 use minhu_domain::request::{Event, EventData, Request, Satisfaction, State};
 use minhu_domain::time::ZONE;
-use minhu_ledger::generate::{GenConfig, gen_org, gen_request};
+use minhu_fixtures::generate::{GenConfig, gen_org, gen_request};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -18,7 +18,7 @@ struct O311 {
 impl O311 {
     async fn spawn() -> O311 {
         let t = TestApp::spawn().await;
-        minhu_web::open311::catalogue::seed_demo(&t.app.store)
+        minhu_fixtures::demo::seed_catalogue(&t.app.store)
             .await
             .expect("catalogue");
         let key = minhu_open311::issue_key(&t.app.store, "fixmystreet")

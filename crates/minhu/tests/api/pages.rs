@@ -757,7 +757,7 @@ fn personal_numbers(text: &str) -> Vec<String> {
 #[tokio::test]
 async fn no_public_page_or_export_shows_a_requesters_phone_id_number_or_full_name() {
     let app = TestApp::spawn().await;
-    assert!(minhu_web::demo::load(&app.app).await.unwrap());
+    assert!(minhu_fixtures::demo::load(&app.app).await.unwrap());
     // Residents also write their details into the text itself.
     let (s, v) = app
         .post(

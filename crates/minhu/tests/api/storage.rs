@@ -100,9 +100,9 @@ async fn upstream_repeats_are_idempotent_per_channel() {
 #[tokio::test]
 async fn demo_district_reproduces_the_seed() {
     let t = TestApp::spawn().await;
-    assert!(minhu_web::demo::load(&t.app).await.unwrap());
+    assert!(minhu_fixtures::demo::load(&t.app).await.unwrap());
     assert!(
-        !minhu_web::demo::load(&t.app).await.unwrap(),
+        !minhu_fixtures::demo::load(&t.app).await.unwrap(),
         "never loaded twice"
     );
     let store = &t.app.store;

@@ -235,7 +235,7 @@ async fn an_endpoint_that_is_down_gets_the_registration_later() {
 #[tokio::test]
 async fn an_open311_client_hears_of_its_requests() {
     let t = TestApp::spawn().await;
-    minhu_web::open311::catalogue::seed_demo(&t.app.store)
+    minhu_fixtures::demo::seed_catalogue(&t.app.store)
         .await
         .unwrap();
     let key = minhu_open311::issue_key(&t.app.store, "fixmystreet")

@@ -18,7 +18,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
         bail!("bench-pages needs an empty database");
     }
     let app = AppState::load(store.clone()).await?;
-    minhu_web::demo::load(&app)
+    minhu_fixtures::demo::load(&app)
         .await
         .map_err(|e| anyhow::anyhow!(e))?;
     // Repeat the demo's history (every state, every community) until there are N requests.
@@ -27,7 +27,7 @@ pub async fn run(url: &str, n: usize, rounds: usize) -> Result<()> {
     let mut round = 0;
     while (store.count_requests().await? as usize) < n {
         round += 1;
-        let mut items = minhu_web::demo::history(&org, &app.calendar(), &app.sla(), now)
+        let mut items = minhu_fixtures::demo::history(&org, &app.calendar(), &app.sla(), now)
             .map_err(|e| anyhow::anyhow!(e))?;
         let missing = n - store.count_requests().await? as usize;
         items.truncate(missing);

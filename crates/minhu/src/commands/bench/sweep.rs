@@ -19,7 +19,7 @@ pub async fn run(url: &str, n: usize, due: usize) -> Result<()> {
         bail!("bench-sweep needs an empty database");
     }
     let app = App::load(store.clone()).await?;
-    let (js, us) = minhu_web::demo::organisation();
+    let (js, us) = minhu_fixtures::demo::organisation();
     store.upsert_org(&js, &us).await?;
     app.reload().await?;
     let org = app.org();
