@@ -50,46 +50,13 @@ pub async fn import(
     cx: &Context<'_>,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Report, ImportError> {
-    if !CHANNELS.contains(&channel) {
-        return Err(invalid(format!(
-            "导入渠道须为：{}",
-            CHANNELS.map(|c| c.as_str()).join("、")
-        )));
-    }
-    if let Some(j) = &m.default_jurisdiction
-        && cx.org.jurisdiction(j).is_none()
-    {
-        return Err(invalid(format!(
-            "映射文件的 default_jurisdiction“{j}”不存在"
-        )));
-    }
+    check_setup(channel, m, cx)?;
     let table = match format {
         Format::Csv => read_csv(bytes, m)?,
         Format::Xlsx => read_xlsx(bytes, m)?,
         Format::Json => read_json(bytes, m)?,
     };
-    let mut cols: HashMap<&str, usize> = HashMap::new();
-    for field in FIELDS {
-        let names = m.columns.get(field).cloned().unwrap_or_default();
-        if let Some(i) = names
-            .iter()
-            .find_map(|n| table.headers.iter().position(|h| h == n.trim()))
-        {
-            cols.insert(field, i);
-        }
-    }
-    for required in ["external_id", "received_at", "content"] {
-        if !cols.contains_key(required) {
-            return Err(invalid(format!(
-                "找不到“{required}”对应的列（可用列名：{}）；文件的表头是：{}",
-                m.columns
-                    .get(required)
-                    .map(|v| v.join("、"))
-                    .unwrap_or_default(),
-                table.headers.join("、")
-            )));
-        }
-    }
+    let cols = column_map(&table, m)?;
     let root = cx
         .org
         .jurisdictions()
@@ -111,80 +78,21 @@ pub async fn import(
     };
     let ext_col = cols["external_id"];
     let time_col = cols["received_at"];
-    // First pass, in file order and without the database: blank rows, non-objects, each
-    // row's time (the order of registration) and how often each upstream id occurs.
-    let mut order: Vec<(Option<DateTime<Utc>>, u32)> = Vec::with_capacity(table.rows.len());
-    let mut occurrences: HashMap<&str, u32> = HashMap::with_capacity(table.rows.len());
-    for (k, row) in table.rows.iter().enumerate() {
-        if row.cells.iter().all(|c| c.trim().is_empty()) {
-            report.blank += 1;
-            continue;
-        }
-        if row.cells.get(0).is_some_and(|c| c.starts_with('\u{0}')) {
-            report.refused.push(Refusal {
-                row: row.number,
-                external_id: None,
-                field: None,
-                reason: "该项不是 JSON 对象".into(),
-            });
-            continue;
-        }
-        if let Some(id) = row
-            .cells
-            .get(ext_col)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            *occurrences.entry(id).or_default() += 1;
-        }
-        let at = row
-            .cells
-            .get(time_col)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .and_then(|t| parse_time(t, m));
-        order.push((at, k as u32));
-    }
-    // An upstream id on several rows: the first row (in the file) that is valid is imported,
-    // the later ones are refused as repeats of it. Those few rows are settled here.
-    let mut first_of: HashMap<&str, u64> = HashMap::new();
-    let mut settled: HashMap<u32, Option<Intake>> = HashMap::new();
-    for (at, k) in &order {
-        let row = &table.rows[*k as usize];
-        let Some(id) = row.cells.get(ext_col).map(str::trim) else {
-            continue;
-        };
-        if occurrences.get(id).is_none_or(|n| *n < 2) {
-            continue;
-        }
-        let outcome = match first_of.get(id) {
-            Some(first) => {
-                report.refused.push(Refusal {
-                    row: row.number,
-                    external_id: Some(id.to_string()),
-                    field: Some("external_id".into()),
-                    reason: format!("上游编号与第{first}行重复"),
-                });
-                None
-            }
-            None => match row_intake(&row.cells, &cols, channel, m, cx, &root, *at) {
-                Err((field, reason)) => {
-                    report.refused.push(Refusal {
-                        row: row.number,
-                        external_id: Some(id.to_string()),
-                        field,
-                        reason,
-                    });
-                    None
-                }
-                Ok(intake) => {
-                    first_of.insert(id, row.number);
-                    Some(intake)
-                }
-            },
-        };
-        settled.insert(*k, outcome);
-    }
+    let (mut order, occurrences) = first_pass(&table, ext_col, time_col, m, &mut report);
+    let mut settled = settle_repeats(
+        &table,
+        &order,
+        &occurrences,
+        Repeats {
+            ext_col,
+            cols: &cols,
+            channel,
+            m,
+            cx,
+            root: &root,
+        },
+        &mut report,
+    );
     drop(occurrences);
     // Register in time order: the time and tracking-code indexes then grow at their ends
     // instead of being written all over (write amplification made large imports slow).
@@ -314,6 +222,160 @@ pub async fn import(
     report.refused.sort_by_key(|r| r.row);
     Ok(report)
 }
+
+/// The import's channel is one imports may use, and the mapping's default place exists.
+fn check_setup(channel: Channel, m: &Mapping, cx: &Context<'_>) -> Result<(), ImportError> {
+    if !CHANNELS.contains(&channel) {
+        return Err(invalid(format!(
+            "导入渠道须为：{}",
+            CHANNELS.map(|c| c.as_str()).join("、")
+        )));
+    }
+    if let Some(j) = &m.default_jurisdiction
+        && cx.org.jurisdiction(j).is_none()
+    {
+        return Err(invalid(format!(
+            "映射文件的 default_jurisdiction“{j}”不存在"
+        )));
+    }
+    Ok(())
+}
+
+/// Which column of the file holds each field, by the mapping's column names; the three
+/// fields every row needs must be there.
+fn column_map(table: &Table, m: &Mapping) -> Result<HashMap<&'static str, usize>, ImportError> {
+    let mut cols: HashMap<&str, usize> = HashMap::new();
+    for field in FIELDS {
+        let names = m.columns.get(field).cloned().unwrap_or_default();
+        if let Some(i) = names
+            .iter()
+            .find_map(|n| table.headers.iter().position(|h| h == n.trim()))
+        {
+            cols.insert(field, i);
+        }
+    }
+    for required in ["external_id", "received_at", "content"] {
+        if !cols.contains_key(required) {
+            return Err(invalid(format!(
+                "找不到“{required}”对应的列（可用列名：{}）；文件的表头是：{}",
+                m.columns
+                    .get(required)
+                    .map(|v| v.join("、"))
+                    .unwrap_or_default(),
+                table.headers.join("、")
+            )));
+        }
+    }
+    Ok(cols)
+}
+
+/// First pass, in file order and without the database: blank rows and non-objects are
+/// counted or refused; each other row gives its time (the order of registration), and each
+/// upstream id how often it occurs.
+fn first_pass<'t>(
+    table: &'t Table,
+    ext_col: usize,
+    time_col: usize,
+    m: &Mapping,
+    report: &mut Report,
+) -> (Vec<Timed>, HashMap<&'t str, u32>) {
+    let mut order: Vec<(Option<DateTime<Utc>>, u32)> = Vec::with_capacity(table.rows.len());
+    let mut occurrences: HashMap<&str, u32> = HashMap::with_capacity(table.rows.len());
+    for (k, row) in table.rows.iter().enumerate() {
+        if row.cells.iter().all(|c| c.trim().is_empty()) {
+            report.blank += 1;
+            continue;
+        }
+        if row.cells.get(0).is_some_and(|c| c.starts_with('\u{0}')) {
+            report.refused.push(Refusal {
+                row: row.number,
+                external_id: None,
+                field: None,
+                reason: "该项不是 JSON 对象".into(),
+            });
+            continue;
+        }
+        if let Some(id) = row
+            .cells
+            .get(ext_col)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            *occurrences.entry(id).or_default() += 1;
+        }
+        let at = row
+            .cells
+            .get(time_col)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .and_then(|t| parse_time(t, m));
+        order.push((at, k as u32));
+    }
+    (order, occurrences)
+}
+
+/// What settling repeated upstream ids needs to read a row.
+struct Repeats<'a> {
+    ext_col: usize,
+    cols: &'a HashMap<&'static str, usize>,
+    channel: Channel,
+    m: &'a Mapping,
+    cx: &'a Context<'a>,
+    root: &'a str,
+}
+
+/// An upstream id on several rows: the first row (in the file) that is valid is imported,
+/// the later ones are refused as repeats of it. Those few rows are settled here.
+fn settle_repeats(
+    table: &Table,
+    order: &[Timed],
+    occurrences: &HashMap<&str, u32>,
+    r: Repeats<'_>,
+    report: &mut Report,
+) -> HashMap<u32, Option<Intake>> {
+    let mut first_of: HashMap<&str, u64> = HashMap::new();
+    let mut settled: HashMap<u32, Option<Intake>> = HashMap::new();
+    for (at, k) in order {
+        let row = &table.rows[*k as usize];
+        let Some(id) = row.cells.get(r.ext_col).map(str::trim) else {
+            continue;
+        };
+        if occurrences.get(id).is_none_or(|n| *n < 2) {
+            continue;
+        }
+        let outcome = match first_of.get(id) {
+            Some(first) => {
+                report.refused.push(Refusal {
+                    row: row.number,
+                    external_id: Some(id.to_string()),
+                    field: Some("external_id".into()),
+                    reason: format!("上游编号与第{first}行重复"),
+                });
+                None
+            }
+            None => match row_intake(&row.cells, r.cols, r.channel, r.m, r.cx, r.root, *at) {
+                Err((field, reason)) => {
+                    report.refused.push(Refusal {
+                        row: row.number,
+                        external_id: Some(id.to_string()),
+                        field,
+                        reason,
+                    });
+                    None
+                }
+                Ok(intake) => {
+                    first_of.insert(id, row.number);
+                    Some(intake)
+                }
+            },
+        };
+        settled.insert(*k, outcome);
+    }
+    settled
+}
+
+/// A row's index in the file with its time, when it has one: the order of registration.
+type Timed = (Option<DateTime<Utc>>, u32);
 
 /// Catalogue codes and label paths, for checking categories.
 pub async fn category_names(store: &Store) -> Result<HashSet<String>, StoreError> {
