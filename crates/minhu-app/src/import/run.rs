@@ -69,17 +69,10 @@ pub async fn import(
         rows: total,
         ..Default::default()
     };
-    let cell = |row: &Row, field: &str| -> Option<String> {
-        cols.get(field)
-            .and_then(|i| row.cells.get(*i))
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
     let ext_col = cols["external_id"];
     let time_col = cols["received_at"];
     let (mut order, occurrences) = first_pass(&table, ext_col, time_col, m, &mut report);
-    let mut settled = settle_repeats(
+    let settled = settle_repeats(
         &table,
         &order,
         &occurrences,
@@ -100,74 +93,21 @@ pub async fn import(
     // Rows done: the blank and non-object ones now, then each chunk as it commits.
     let mut done = total - order.len() as u64;
     progress(done, total);
-    let mut jpaths: HashMap<String, String> = HashMap::new();
-    // Validates one chunk of rows into registrations. Yields now and then, so that the
-    // registration of the previous chunk (on the database's own thread) goes on meanwhile.
-    let mut validate = async |rows: &[(Option<DateTime<Utc>>, u32)],
-                              report: &mut Report|
-           -> Vec<(Intake, String, Event)> {
-        let mut batch = Vec::with_capacity(rows.len());
-        for (n, (at, k)) in rows.iter().enumerate() {
-            if n % 512 == 511 {
-                tokio::task::yield_now().await;
-            }
-            let row = &table.rows[*k as usize];
-            let intake = match settled.remove(k) {
-                Some(Some(intake)) => intake,
-                Some(None) => continue,
-                None => match row_intake(&row.cells, &cols, channel, m, cx, &root, *at) {
-                    Ok(intake) => intake,
-                    Err((field, reason)) => {
-                        report.refused.push(Refusal {
-                            row: row.number,
-                            external_id: cell(row, "external_id"),
-                            field,
-                            reason,
-                        });
-                        continue;
-                    }
-                },
-            };
-            // parse_intake checked the jurisdiction; a row that still names none is refused.
-            let Some(level) = cx.org.jurisdiction(&intake.jurisdiction).map(|j| j.level) else {
-                report.refused.push(Refusal {
-                    row: row.number,
-                    external_id: cell(row, "external_id"),
-                    field: Some("jurisdiction".into()),
-                    reason: format!("未找到辖区“{}”", intake.jurisdiction),
-                });
-                continue;
-            };
-            let jpath = match jpaths.get(&intake.jurisdiction) {
-                Some(p) => p.clone(),
-                None => {
-                    let p = cx.org.path(&intake.jurisdiction);
-                    jpaths.insert(intake.jurisdiction.clone(), p.clone());
-                    p
-                }
-            };
-            let first = Event {
-                seq: 1,
-                at: intake.received_at,
-                actor: cx.actor.clone(),
-                role: cx.role.clone(),
-                data: EventData::Register {
-                    channel: intake.channel,
-                    kind: intake.kind,
-                    jurisdiction: intake.jurisdiction.clone(),
-                    tier: Tier::for_level(level),
-                    category: intake.category.clone(),
-                },
-            };
-            batch.push((intake, jpath, first));
-        }
-        batch
+    let mut validator = Validator {
+        table: &table,
+        settled,
+        jpaths: HashMap::new(),
+        cols: &cols,
+        channel,
+        m,
+        cx,
+        root: &root,
     };
     // Pipelined: chunk k+1 is validated while chunk k is written (its own transaction,
     // committed before the next is sent). Each chunk is idempotent on the upstream ids.
     let mut chunks = order.chunks(CHUNK);
     let mut next = match chunks.next() {
-        Some(rows) => Some((validate(rows, &mut report).await, rows.len() as u64)),
+        Some(rows) => Some((validator.chunk(rows, &mut report).await, rows.len() as u64)),
         None => None,
     };
     // A file imported before (run again, or resumed after an interruption) is mostly
@@ -199,7 +139,7 @@ pub async fn import(
         };
         let (written, validated) = tokio::join!(write, async {
             match rows {
-                Some(rows) => Some((validate(rows, &mut report).await, rows.len() as u64)),
+                Some(rows) => Some((validator.chunk(rows, &mut report).await, rows.len() as u64)),
                 None => None,
             }
         });
@@ -372,6 +312,105 @@ fn settle_repeats(
         settled.insert(*k, outcome);
     }
     settled
+}
+
+/// A field's trimmed text in a row, when the file has its column and the cell is not blank.
+fn cell(cols: &HashMap<&'static str, usize>, row: &Row, field: &str) -> Option<String> {
+    cols.get(field)
+        .and_then(|i| row.cells.get(*i))
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Validates chunks of rows into registrations, each with its path and first event.
+struct Validator<'a> {
+    table: &'a Table,
+    /// The rows whose upstream id repeats, settled beforehand.
+    settled: HashMap<u32, Option<Intake>>,
+    /// Jurisdiction paths, computed once per jurisdiction.
+    jpaths: HashMap<String, String>,
+    cols: &'a HashMap<&'static str, usize>,
+    channel: Channel,
+    m: &'a Mapping,
+    cx: &'a Context<'a>,
+    root: &'a str,
+}
+
+impl Validator<'_> {
+    /// One chunk's registrations; refused rows go to the report. Yields now and then, so
+    /// that the registration of the previous chunk (on the database's own thread) goes on.
+    async fn chunk(&mut self, rows: &[Timed], report: &mut Report) -> Vec<(Intake, String, Event)> {
+        let mut batch = Vec::with_capacity(rows.len());
+        for (n, (at, k)) in rows.iter().enumerate() {
+            if n % 512 == 511 {
+                tokio::task::yield_now().await;
+            }
+            let row = &self.table.rows[*k as usize];
+            let intake = match self.settled.remove(k) {
+                Some(Some(intake)) => intake,
+                Some(None) => continue,
+                None => match row_intake(
+                    &row.cells,
+                    self.cols,
+                    self.channel,
+                    self.m,
+                    self.cx,
+                    self.root,
+                    *at,
+                ) {
+                    Ok(intake) => intake,
+                    Err((field, reason)) => {
+                        report.refused.push(Refusal {
+                            row: row.number,
+                            external_id: cell(self.cols, row, "external_id"),
+                            field,
+                            reason,
+                        });
+                        continue;
+                    }
+                },
+            };
+            // parse_intake checked the jurisdiction; a row that still names none is refused.
+            let Some(level) = self
+                .cx
+                .org
+                .jurisdiction(&intake.jurisdiction)
+                .map(|j| j.level)
+            else {
+                report.refused.push(Refusal {
+                    row: row.number,
+                    external_id: cell(self.cols, row, "external_id"),
+                    field: Some("jurisdiction".into()),
+                    reason: format!("未找到辖区“{}”", intake.jurisdiction),
+                });
+                continue;
+            };
+            let jpath = match self.jpaths.get(&intake.jurisdiction) {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.cx.org.path(&intake.jurisdiction);
+                    self.jpaths.insert(intake.jurisdiction.clone(), p.clone());
+                    p
+                }
+            };
+            let first = Event {
+                seq: 1,
+                at: intake.received_at,
+                actor: self.cx.actor.clone(),
+                role: self.cx.role.clone(),
+                data: EventData::Register {
+                    channel: intake.channel,
+                    kind: intake.kind,
+                    jurisdiction: intake.jurisdiction.clone(),
+                    tier: Tier::for_level(level),
+                    category: intake.category.clone(),
+                },
+            };
+            batch.push((intake, jpath, first));
+        }
+        batch
+    }
 }
 
 /// A row's index in the file with its time, when it has one: the order of registration.
