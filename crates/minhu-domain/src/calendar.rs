@@ -30,6 +30,27 @@ pub struct CalendarDay {
     pub note: String,
 }
 
+/// How far the loaded official schedule reaches, and whether that is soon too short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    /// The last year with holidays loaded; `None` when none are.
+    pub last_year: Option<i32>,
+    /// Days from today to the end of that year (negative once past it).
+    pub days_left: Option<i64>,
+}
+
+impl Coverage {
+    /// Warn this many days before the schedule ends: the longest deadline (疑难件, 15 working
+    /// days) plus an extension must still count right, and the next year's schedule is
+    /// published by the State Council in November or December.
+    pub const WARN_DAYS: i64 = 60;
+
+    /// True when deadlines will soon (or already) run past the loaded schedule.
+    pub fn needs_next_year(&self) -> bool {
+        self.days_left.is_none_or(|d| d < Self::WARN_DAYS)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
     overrides: BTreeMap<NaiveDate, DayKind>,
@@ -39,6 +60,29 @@ impl Calendar {
     pub fn new(days: impl IntoIterator<Item = CalendarDay>) -> Self {
         Calendar {
             overrides: days.into_iter().map(|d| (d.date, d.kind)).collect(),
+        }
+    }
+
+    /// The last year whose official holidays are loaded (the year of the latest holiday).
+    /// Past its end every day counts by the weekend rule alone, which is wrong around 元旦,
+    /// 春节 and every 调休 make-up day.
+    pub fn last_loaded_year(&self) -> Option<i32> {
+        self.overrides
+            .iter()
+            .rev()
+            .find(|(_, kind)| **kind == DayKind::Holiday)
+            .map(|(date, _)| date.year())
+    }
+
+    /// How long the loaded schedule still covers, seen from `today`.
+    pub fn coverage(&self, today: NaiveDate) -> Coverage {
+        let last_year = self.last_loaded_year();
+        let days_left = last_year
+            .and_then(|y| NaiveDate::from_ymd_opt(y, 12, 31))
+            .map(|end| (end - today).num_days());
+        Coverage {
+            last_year,
+            days_left,
         }
     }
 
@@ -170,6 +214,27 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::new(builtin_days())
+    }
+
+    #[test]
+    fn the_schedule_warns_before_it_runs_out() {
+        let c = cal();
+        assert_eq!(c.last_loaded_year(), Some(2026));
+        let autumn = c.coverage(d(2026, 9, 1));
+        assert_eq!(autumn.days_left, Some(121));
+        assert!(!autumn.needs_next_year());
+        let december = c.coverage(d(2026, 12, 1));
+        assert_eq!(december.days_left, Some(30));
+        assert!(december.needs_next_year());
+        assert!(c.coverage(d(2027, 1, 5)).needs_next_year());
+        assert!(
+            Calendar::default()
+                .coverage(d(2026, 1, 1))
+                .needs_next_year()
+        );
+        let mut next = c.clone();
+        next.set(d(2027, 10, 1), DayKind::Holiday);
+        assert!(!next.coverage(d(2026, 12, 1)).needs_next_year());
     }
 
     #[test]

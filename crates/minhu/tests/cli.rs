@@ -135,6 +135,23 @@ fn users_tokens_calendar_and_demo_from_the_command_line() {
     let (ok, _, err) = minhu(&db, &["calendar", "set", "2026-12-30", "party"], None);
     assert!(!ok && err.contains("holiday or workday"), "{err}");
 
+    // The schedule ends with 2026: in December next year's is due, in September it is not.
+    let (ok, out, _) = minhu(&db, &["calendar", "check", "--today", "2026-12-01"], None);
+    assert!(!ok && out.contains("只载入到2026年（还剩30天）"), "{out}");
+    let (ok, out, _) = minhu(&db, &["calendar", "check", "--today", "2026-09-01"], None);
+    assert!(
+        ok && out.contains("loaded up to 2026 (121 days left)"),
+        "{out}"
+    );
+    let (ok, _, err) = minhu(
+        &db,
+        &["calendar", "set", "2027-02-06", "holiday", "--note", "春节"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, out, _) = minhu(&db, &["calendar", "check", "--today", "2026-12-01"], None);
+    assert!(ok && out.contains("loaded up to 2027"), "{out}");
+
     let (ok, out, err) = minhu(
         &db,
         &["sla", "sweep", "--at", "2026-06-20T12:00:00+08:00"],

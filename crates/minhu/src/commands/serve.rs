@@ -31,6 +31,7 @@ pub async fn run(url: &str, args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(%listen, database = app.store.backend_name(), "minhu serving");
+    super::calendar::warn_if_running_out(&app.calendar(), app.now());
     println!("minhu listening on http://{listen}");
     minhu::server::serve(listener, app, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
