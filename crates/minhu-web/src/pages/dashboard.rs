@@ -48,6 +48,8 @@ struct DashboardPage {
     states: Vec<Line>,
     satisfaction: Vec<Line>,
     hot_spots: Vec<minhu_ledger::HotSpot>,
+    /// Shown when deadlines will soon be counted past the loaded official holidays.
+    calendar_warning: Option<String>,
 }
 
 const DAYS: i64 = 30;
@@ -81,6 +83,7 @@ pub async fn dashboard(
     let states = state_lines(l, &figures);
     let satisfaction = satisfaction_lines(l, &figures);
     let satisfied_rate = satisfied_rate(&figures);
+    let calendar_warning = calendar_warning(l, &app.calendar(), local_date(now));
     Ok(render(&DashboardPage {
         area: org
             .jurisdiction(&area)
@@ -94,10 +97,33 @@ pub async fn dashboard(
         states,
         satisfaction,
         hot_spots,
+        calendar_warning,
         me,
         p,
     })?
     .into_response())
+}
+
+/// The warning that next year's official holidays must be loaded, when they are due.
+fn calendar_warning(
+    l: Lang,
+    calendar: &minhu_domain::calendar::Calendar,
+    today: NaiveDate,
+) -> Option<String> {
+    let c = calendar.coverage(today);
+    if !c.needs_next_year() {
+        return None;
+    }
+    let year = c
+        .last_year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "—".into());
+    let days = c.days_left.unwrap_or(0).to_string();
+    Some(minhu_domain::text::fill(
+        "staff.dashboard.calendar_warning",
+        l,
+        &[("year", &year), ("days", &days)],
+    ))
 }
 
 /// Requests received per local day over the window, as bars.

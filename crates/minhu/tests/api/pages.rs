@@ -952,6 +952,34 @@ async fn ledgers_and_the_dashboard_as_pages_with_files_and_hot_spots() {
     );
     assert!(first.contains(">4<"), "{first}");
     assert_eq!(by_id(&dash.body, "dash-total"), "5");
+    // Within 60 days of the loaded holidays' end the dashboard says to load next year's
+    // (today, 1 December 2026, the built-in schedule ends with 2026); once loaded, it stops.
+    let today = minhu_domain::time::local_date(chrono::Utc::now());
+    let coverage = app.app.calendar().coverage(today);
+    assert_eq!(
+        dash.body.contains("id=\"calendar-warning\""),
+        coverage.needs_next_year(),
+        "{coverage:?}"
+    );
+    let next_year = coverage.last_year.unwrap_or(2026) + 1;
+    let new_year = chrono::NaiveDate::from_ymd_opt(next_year, 1, 1).unwrap();
+    app.app
+        .store
+        .set_calendar_day(&minhu_domain::calendar::CalendarDay {
+            date: new_year,
+            kind: minhu_domain::calendar::DayKind::Holiday,
+            note: "元旦".into(),
+        })
+        .await
+        .unwrap();
+    app.app.reload().await.unwrap();
+    let dash = clerk.get("/staff/dashboard").await;
+    assert!(
+        !dash.body.contains("id=\"calendar-warning\""),
+        "{}",
+        dash.body
+    );
+    assert_eq!(app.app.calendar().last_loaded_year(), Some(next_year));
 
     // Today's register as a page, masked, and as an Excel file with the same rows.
     let today = minhu_domain::time::local_date(chrono::Utc::now());
