@@ -45,6 +45,8 @@ impl Store {
             .execute(pool)
             .await?;
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(())
     }
 
@@ -57,6 +59,8 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(n > 0)
     }
 
@@ -87,7 +91,11 @@ impl Store {
                 .map(|r| r.rows_affected())
         });
         match res {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                // Reference data changed: every server sharing the database reloads it.
+                self.bump_config_version().await?;
+                Ok(())
+            }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Duplicate(
                 format!("SLA policy version {}", policy.version),
             )),

@@ -94,6 +94,8 @@ impl Store {
             }
             tx.commit().await?;
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(())
     }
 
@@ -128,7 +130,7 @@ impl Store {
         note: &str,
     ) -> Result<i64> {
         let now = Utc::now();
-        Ok(on_pool!(&self.backend, write, |pool, DB| {
+        let id = on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query_scalar(
                 "INSERT INTO dispatch_rules (category, jurisdiction, lead_unit, co_units, note, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -140,7 +142,10 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await?
-        }))
+        });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
+        Ok(id)
     }
 
     pub async fn delete_dispatch_rule(&self, id: i64) -> Result<bool> {
@@ -151,6 +156,8 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(n > 0)
     }
 }

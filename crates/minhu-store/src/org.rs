@@ -83,6 +83,8 @@ impl Store {
             }
             tx.commit().await?;
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(())
     }
 

@@ -101,7 +101,7 @@ impl Store {
         actions: &str,
     ) -> Result<i64> {
         let now = Utc::now();
-        Ok(on_pool!(&self.backend, write, |pool, DB| {
+        let id = on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query_scalar(
                 "INSERT INTO subscriptions (owner, channel, target, secret, actions, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -113,7 +113,10 @@ impl Store {
             .bind(now)
             .fetch_one(pool)
             .await?
-        }))
+        });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
+        Ok(id)
     }
 
     /// Messages due for (another) attempt, oldest first, and never one that has an earlier

@@ -34,6 +34,8 @@ impl Store {
             .execute(pool)
             .await?;
         });
+        // Reference data changed: every server sharing the database reloads it.
+        self.bump_config_version().await?;
         Ok(())
     }
 

@@ -192,3 +192,32 @@ async fn one_training_query() {
     assert_eq!(labelled, expected);
     store.close().await;
 }
+
+/// Every write of reference data moves the version other servers poll, whoever writes it
+/// (the API, the command line, an import of the catalogue).
+#[tokio::test]
+async fn reference_data_writes_move_the_config_version() {
+    let (s, _dir) = store().await;
+    let v0 = s.config_version().await.unwrap();
+    s.set_calendar_day(&minhu_domain::calendar::CalendarDay {
+        date: chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        kind: minhu_domain::calendar::DayKind::Holiday,
+        note: "元旦".into(),
+    })
+    .await
+    .unwrap();
+    let v1 = s.config_version().await.unwrap();
+    assert!(v1 > v0, "calendar: {v0} -> {v1}");
+    s.add_subscription("unit:X", "webhook", "http://127.0.0.1:9/h", None, "*")
+        .await
+        .unwrap();
+    let v2 = s.config_version().await.unwrap();
+    assert!(v2 > v1, "subscription: {v1} -> {v2}");
+    s.set_grid_shape(
+        "C",
+        r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#,
+    )
+    .await
+    .unwrap();
+    assert!(s.config_version().await.unwrap() > v2, "grid shape");
+}
