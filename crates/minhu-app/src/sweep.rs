@@ -2,10 +2,10 @@
 //! the system actor.
 
 use chrono::{DateTime, Utc};
-use minhu_domain::lifecycle::{Command, next_system_act};
-use minhu_domain::org::Actor;
+use minhu_domain::lifecycle::Command;
 
-use crate::{App, AppError};
+use crate::act::SystemStep;
+use crate::{App, AppError, Kind};
 
 /// What one sweep of the deadline monitor did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -15,25 +15,29 @@ pub struct SweepReport {
     pub warned_red: usize,
     pub urged: usize,
     pub escalated: usize,
+    /// Requests left for the next sweep: changed under it again and again, or unreadable.
+    pub skipped: usize,
 }
 
 /// The deadline monitor as of `at`: warnings, urging and escalation, each an event by the
-/// system actor. Idempotent: what it did is in the log, so a second sweep does nothing.
+/// system actor, stamped with the real time. Idempotent: what it did is in the log, so a
+/// second sweep — on this server or another — does nothing more. A request that cannot be
+/// swept (a user acted on it at that instant and it keeps changing, or its read failed) is
+/// skipped and counted; the sweep goes on with the others.
 pub async fn sweep(app: &App, at: DateTime<Utc>) -> Result<SweepReport, AppError> {
     use futures::StreamExt;
-    let system = Actor::system();
     let mut report = SweepReport::default();
     // Requests are independent: work on many at once so the writer can group their events.
     let ids = app.store.sweep_candidates(at).await?;
-    let mut work = futures::stream::iter(ids.into_iter().map(|id| sweep_one(app, id, at, &system)))
+    let mut work = futures::stream::iter(ids.into_iter().map(|id| sweep_one(app, id, at)))
         .buffer_unordered(64);
-    while let Some(one) = work.next().await {
-        let one = one?;
+    while let Some((id, one, failed)) = work.next().await {
         report.examined += 1;
-        report.warned_yellow += one.warned_yellow;
-        report.warned_red += one.warned_red;
-        report.urged += one.urged;
-        report.escalated += one.escalated;
+        report.add(&one);
+        if let Some(e) = failed {
+            report.skipped += 1;
+            tracing::warn!(id, error = %e, "deadline sweep skipped a request; the next sweep takes it up");
+        }
     }
     if report != SweepReport::default() {
         tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
@@ -41,32 +45,41 @@ pub async fn sweep(app: &App, at: DateTime<Utc>) -> Result<SweepReport, AppError
     Ok(report)
 }
 
-/// Everything the monitor does to one request as of `at`.
-async fn sweep_one(
-    app: &App,
-    id: i64,
-    at: DateTime<Utc>,
-    system: &Actor,
-) -> Result<SweepReport, AppError> {
-    use minhu_domain::request::Warning;
-    let mut done = SweepReport::default();
-    for _ in 0..8 {
-        let Some((req, _)) = app.store.load_request(id).await? else {
-            break;
-        };
-        let Some(act) = next_system_act(&req, at) else {
-            break;
-        };
-        match &act {
+impl SweepReport {
+    fn add(&mut self, one: &SweepReport) {
+        self.warned_yellow += one.warned_yellow;
+        self.warned_red += one.warned_red;
+        self.urged += one.urged;
+        self.escalated += one.escalated;
+    }
+
+    fn count(&mut self, act: &Command) {
+        use minhu_domain::request::Warning;
+        match act {
             Command::Warn {
                 level: Warning::Red,
-            } => done.warned_red += 1,
-            Command::Warn { .. } => done.warned_yellow += 1,
-            Command::Urge { .. } => done.urged += 1,
-            Command::Escalate { .. } => done.escalated += 1,
+            } => self.warned_red += 1,
+            Command::Warn { .. } => self.warned_yellow += 1,
+            Command::Urge { .. } => self.urged += 1,
+            Command::Escalate { .. } => self.escalated += 1,
             _ => {}
         }
-        crate::act::perform_at(app, id, &act, system, Some(at)).await?;
     }
-    Ok(done)
+}
+
+/// Everything the monitor does to one request as of `at` (a few acts at most: warn, urge,
+/// escalate), looking again after each and after every race; with the error that stopped
+/// it, if one did.
+async fn sweep_one(app: &App, id: i64, at: DateTime<Utc>) -> (i64, SweepReport, Option<AppError>) {
+    let mut done = SweepReport::default();
+    for _ in 0..12 {
+        match crate::act::system_step(app, id, at).await {
+            Ok(SystemStep::Did(act)) => done.count(&act),
+            Ok(SystemStep::Raced) => continue,
+            Ok(SystemStep::Nothing) => return (id, done, None),
+            Err(e) => return (id, done, Some(e)),
+        }
+    }
+    let raced = AppError::new(Kind::Conflict, "concurrent_update");
+    (id, done, Some(raced))
 }

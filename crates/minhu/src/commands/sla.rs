@@ -14,7 +14,8 @@ pub enum SlaCommand {
     /// request one tier up; each act is an event by the system. Idempotent. The server runs
     /// the same sweep by itself every MINHU_SWEEP_SECONDS (default 60).
     Sweep {
-        /// The moment to sweep at (RFC 3339), default now.
+        /// The moment to sweep as of (RFC 3339), default now. The events it writes are
+        /// stamped with the real time all the same.
         #[arg(long)]
         at: Option<String>,
     },
@@ -34,13 +35,14 @@ pub async fn run(url: &str, command: SlaCommand) -> Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
-        "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}",
+        "sweep at {}: examined {}, yellow {}, red {}, urged {}, escalated {}, skipped {}",
         minhu_domain::time::rfc3339(at),
         report.examined,
         report.warned_yellow,
         report.warned_red,
         report.urged,
-        report.escalated
+        report.escalated,
+        report.skipped
     );
     for warning in [Warning::Yellow, Warning::Red] {
         print_warned(&store, warning, at).await?;

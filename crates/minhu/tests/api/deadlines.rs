@@ -777,3 +777,132 @@ async fn units_hear_by_email_through_an_smtp_relay() {
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0]["delivered_at"].is_string());
 }
+
+/// Lapsed community requests, each dispatched and signed: their deadlines.
+async fn lapsed_requests(t: &TestApp, n: usize) -> (Vec<i64>, DateTime<Utc>) {
+    let mut ids = Vec::new();
+    let mut latest = Utc::now();
+    for i in 0..n {
+        let id = t.walk_in(&format!("{i}号楼楼道灯坏了")).await;
+        t.step("dxy_staff", id, "accept", json!({})).await;
+        let r = t
+            .step("dxy_staff", id, "dispatch", json!({"unit": "DXY-WY"}))
+            .await;
+        latest = latest.max(at(&r, "deadline"));
+        t.step("h_dxy_wy", id, "sign", json!({})).await;
+        ids.push(id);
+    }
+    (ids, latest)
+}
+
+#[tokio::test]
+async fn a_sweep_as_of_the_future_writes_no_future_time_into_the_log() {
+    let t = TestApp::spawn().await;
+    let (ids, deadline) = lapsed_requests(&t, 1).await;
+    let id = ids[0];
+    let future = deadline + Duration::days(3);
+    let rep = minhu_web::service::sweep(&t.app, future).await.unwrap();
+    assert_eq!(rep.escalated, 1, "evaluated as of --at: {rep:?}");
+    let after = Utc::now() + Duration::seconds(1);
+    let (_, r) = t.get("admin", &format!("/api/v1/requests/{id}")).await;
+    let events = r["events"].as_array().unwrap();
+    assert_eq!(r["tier"], "street");
+    for e in events {
+        assert!(
+            at(e, "at") <= after,
+            "event {} stamped {} though it is {}",
+            e["action"],
+            e["at"],
+            Utc::now()
+        );
+    }
+    // The street takes it over at once: its own act is not refused as "before the last event".
+    let (status, _) = t
+        .act("yb_street", id, "dispatch", json!({"unit": "YB"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn sweeps_racing_on_two_servers_escalate_each_lapsed_request_once() {
+    let t = TestApp::spawn().await;
+    let other = TestApp::start(&t.db_url).await;
+    let (ids, deadline) = lapsed_requests(&t, 12).await;
+    let late = deadline + Duration::hours(2);
+    let sweeps: Vec<_> = (0..6)
+        .map(|i| {
+            let app = if i % 2 == 0 {
+                t.app.clone()
+            } else {
+                other.app.clone()
+            };
+            tokio::spawn(async move { minhu_web::service::sweep(&app, late).await })
+        })
+        .collect();
+    let mut escalated = 0;
+    for s in sweeps {
+        let rep = s
+            .await
+            .unwrap()
+            .expect("a racing sweep goes on, never aborts");
+        escalated += rep.escalated;
+    }
+    assert_eq!(escalated, ids.len(), "escalations reported over all sweeps");
+    for id in ids {
+        let (_, r) = t.get("admin", &format!("/api/v1/requests/{id}")).await;
+        let acts = actions(&r);
+        let count = |a: &str| acts.iter().filter(|x| *x == a).count();
+        assert_eq!(
+            (count("escalate"), count("urge"), count("warn")),
+            (1, 1, 1),
+            "request {id}: {acts:?}"
+        );
+        assert_eq!(r["tier"], "street", "request {id} climbed one tier only");
+    }
+}
+
+#[tokio::test]
+async fn a_sweep_racing_the_units_replies_skips_them_and_goes_on() {
+    let t = TestApp::spawn().await;
+    let (ids, deadline) = lapsed_requests(&t, 16).await;
+    let late = deadline + Duration::hours(2);
+    // The unit replies to half of them while the monitor sweeps all.
+    let replies: Vec<_> = ids
+        .iter()
+        .step_by(2)
+        .map(|&id| {
+            let (base, token) = (t.base.clone(), t.token("h_dxy_wy").to_string());
+            tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(format!("{base}/api/v1/requests/{id}/reply"))
+                    .bearer_auth(token)
+                    .json(&json!({"account": "已更换灯泡", "public_reply": "灯已换好", "solved": true}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let rep = minhu_web::service::sweep(&t.app, late)
+        .await
+        .expect("the sweep never aborts on a race");
+    for r in replies {
+        r.await.unwrap();
+    }
+    // Whatever was skipped, the next sweep takes up; no request is acted on twice.
+    let again = minhu_web::service::sweep(&t.app, late).await.unwrap();
+    assert_eq!(again.skipped, 0);
+    assert!(rep.examined >= ids.len() / 2, "{rep:?}");
+    for id in ids {
+        let (_, r) = t.get("admin", &format!("/api/v1/requests/{id}")).await;
+        let acts = actions(&r);
+        assert!(
+            acts.iter().filter(|a| *a == "escalate").count() <= 1,
+            "{id}: {acts:?}"
+        );
+        let replied = acts.iter().any(|a| a == "reply");
+        let escalated = acts.iter().any(|a| a == "escalate");
+        assert!(replied || escalated, "request {id} left unswept: {acts:?}");
+    }
+}
