@@ -9,10 +9,12 @@
 //! request's log). `ledger_requests` keeps, per request, the facts last applied. A refresh
 //! ([`Store::ledger_refresh`]):
 //!
-//! 1. reads the event-id watermark and `MAX(events.id)`; nothing to do when equal (and no
-//!    request is marked dirty): one indexed read, well under a millisecond;
-//! 2. collects the requests with events after the watermark (plus `ledger_dirty`, e.g. an
-//!    exclusion from scoring), replays each from its whole log, computes its facts;
+//! 1. reads where the last refresh stood and where the log stands now ([`crate::ledger_horizon`]:
+//!    the event-id watermark, and on PostgreSQL the transactions then still running);
+//!    nothing to do when nothing new can be visible (and no request is marked dirty): one
+//!    indexed read, well under a millisecond;
+//! 2. collects the requests with events the last refresh did not see (plus `ledger_dirty`,
+//!    e.g. an exclusion from scoring), replays each from its whole log, computes its facts;
 //! 3. per chunk of 1,000 requests, in one transaction: reads their old facts, applies
 //!    "new minus old" to `ledger_facts` by additive UPSERTs, stores the new facts;
 //! 4. moves the watermark.
@@ -20,8 +22,8 @@
 //! Reapplying a request is idempotent (the delta against what was stored is zero), so a
 //! crash between chunks only repeats work. Every chunk transaction starts by writing the
 //! `ledger_state` row, which serialises refreshes (a row lock on PostgreSQL, the write lock
-//! on SQLite). Event ids become visible in order because one writer task commits every
-//! append (group commit, `writer.rs`). A new evaluation policy version (its period start
+//! on SQLite). Event ids need not become visible in id order (an import's transaction, or
+//! the writers of several servers on one PostgreSQL): the horizon covers that. A new evaluation policy version (its period start
 //! decides which callback of a month counts) rebuilds the table from scratch.
 //!
 //! Reports call the refresh first, so they are current to the last event; `minhu ledger
@@ -574,27 +576,19 @@ impl Store {
     /// Folds the events appended since the last refresh into `ledger_facts`.
     pub async fn ledger_refresh(&self, org: &Org) -> Result<LedgerRefresh> {
         let policy = self.evaluation_policy().await?;
-        let (mut watermark, version, max_id, dirty): (i64, i64, i64, Vec<i64>) =
-            on_pool!(&self.backend, write, |pool, DB| {
-                let (w, v): (i64, i64) = sqlx::query_as(
-                    "SELECT event_watermark, policy_version FROM ledger_state WHERE id = 1",
-                )
-                .fetch_one(pool)
-                .await?;
-                let m: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM events")
-                    .fetch_one(pool)
-                    .await?;
-                let d: Vec<i64> = sqlx::query_scalar("SELECT request_id FROM ledger_dirty")
-                    .fetch_all(pool)
-                    .await?;
-                (w, v, m, d)
-            });
+        let (mut seen, version) = self.stored_horizon().await?;
+        let now_at = self.event_horizon().await?;
+        let dirty: Vec<i64> = on_pool!(&self.backend, write, |pool, DB| {
+            sqlx::query_scalar("SELECT request_id FROM ledger_dirty")
+                .fetch_all(pool)
+                .await?
+        });
         let rebuilt = version != policy.version;
         if rebuilt {
             on_pool!(&self.backend, write, |pool, DB| {
                 let mut tx = pool.begin().await?;
                 sqlx::query(
-                    "UPDATE ledger_state SET event_watermark = 0, policy_version = $1 WHERE id = 1",
+                    "UPDATE ledger_state SET event_watermark = 0, event_xmax = 0, event_running = '', policy_version = $1 WHERE id = 1",
                 )
                 .bind(policy.version)
                 .execute(&mut *tx)
@@ -607,22 +601,16 @@ impl Store {
                     .await?;
                 tx.commit().await?;
             });
-            watermark = 0;
+            seen = Default::default();
         }
-        if max_id <= watermark && dirty.is_empty() {
+        if seen.nothing_new(&now_at) && dirty.is_empty() {
             return Ok(LedgerRefresh {
                 requests: 0,
-                watermark,
+                watermark: seen.max_id,
                 rebuilt,
             });
         }
-        let mut ids: Vec<i64> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT DISTINCT request_id FROM events WHERE id > $1 AND id <= $2")
-                .bind(watermark)
-                .bind(max_id)
-                .fetch_all(pool)
-                .await?
-        });
+        let mut ids = self.requests_after(&seen, &now_at).await?;
         ids.extend(dirty.iter().copied());
         ids.sort_unstable();
         ids.dedup();
@@ -671,8 +659,11 @@ impl Store {
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE ledger_state SET event_watermark = $1, refreshed_at = $2 WHERE id = 1 AND event_watermark < $1")
-                .bind(max_id)
+            // A refresh that read the log later may have stored its place already: keep that.
+            sqlx::query("UPDATE ledger_state SET event_watermark = $1, event_xmax = $2, event_running = $3, refreshed_at = $4 WHERE id = 1 AND (event_watermark < $1 OR (event_watermark = $1 AND event_xmax <= $2))")
+                .bind(now_at.max_id)
+                .bind(now_at.xmax)
+                .bind(now_at.running_text())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -686,7 +677,7 @@ impl Store {
         });
         Ok(LedgerRefresh {
             requests: ids.len(),
-            watermark: max_id,
+            watermark: now_at.max_id,
             rebuilt,
         })
     }
