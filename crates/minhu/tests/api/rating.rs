@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::pages::{PASSWORD, Visitor, by_id, with_passwords};
+use crate::pages::{PASSWORD, Visitor, by_id, receipt_next, with_passwords};
 
 /// A resident's own web submission; returns (tracking code, rating key as shown).
 async fn submit(t: &TestApp, phone: &str) -> (String, String) {
@@ -347,8 +347,7 @@ async fn the_key_is_given_to_the_requester_only() {
     let receipt_key = by_id(&r.body, "rating-key").to_string();
     assert!(RatingKey::parse(&receipt_key).is_some(), "{receipt_key}");
     assert!(r.body.contains("id=\"receipt-code\""));
-    let next = r.body.split("id=\"continue\" href=\"").nth(1).unwrap();
-    let next = next.split('"').next().unwrap().replace("&#x3f;", "?");
+    let next = receipt_next(&r.body);
     let page = clerk.get(&next).await;
     assert!(page.body.contains("id=\"created\""), "{next}");
     assert!(!page.body.contains(&receipt_key));
