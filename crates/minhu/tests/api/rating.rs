@@ -136,6 +136,15 @@ async fn a_stranger_with_the_public_code_changes_no_figure() {
     // The code is public: the wall shows it.
     let wall = Visitor::new(&t).get("/wall?community=DXY").await;
     assert!(wall.body.contains(&code));
+    // The tracking page asks for the key (in Chinese first) and never shows it.
+    let page = Visitor::new(&t).get(&format!("/track/{code}")).await;
+    assert!(page.body.contains("name=\"rating_key\""));
+    assert!(page.body.contains(">评价码</label>"), "{}", page.body);
+    assert!(!page.body.contains(&key));
+    let english = Visitor::new(&t)
+        .get(&format!("/track/{code}?lang=en"))
+        .await;
+    assert!(english.body.contains(">Rating key</label>"));
     let before = figures(&t, id).await;
 
     let (s, body) = stranger_rates(&t, &code, None).await;
@@ -438,4 +447,59 @@ async fn no_other_door_rates_as_the_requester() {
         .await;
     assert!(s.is_client_error(), "{s}");
     assert_eq!(figures(&t, id).await, before);
+}
+
+#[tokio::test]
+async fn an_open311_client_gets_the_key_in_its_post_answer_only() {
+    let t = TestApp::spawn().await;
+    minhu_fixtures::demo::seed_catalogue(&t.app.store)
+        .await
+        .unwrap();
+    let api_key = minhu_open311::issue_key(&t.app.store, "fixmystreet")
+        .await
+        .unwrap();
+    let form = [
+        ("api_key", api_key.as_str()),
+        ("service_code", "CS-LJ"),
+        ("address_string", "德馨苑6号楼"),
+        ("description", "6号楼垃圾桶满了好几天没人清"),
+        ("phone", "13812345678"),
+    ];
+    let r = t
+        .client
+        .post(format!("{}/open311/v2/requests.json", t.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let v: Value = r.json().await.unwrap();
+    let code = v[0]["service_request_id"].as_str().unwrap().to_string();
+    let key = v[0]["rating_key"].as_str().unwrap().to_string();
+    assert!(RatingKey::parse(&key).is_some(), "{v}");
+    for path in [
+        format!("/open311/v2/requests/{code}.json"),
+        "/open311/v2/requests.json".to_string(),
+        format!("/open311/v2/requests/{code}.xml"),
+    ] {
+        let body = t
+            .client
+            .get(format!("{}{path}", t.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.contains(&code), "{path}: {body}");
+        assert!(
+            !body.contains(&key) && !body.contains("rating_key"),
+            "{path}"
+        );
+    }
 }
