@@ -24,6 +24,8 @@ pub enum Kind {
     Unauthorized,
     /// The input is larger than allowed.
     TooLarge,
+    /// Too many attempts in a while (a guessing limit): wait, or take another way.
+    TooMany,
     /// The input's format or type is not one we read.
     Unsupported,
     /// Our fault: storage failed or an invariant broke. Details go to the log, not the person.

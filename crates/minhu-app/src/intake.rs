@@ -2,15 +2,19 @@
 //! one path from a validated intake to its `register` event in the store.
 
 use minhu_domain::org::{Actor, Tier};
+use minhu_domain::rating_key::RatingKey;
 use minhu_domain::request::{Event, EventData, Intake, Request};
 
 use crate::{App, AppError, Kind};
 
 /// A registered request with its events; `created` is false for a repeat of an upstream id.
+/// `rating_key` is the new request's key, for the registering channel to give the requester
+/// (never again: only its hash is kept; a repeat has none).
 pub struct Registered {
     pub request: Request,
     pub events: Vec<Event>,
     pub created: bool,
+    pub rating_key: Option<RatingKey>,
 }
 
 /// Registers a validated intake with its `register` event; durable when this returns.
@@ -42,10 +46,12 @@ pub async fn register(app: &App, intake: Intake, actor: &Actor) -> Result<Regist
         intake.code = outcome.code;
         let request = Request::replay(outcome.id, intake, std::slice::from_ref(&first));
         tracing::info!(id = request.id, code = %request.intake.code, channel = request.intake.channel.as_str(), "request registered");
+        let rating_key = Some(crate::rating::issue(app, &request).await?);
         return Ok(Registered {
             request,
             events: vec![first],
             created: true,
+            rating_key,
         });
     }
     let (request, events) = app
@@ -57,5 +63,6 @@ pub async fn register(app: &App, intake: Intake, actor: &Actor) -> Result<Regist
         request,
         events,
         created: false,
+        rating_key: None,
     })
 }

@@ -15,6 +15,7 @@ pub mod ledger;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
+pub mod rating;
 pub mod reveal;
 pub mod snapshot;
 pub mod sweep;

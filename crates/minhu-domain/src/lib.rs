@@ -8,6 +8,7 @@
 //! - [`lifecycle`]: commands checked against state, role and scope, producing events.
 //! - [`privacy`]: validation and masking of personal fields.
 //! - [`ids`]: identities as types, the public tracking code among them.
+//! - [`rating_key`]: the requester's secret rating key (评价码).
 //! - [`access`]: who may read and do what, where.
 //! - [`catalogue`]: the service and dispatch catalogues and the routing policy.
 //! - [`notify`]: who hears of what, and what they are told.
@@ -30,6 +31,7 @@ pub mod lifecycle;
 pub mod notify;
 pub mod org;
 pub mod privacy;
+pub mod rating_key;
 pub mod request;
 pub mod sla;
 pub mod text;

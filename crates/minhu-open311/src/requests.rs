@@ -66,6 +66,9 @@ struct CreatedDoc {
     service_request_id: Option<String>,
     service_notice: String,
     account_id: Option<String>,
+    /// The requester's rating key (评价码), for the client to pass on to them only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rating_key: Option<String>,
 }
 
 /// The intake document a new request is registered from (the JSON API's shape).
@@ -134,6 +137,7 @@ pub(super) async fn create_request(
         service_request_id: None,
         service_notice: said("open311.registered", &[("code", &request_code)]),
         account_id: form.account_id,
+        rating_key: done.rating_key.as_ref().map(|k| k.grouped()),
     };
     if service.service_type == "batch" {
         let token = new_batch_token();

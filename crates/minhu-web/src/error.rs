@@ -198,6 +198,7 @@ pub fn status_of(kind: Kind) -> StatusCode {
         Kind::Forbidden => StatusCode::FORBIDDEN,
         Kind::Unauthorized => StatusCode::UNAUTHORIZED,
         Kind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
         Kind::Unsupported => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -241,6 +241,8 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
         code.len() >= 12 && code.chars().all(|ch| ch.is_ascii_digit()),
         "{code}"
     );
+    // The rating key, shown to the resident this once; the rating in step 5 needs it.
+    let rating_key = text_of(&c, "#rating-key").await;
     shot(&c, &shots, "03-tracking-code.png").await;
     c.goto(&format!("{base}/track/{code}")).await.unwrap();
     assert_eq!(text_of(&c, "#track-state").await, "已登记");
@@ -300,6 +302,12 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
         .expect("intake hints");
     shot(&c, &shots, "06-counter-intake.png").await;
     click(&c, "#intake-form button[type=submit]").await;
+    // The receipt with the walk-in's rating key, then on to the new request.
+    c.wait()
+        .for_element(Locator::Css("#receipt #rating-key"))
+        .await
+        .unwrap();
+    click(&c, "#continue").await;
     c.wait()
         .for_element(Locator::Css("#created"))
         .await
@@ -376,6 +384,7 @@ async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
     c.goto(&format!("{base}/track/{code}")).await.unwrap();
     assert!(text_of(&c, "#public-reply").await.contains("集中充电棚"));
     click(&c, "#rate-form input[value='satisfied']").await;
+    fill(&c, "#rating_key", &rating_key).await;
     fill(&c, "#comment", "处理得很及时，谢谢！").await;
     shot(&c, &shots, "08-rating-phone.png").await;
     click(&c, "#rate-form button[type=submit]").await;

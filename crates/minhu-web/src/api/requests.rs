@@ -108,7 +108,11 @@ async fn intake(
     } else {
         StatusCode::OK
     };
-    let view = request_json(&done.request, &done.events, &org, now, Personal::Masked);
+    let mut view = request_json(&done.request, &done.events, &org, now, Personal::Masked);
+    // The new request's rating key, for the channel to give the requester: in this answer only.
+    if let Some(key) = &done.rating_key {
+        view["rating_key"] = key.grouped().into();
+    }
     Ok((status, Json(with_suggestion(&app, &done.request, view))))
 }
 

@@ -14,6 +14,7 @@ mod lifecycle;
 mod open311;
 mod openapi;
 mod pages;
+mod rating;
 mod scenario;
 mod scope;
 mod storage;

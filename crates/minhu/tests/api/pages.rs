@@ -153,6 +153,12 @@ pub async fn with_passwords(app: &TestApp, who: &[&str]) {
     }
 }
 
+/// Where the counter's receipt leads on: the new request's page.
+pub fn receipt_next(html: &str) -> String {
+    let at = html.find("id=\"continue\" href=\"").expect("no #continue") + 20;
+    html[at..].split('"').next().unwrap().replace("&#x3f;", "?")
+}
+
 /// The text between `<tag id="ID">` and the next `<`.
 pub fn by_id<'a>(html: &'a str, id: &str) -> &'a str {
     let marker = format!("id=\"{id}\"");
@@ -449,6 +455,8 @@ async fn from_the_residents_form_to_the_echo_wall_without_javascript() {
     let r = resident.post_multipart("/submit", form).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let code = by_id(&r.body, "tracking-code").to_string();
+    // The rating key is given in this answer only; the rating below needs it.
+    let rating_key = by_id(&r.body, "rating-key").to_string();
     assert!(r.body.contains("已收到照片：1"));
     let track = resident.get(&format!("/track/{code}")).await;
     assert_eq!(by_id(&track.body, "track-state"), "已登记");
@@ -613,7 +621,11 @@ async fn from_the_residents_form_to_the_echo_wall_without_javascript() {
     let r = resident
         .post(
             &format!("/track/{code}/rate"),
-            &[("satisfaction", "satisfied"), ("comment", "谢谢物业")],
+            &[
+                ("satisfaction", "satisfied"),
+                ("comment", "谢谢物业"),
+                ("rating_key", &rating_key),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -683,8 +695,9 @@ async fn counter_intake_keeps_what_was_typed_when_a_field_is_wrong() {
             ],
         )
         .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let page = clerk.get(r.location()).await;
+    // The answer is the receipt with the rating key; it leads on to the request.
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let page = clerk.get(&receipt_next(&r.body)).await;
     assert!(page.body.contains("id=\"created\""));
     assert_eq!(app.count().await, before + 1);
     // A second, similar complaint shows the first as a possible duplicate, with a merge.
@@ -699,7 +712,7 @@ async fn counter_intake_keeps_what_was_typed_when_a_field_is_wrong() {
             ],
         )
         .await;
-    let page = clerk.get(r.location()).await;
+    let page = clerk.get(&receipt_next(&r.body)).await;
     assert!(page.body.contains("id=\"duplicates\""), "{}", page.body);
     assert!(page.body.contains("merge-button"));
     let hints = clerk

@@ -1,6 +1,7 @@
 //! A resident's own submission: the form (content, type, community or address or position,
 //! optional contact and up to four photos) and its post. The fields go to the domain's one
-//! intake parser, the photos are checked and cleaned before they are stored.
+//! intake parser, the photos are checked and cleaned before they are stored. The answer
+//! shows the tracking code and, this once only, the requester's rating key.
 
 use askama::Template;
 use axum::extract::{Multipart, State};
@@ -36,6 +37,8 @@ struct SubmitPage {
 struct SubmittedPage {
     p: Page,
     code: String,
+    /// The requester's rating key, shown this once (grouped for reading).
+    rating_key: String,
     photos: usize,
 }
 
@@ -238,9 +241,16 @@ pub(super) async fn submit(
     }
     Ok((
         StatusCode::CREATED,
+        // The key is on this page: no cache may keep it.
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
         render(&SubmittedPage {
             p,
             code: done.request.intake.code.clone(),
+            rating_key: done
+                .rating_key
+                .as_ref()
+                .map(|k| k.grouped())
+                .unwrap_or_default(),
             photos: posted.photos.len(),
         })?,
     )

@@ -1,5 +1,7 @@
 //! Tracking: the requester looks a request up by its code, follows its public timeline
 //! (a merged duplicate shows its parent's progress under its own code) and rates the reply.
+//! The code is public, so a rating also needs the requester's rating key (评价码), checked
+//! by `minhu_app::rating`; the page never shows the key.
 
 use std::collections::HashMap;
 
@@ -7,16 +9,15 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use minhu_domain::lifecycle::Command;
-use minhu_domain::org::{Actor, Org};
+use minhu_domain::org::Org;
 use minhu_domain::request::{Event, EventData, Request, Satisfaction, State as ReqState};
 
 use super::{public_place, public_text};
-use crate::AppState;
 use crate::pages::form::CheckedForm;
 use crate::pages::text::error;
 use crate::pages::{Lang, Page, PageError, code_label, render, see_other, t, time, time_opt};
-use crate::service::{Tracked, perform};
+use crate::service::Tracked;
+use crate::{ApiError, AppState};
 
 #[derive(Template)]
 #[template(path = "track_form.html")]
@@ -69,7 +70,12 @@ struct TrackPage {
     merged_into: String,
     steps: Vec<Step>,
     can_rate: bool,
+    /// Awaiting the callback but without a key to rate with (imported, or the key used).
+    not_online: bool,
     rated: bool,
+    /// A refused rating: its message and the field at fault.
+    error: Option<String>,
+    error_field: String,
     satisfactions: Vec<(&'static str, String)>,
 }
 
@@ -79,10 +85,31 @@ pub(super) async fn track(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let tracked = crate::service::track(&app, &code).await?;
+    show(&app, &code, p, q.contains_key("rated"), None).await
+}
+
+/// The tracking page; with `refused`, again after a refused rating (its status, the message
+/// by the form and the field at fault marked).
+async fn show(
+    app: &AppState,
+    code: &str,
+    p: Page,
+    rated: bool,
+    refused: Option<ApiError>,
+) -> Result<Response, PageError> {
+    let tracked = crate::service::track(app, code).await?;
     let org = app.org();
-    let page = track_page(tracked, &org, q.contains_key("rated"), p);
-    Ok(render(&page)?.into_response())
+    let offered = minhu_app::rating::offered(app, tracked.own.id).await?;
+    let l = p.lang;
+    let mut page = track_page(tracked, &org, rated, p);
+    page.not_online = page.can_rate && !offered;
+    page.can_rate &= offered;
+    let Some(e) = refused else {
+        return Ok(render(&page)?.into_response());
+    };
+    page.error_field = e.field.clone().unwrap_or_default();
+    page.error = Some(if l.is_english() { e.en } else { e.zh });
+    Ok((e.status, render(&page)?).into_response())
 }
 
 fn track_page(tracked: Tracked, org: &Org, rated: bool, p: Page) -> TrackPage {
@@ -138,7 +165,10 @@ fn track_page(tracked: Tracked, org: &Org, rated: bool, p: Page) -> TrackPage {
         merged_into,
         steps: steps(&events, l),
         can_rate: req.state == ReqState::PendingCallback && own.id == req.id,
+        not_online: false,
         rated,
+        error: None,
+        error_field: String::new(),
         satisfactions: Satisfaction::ALL
             .iter()
             .map(|s| (s.as_str(), code_label(l, "satisfaction", s.as_str())))
@@ -173,30 +203,35 @@ fn steps(events: &[Event], l: Lang) -> Vec<Step> {
         .collect()
 }
 
-/// The requester rates the reply: satisfied, basically satisfied or unsatisfied.
+/// The requester rates the reply (satisfied, basically satisfied or unsatisfied) with the
+/// rating key: a missing or malformed key is 422, a wrong one 403, too many tries 429, and
+/// nothing is recorded unless the key is right.
 pub(super) async fn rate(
     State(app): State<AppState>,
+    p: Page,
     Path(code): Path<String>,
     CheckedForm(form): CheckedForm,
 ) -> Result<Response, PageError> {
     let req: Request = crate::service::track(&app, &code).await?.own;
     let raw = form.get("satisfaction").unwrap_or("");
-    let satisfaction = Satisfaction::parse(raw).ok_or_else(|| {
-        error(
+    let Some(satisfaction) = Satisfaction::parse(raw) else {
+        let e = error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_parameter",
             "track.error.choose_satisfaction",
             &[],
         )
-        .field("satisfaction")
-    })?;
+        .field("satisfaction");
+        return show(&app, &code, p, false, Some(e)).await;
+    };
     let comment = form
         .get("comment")
         .map(|c| c.chars().take(500).collect::<String>());
-    let command = Command::Rate {
-        satisfaction,
-        comment,
-    };
-    perform(&app, req.id, &command, &Actor::requester()).await?;
-    Ok(see_other(&format!("/track/{}?rated=1", req.intake.code)))
+    match minhu_app::rating::rate(&app, &req, form.get("rating_key"), satisfaction, comment).await {
+        Ok(_) => Ok(see_other(&format!("/track/{}?rated=1", req.intake.code))),
+        Err(e) if e.field.as_deref() == Some("rating_key") => {
+            show(&app, &code, p, false, Some(e.into())).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,10 +1,13 @@
 //! Counter intake (登记): the form a person at a desk or on patrol fills in for a walk-in,
 //! a call or a patrol finding. The posted fields go to the domain's one intake parser
 //! (`parse_intake`, which reads the API's JSON shape), so the page and the API accept the
-//! same requests with the same messages.
+//! same requests with the same messages. A new request's answer is the receipt (受理回执):
+//! the tracking code and, this once only, the requester's rating key, to be read out or
+//! printed for the resident.
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use minhu_domain::access;
 use minhu_domain::intake::parse_intake;
@@ -19,6 +22,16 @@ use crate::pages::session::forbidden;
 use crate::pages::{Page, PageError, Staff, code_label, render, see_other};
 use crate::service::register;
 use crate::{ApiError, AppState};
+
+#[derive(Template)]
+#[template(path = "staff/receipt.html")]
+struct ReceiptPage {
+    p: Page,
+    me: Staff,
+    id: i64,
+    code: String,
+    rating_key: String,
+}
 
 #[derive(Template)]
 #[template(path = "staff/intake.html")]
@@ -170,8 +183,20 @@ pub(super) async fn intake(
         Err(e) => return fail(e.into()),
     };
     let done = register(&app, intake, &me.actor).await?;
-    Ok(see_other(&format!(
-        "/staff/requests/{}?new=1",
-        done.request.id
-    )))
+    let Some(key) = done.rating_key else {
+        return Ok(see_other(&format!(
+            "/staff/requests/{}?new=1",
+            done.request.id
+        )));
+    };
+    let receipt = ReceiptPage {
+        p,
+        me,
+        id: done.request.id,
+        code: done.request.intake.code,
+        rating_key: key.grouped(),
+    };
+    // The key is on this page: no cache may keep it.
+    let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
+    Ok((StatusCode::CREATED, no_store, render(&receipt)?).into_response())
 }
