@@ -46,7 +46,7 @@ use sqlx::sqlite::{
 
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
-pub use outbox::{OutboxMessage, Subscription};
+pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use requests::{Dashboard, ListFilter, Page};
 pub use rows::{RequestSummary, StoredUser};
