@@ -62,7 +62,9 @@ macro_rules! insert_outbox {
                     .push_bind(m.secret.as_deref())
                     .push_bind(sqlx::types::Json(&m.payload))
                     .push_bind(*at)
-                    .push_bind(*at);
+                    // Due when committed, by the real clock: an event stamped as of another
+                    // moment (a sweep run with --at) must not hold its notices back.
+                    .push_bind(chrono::Utc::now());
             });
             qb.build().execute(&mut *$tx).await?;
         }
