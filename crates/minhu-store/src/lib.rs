@@ -48,7 +48,7 @@ use sqlx::sqlite::{
 
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
-pub use outbox::{OutboxMessage, Subscription};
+pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use rating::StoredRatingKey;
 pub use requests::{Dashboard, ListFilter, Page};

@@ -482,7 +482,7 @@ per_backend! {
             .bind(m.secret.as_deref())
             .bind(Json(&m.payload))
             .bind(event.at)
-            .bind(event.at)
+            .bind(chrono::Utc::now()) // due when committed (see outbox::insert_outbox)
             .execute(&mut *conn)
             .await?;
         }

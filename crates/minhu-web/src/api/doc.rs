@@ -12,7 +12,7 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, catalogue, ledger, org, places, requests};
+use super::{Created, Health, catalogue, deliveries, ledger, org, places, requests};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -133,6 +133,11 @@ pub fn operations() -> Vec<Operation> {
             .body(One(name::<ledger::ExclusionBody>))
             .ok("201", One(name::<ledger::ExclusionMade>)),
         op("post", "/api/v1/import").query(params::<crate::import::ImportQuery>),
+        op("get", "/api/v1/deliveries")
+            .query(params::<deliveries::DeliveriesQuery>)
+            .ok("200", List(name::<deliveries::DeliveryItem>)),
+        op("post", "/api/v1/deliveries/{id}/retry")
+            .ok("200", One(name::<deliveries::DeliveryItem>)),
     ]
 }
 
@@ -167,6 +172,7 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<ledger::Exclusions>()
         .schema_from::<ledger::ExclusionBody>()
         .schema_from::<ledger::ExclusionMade>()
+        .schema_from::<deliveries::DeliveryItem>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

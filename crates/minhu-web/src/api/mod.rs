@@ -6,6 +6,7 @@
 
 mod catalogue;
 pub mod de;
+pub(crate) mod deliveries;
 pub mod doc;
 pub mod ledger;
 mod org;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(catalogue::router())
+        .merge(deliveries::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(places::router())

@@ -50,6 +50,8 @@ struct DashboardPage {
     hot_spots: Vec<minhu_ledger::HotSpot>,
     /// Shown when deadlines will soon be counted past the loaded official holidays.
     calendar_warning: Option<String>,
+    /// For the district office: failing and dead deliveries (a link to their page).
+    failing_deliveries: Option<usize>,
 }
 
 const DAYS: i64 = 30;
@@ -84,6 +86,7 @@ pub async fn dashboard(
     let satisfaction = satisfaction_lines(l, &figures);
     let satisfied_rate = satisfied_rate(&figures);
     let calendar_warning = calendar_warning(l, &app.calendar(), local_date(now));
+    let failing_deliveries = super::deliveries::dashboard_count(&app, &me.actor).await;
     Ok(render(&DashboardPage {
         area: org
             .jurisdiction(&area)
@@ -98,6 +101,7 @@ pub async fn dashboard(
         satisfaction,
         hot_spots,
         calendar_warning,
+        failing_deliveries,
         me,
         p,
     })?

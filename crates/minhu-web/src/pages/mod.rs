@@ -8,6 +8,7 @@
 
 mod attachments;
 mod dashboard;
+mod deliveries;
 mod form;
 mod ledger;
 mod public;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(session::router())
         .merge(staff::router())
         .merge(ledger::router())
+        .merge(deliveries::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

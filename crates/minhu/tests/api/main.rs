@@ -7,6 +7,7 @@
 mod helpers;
 
 mod deadlines;
+mod deliveries;
 mod errors;
 mod import;
 mod ledger;
