@@ -6,8 +6,9 @@
 //! (the requester's phone, through the configured SMS gateway, same signed
 //! POST with {phone, text}) and `email` (to units and offices, through the configured SMTP
 //! relay). Delivery is at least once, in order per request and target;
-//! failures back off exponentially up to five minutes. HTTPS targets need a TLS-enabled
-//! build (not yet: plain HTTP only).
+//! failures back off exponentially up to five minutes. HTTPS targets and SMTP over
+//! STARTTLS or implicit TLS go through rustls with the platform's roots plus `--ca-bundle`
+//! (see `transport`); a certificate error is kept on the outbox row like any failure.
 //!
 //! Status back upstream: a webhook subscription with owner `channel:NAME` (e.g.
 //! `channel:hotline_12345`, `channel:open311`) is that channel's endpoint. It hears of every
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 
 mod transport;
 use transport::deliver;
+pub use transport::http_client;
 
 /// Exponential back-off: 1 s, 2 s, 4 s … up to 5 minutes.
 pub fn backoff(attempts: i64) -> chrono::Duration {

@@ -17,4 +17,5 @@ mod pages;
 mod scenario;
 mod scope;
 mod storage;
+mod tls;
 mod upstream;
