@@ -42,12 +42,117 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Where to send e-mail: an SMTP relay the deployment runs. Plain SMTP; no credentials.
+/// Certificate authorities a deployment trusts for outgoing TLS (webhooks, the SMS gateway,
+/// the SMTP relay) on top of the platform's own roots: typically its internal CA.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaBundle {
+    /// Where the bundle was read from, for messages.
+    pub source: String,
+    /// The certificates, DER-encoded.
+    certs: Vec<Vec<u8>>,
+}
+
+impl CaBundle {
+    /// Reads a PEM file of one or more `CERTIFICATE` blocks.
+    pub fn read(path: &str) -> Result<CaBundle, String> {
+        let pem = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+        CaBundle::from_pem(path, &pem)
+    }
+
+    /// Parses PEM text; `source` names it in messages. Refuses text with no certificate,
+    /// so a wrong file is told at start-up and not at the first delivery.
+    pub fn from_pem(source: &str, pem: &[u8]) -> Result<CaBundle, String> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let certs = CertificateDer::pem_slice_iter(pem)
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("{source} is not a PEM certificate bundle: {e}"))?;
+        if certs.is_empty() {
+            return Err(format!("{source} holds no PEM CERTIFICATE block"));
+        }
+        Ok(CaBundle {
+            source: source.to_string(),
+            certs,
+        })
+    }
+
+    /// The certificates, DER-encoded.
+    pub fn certificates(&self) -> &[Vec<u8>] {
+        &self.certs
+    }
+}
+
+impl fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CaBundle({}, {} certificates)",
+            self.source,
+            self.certs.len()
+        )
+    }
+}
+
+/// How the connection to the SMTP relay is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on the same host or a trusted network; no AUTH.
+    #[default]
+    None,
+    /// Plain connection upgraded with STARTTLS, which the relay must offer (usually port 587).
+    StartTls,
+    /// TLS from the first byte, "implicit TLS" (usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    /// From the `--smtp-tls` setting: `none`, `starttls` or `tls`.
+    pub fn from_setting(setting: &str) -> Option<SmtpTls> {
+        match setting.trim().to_ascii_lowercase().as_str() {
+            "none" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+
+    /// The port such a relay usually listens on.
+    pub fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::None => 25,
+            SmtpTls::StartTls => 587,
+            SmtpTls::Tls => 465,
+        }
+    }
+}
+
+/// Where to send e-mail: an SMTP relay the deployment runs, how the connection is protected
+/// and the account Minhu logs in with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub from: String,
+    pub tls: SmtpTls,
+    /// User name and password for SMTP AUTH (PLAIN or LOGIN, as the relay offers).
+    pub auth: Option<(String, Secret)>,
+    /// Trusted for the relay's certificate besides the platform roots: the same bundle as
+    /// [`Config::ca_bundle`].
+    pub ca_bundle: Option<CaBundle>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> SmtpConfig {
+        SmtpConfig {
+            host: "localhost".into(),
+            port: 25,
+            from: "minhu@localhost".into(),
+            tls: SmtpTls::None,
+            auth: None,
+            ca_bundle: None,
+        }
+    }
 }
 
 /// Where the intake suggestions' classifier comes from.
@@ -91,6 +196,9 @@ pub struct Config {
     pub sms_gateway: Option<(String, Secret)>,
     /// SMTP relay for e-mail notifications.
     pub smtp: Option<SmtpConfig>,
+    /// Certificate authorities trusted for HTTPS webhooks and the SMS gateway besides the
+    /// platform's roots.
+    pub ca_bundle: Option<CaBundle>,
 }
 
 impl Default for Config {
@@ -104,6 +212,7 @@ impl Default for Config {
             classifier: ClassifierSource::Train,
             sms_gateway: None,
             smtp: None,
+            ca_bundle: None,
         }
     }
 }

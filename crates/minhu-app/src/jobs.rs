@@ -14,7 +14,7 @@ use crate::config::ClassifierSource;
 pub fn spawn_all(app: &App) {
     let cfg = &app.config;
     spawn_classifier(app.clone());
-    let client = reqwest::Client::new();
+    let client = crate::notify_sender::http_client(cfg).unwrap_or_default(); // checked at start-up
     every(cfg.send_every, app.clone(), move |app| {
         let client = client.clone();
         async move {

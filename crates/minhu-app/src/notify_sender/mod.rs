@@ -11,6 +11,9 @@
 //! message twice, and a crashed server's claims are taken again when the lease lapses.
 //! Failures back off exponentially up to an hour ([`backoff`]); after [`MAX_ATTEMPTS`] a
 //! message is dead-lettered and shown to admins ([`deliveries`]), who may retry it.
+//! HTTPS targets and SMTP over STARTTLS or implicit TLS go through rustls with the
+//! platform's roots plus `--ca-bundle` (see `transport`); a certificate error is kept on the
+//! outbox row like any failure.
 //!
 //! Status back upstream: a webhook subscription with owner `channel:NAME` (e.g.
 //! `channel:hotline_12345`, `channel:open311`) is that channel's endpoint. It hears of every
@@ -30,6 +33,7 @@ use minhu_store::{Failure, OutboxMessage, StoreError};
 pub mod deliveries;
 mod transport;
 use transport::deliver;
+pub use transport::http_client;
 
 /// After this many failed attempts a message is dead-lettered: no longer retried until an
 /// admin retries it (with the back-off below, about two hours after the first failure).

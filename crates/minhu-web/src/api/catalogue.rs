@@ -237,6 +237,14 @@ async fn subscriptions(
     ))
 }
 
+/// What the sender can POST to: an absolute `http://` or `https://` URL with a host (both
+/// go through rustls); anything else would be queued and fail forever.
+fn deliverable_webhook(target: &str) -> bool {
+    reqwest::Url::parse(target).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https") && url.host_str().is_some_and(|h| !h.is_empty())
+    })
+}
+
 async fn add_subscription(
     State(app): State<AppState>,
     Authed(actor): Authed,
@@ -255,7 +263,7 @@ async fn add_subscription(
         ));
     }
     match channel {
-        "webhook" if !(target.starts_with("http://") || target.starts_with("https://")) => {
+        "webhook" if !deliverable_webhook(target) => {
             return Err(invalid_key(
                 "target",
                 "invalid_parameter",

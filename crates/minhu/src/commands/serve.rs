@@ -21,7 +21,7 @@ pub struct ServeArgs {
 /// Serves until SIGINT or SIGTERM, loading the demo district first when asked.
 pub async fn run(url: &str, args: ServeArgs) -> Result<()> {
     let store = super::open(url).await?;
-    let app = minhu_app::App::with_config(store, args.config.config()).await?;
+    let app = minhu_app::App::with_config(store, args.config.config()?).await?;
     let app = AppState::new(app);
     if args.demo {
         load_demo(&app).await?;

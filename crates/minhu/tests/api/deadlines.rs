@@ -736,6 +736,7 @@ async fn units_hear_by_email_through_an_smtp_relay() {
         host: "127.0.0.1".into(),
         port,
         from: "minhu@district.example".into(),
+        ..Default::default()
     });
     let (s, v) = t
         .post(

@@ -19,4 +19,5 @@ mod rating;
 mod scenario;
 mod scope;
 mod storage;
+mod tls;
 mod upstream;
