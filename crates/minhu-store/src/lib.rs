@@ -22,6 +22,7 @@ mod bulk;
 mod calendar;
 mod catalogue;
 mod config_version;
+mod exclusions;
 pub mod ledger;
 mod org;
 mod outbox;
@@ -46,6 +47,7 @@ use sqlx::sqlite::{
 
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
+pub use exclusions::ExclusionProposal;
 pub use outbox::{OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use requests::{Dashboard, ListFilter, Page};
