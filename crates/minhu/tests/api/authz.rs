@@ -655,7 +655,7 @@ async fn every_role_action_and_scope_answers_as_the_matrix_says() {
     let mut wrong = Vec::new();
     let _ = write!(table, "{:<24}", "");
     for who in WHO {
-        let _ = write!(table, "{:>11}", who.label());
+        let _ = write!(table, "{:>12}", who.label());
     }
     table.push('\n');
     for (action, expected) in MATRIX {
@@ -663,7 +663,7 @@ async fn every_role_action_and_scope_answers_as_the_matrix_says() {
         for (who, want) in WHO.iter().zip(expected) {
             let got = w.cell(*action, *who).await;
             let mark = if got == *want { ' ' } else { '!' };
-            let _ = write!(table, "{:>10}{mark}", got);
+            let _ = write!(table, "{:>11}{mark}", got);
             if got != *want {
                 wrong.push(format!("{action:?} × {who:?}: expected {want}, got {got}"));
             }
