@@ -1,6 +1,12 @@
 //! Registering a request: every channel (the API, the pages, Open311, imports) takes this
 //! one path from a validated intake to its `register` event in the store.
+//!
+//! A repeat of an upstream id (the same channel and `external_id`) registers nothing and
+//! answers the stored request, but only to someone who may read it
+//! ([`access::may_see_repeat`]); anyone else gets a 409 `duplicate_external_id` naming the
+//! field and no request: neither its code, its content nor its requester.
 
+use minhu_domain::access;
 use minhu_domain::org::{Actor, Tier};
 use minhu_domain::rating_key::RatingKey;
 use minhu_domain::request::{Event, EventData, Intake, Request};
@@ -59,6 +65,10 @@ pub async fn register(app: &App, intake: Intake, actor: &Actor) -> Result<Regist
         .load_request(outcome.id)
         .await?
         .ok_or_else(|| AppError::internal("idempotent intake lost its request"))?;
+    if !access::may_see_repeat(actor, &request, &org) {
+        tracing::info!(actor = %actor.username, "repeat of an upstream id the actor may not read");
+        return Err(AppError::new(Kind::Conflict, "duplicate_external_id").field("external_id"));
+    }
     Ok(Registered {
         request,
         events,

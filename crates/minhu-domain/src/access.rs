@@ -13,11 +13,21 @@
 //!   default); unit handlers have none;
 //! - queues are bounded by the actor's unit (a unit handler) or jurisdiction (everyone else);
 //! - the district office (区综合办) owns the shared data: catalogue, calendar, policies.
+//!   A district admin acts only inside its own district: dispatch rules, subscriptions,
+//!   grid shapes and addresses must lie in it; what is shared by every district of the
+//!   deployment (the calendar, the evaluation policy, an import, a deadline sweep) needs a
+//!   district admin whose district is the whole deployment (or the command line);
+//! - an exclusion from scoring is proposed by one district admin and approved by another
+//!   over the same request, never by its proposer;
+//! - an Open311 client (an API key) is its own actor, never the system: it registers
+//!   requests and reads and follows up (urges) the requests it registered, nothing else;
+//! - a repeat of an upstream id (idempotent intake) shows the stored request only to
+//!   someone who may read it;
+//! - lists of similar requests (duplicates, hints) show only requests the actor may read,
+//!   and never a confidential one.
 
-#[cfg(test)]
-use crate::error::ErrorKind;
-use crate::error::{Arg, DomainError};
-use crate::org::{Actor, Jurisdiction, Org, Role, Tier};
+use crate::error::{Arg, DomainError, ErrorKind};
+use crate::org::{Actor, Jurisdiction, Org, Role, Tier, UnitLevel};
 use crate::request::Request;
 
 /// What an actor is to a request.
@@ -35,6 +45,8 @@ pub struct Relation {
     pub staff: bool,
     /// A unit summoned by a whistle.
     pub summoned: bool,
+    /// The Open311 client that registered it (it may follow it up).
+    pub client: bool,
 }
 
 /// The roles that staff a jurisdiction's office (区综合办, 街道, 社区).
@@ -61,13 +73,15 @@ pub fn acting_unit<'a>(actor: &'a Actor, org: &'a Org) -> Option<&'a str> {
 /// request and are nothing else to it; their steps are checked by the lifecycle.
 pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
     let Some(role) = actor.role else {
+        let client = own_client_request(actor, req);
         return Relation {
-            sees: true,
+            sees: !actor.is_open311_client() || client,
             dispatcher: false,
             handler: false,
             co_handler: false,
             staff: false,
             summoned: false,
+            client,
         };
     };
     let jur = &req.intake.jurisdiction;
@@ -85,7 +99,13 @@ pub fn relation(actor: &Actor, req: &Request, org: &Org) -> Relation {
         co_handler,
         staff,
         summoned,
+        client: false,
     }
+}
+
+/// Did this Open311 client register the request?
+pub fn own_client_request(actor: &Actor, req: &Request) -> bool {
+    actor.is_open311_client() && req.registered_by == actor.username
 }
 
 /// Does staff of this role dispatch requests held at this tier (given the request is in
@@ -134,7 +154,8 @@ pub enum Read {
     Jurisdiction,
     /// The lead, a co-handling or a summoned unit.
     Unit,
-    /// The requester (with the tracking code) or the system: checked by the caller.
+    /// The requester (with the tracking code), the system, or the Open311 client that
+    /// registered it: checked by the caller.
     NoRole,
     /// Not at all: the request is "not found" (404) to this actor.
     None,
@@ -143,6 +164,9 @@ pub enum Read {
 /// How `actor` may read `req`; [`Read::None`] is a 404.
 pub fn read_access(actor: &Actor, req: &Request, org: &Org) -> Read {
     let Some(role) = actor.role else {
+        if actor.is_open311_client() && !own_client_request(actor, req) {
+            return Read::None;
+        }
         return Read::NoRole;
     };
     if role != Role::UnitHandler && org.within(&req.intake.jurisdiction, &actor.scope) {
@@ -335,6 +359,152 @@ pub fn may_register(role: Role) -> bool {
 /// May the actor list the exclusions from scoring? The district office and auditors.
 pub fn may_list_exclusions(actor: &Actor) -> bool {
     matches!(actor.role, Some(Role::DistrictAdmin | Role::Auditor))
+}
+
+// ---- repeats and similar requests -----------------------------------------------------------
+
+/// May `actor` be shown the stored request when its intake repeats that request's upstream
+/// id (channel, external_id)? Only if they may read it: staff by scope, a unit it handles,
+/// the Open311 client that registered it, the system (imports). Never the requester, who
+/// reads by tracking code. Otherwise the repeat is a 409 that names no request.
+pub fn may_see_repeat(actor: &Actor, req: &Request, org: &Org) -> bool {
+    match read_access(actor, req, org) {
+        Read::None => false,
+        Read::NoRole => !actor.is_requester(),
+        Read::Jurisdiction | Read::Unit => true,
+    }
+}
+
+/// May a list of similar requests (possible duplicates, intake hints) show `req` to
+/// `actor`? Only a request they may read, and never a confidential one: its text must not
+/// surface beside another person's intake.
+pub fn may_list_as_similar(actor: &Actor, req: &Request, org: &Org) -> bool {
+    !req.intake.confidential && actor.role.is_some() && may_read(actor, req, org)
+}
+
+// ---- the district office's data --------------------------------------------------------------
+
+/// Does the actor's scope cover the whole deployment (every district)? The system does;
+/// a district admin does when theirs is the only district.
+pub fn covers_deployment(actor: &Actor, org: &Org) -> bool {
+    if actor.is_system() {
+        return true;
+    }
+    is_district_admin(actor)
+        && org
+            .jurisdictions()
+            .filter(|j| j.parent.is_none())
+            .all(|j| org.within(&j.code, &actor.scope))
+}
+
+/// 403 unless the actor is a district admin whose district is the whole deployment: for
+/// what every district shares (calendar, evaluation policy, imports, the deadline sweep).
+pub fn require_deployment_admin(
+    actor: &Actor,
+    org: &Org,
+    what_zh: &str,
+    what_en: &str,
+) -> Result<(), DomainError> {
+    require_district_admin(actor, what_zh, what_en)?;
+    if covers_deployment(actor, org) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden_keyed(
+        "domain.forbidden.shared_by_districts",
+        vec![Arg::by_lang("what", what_zh, what_en)],
+    ))
+}
+
+/// 403 unless the actor is a district admin and `jurisdiction` lies in their district
+/// (field `field`); an unknown jurisdiction is left to the caller's own 422/404.
+pub fn require_admin_over(
+    actor: &Actor,
+    org: &Org,
+    jurisdiction: &str,
+    field: &str,
+    what: (&str, &str),
+) -> Result<(), DomainError> {
+    require_district_admin(actor, what.0, what.1)?;
+    if covers(actor, org, jurisdiction) {
+        return Ok(());
+    }
+    Err(outside_scope(jurisdiction).with_field(field))
+}
+
+/// Is the unit the actor's to route work to: one sitting in their district, or a city unit
+/// (which serves every district)? Unknown units are the caller's 422.
+pub fn unit_in_scope(actor: &Actor, org: &Org, unit: &str) -> bool {
+    match org.unit(unit) {
+        Some(u) => u.level == UnitLevel::City || covers(actor, org, &u.jurisdiction),
+        None => true,
+    }
+}
+
+/// 403 (field `field`) unless the unit is within the actor's reach ([`unit_in_scope`]).
+pub fn require_unit_in_scope(
+    actor: &Actor,
+    org: &Org,
+    unit: &str,
+    field: &str,
+) -> Result<(), DomainError> {
+    if unit_in_scope(actor, org, unit) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden_keyed(
+        "domain.forbidden.unit_outside_scope",
+        vec![Arg::new("unit", unit)],
+    )
+    .with_field(field))
+}
+
+/// Is a subscription's owner within the actor's district? A unit of the district, a
+/// jurisdiction in it; anything wider (`*`, `channel:NAME`, an unknown owner) hears of
+/// every district and needs [`covers_deployment`].
+pub fn subscription_owner_in_scope(actor: &Actor, org: &Org, owner: &str) -> bool {
+    if covers_deployment(actor, org) {
+        return true;
+    }
+    if org.unit(owner).is_some() {
+        // A city unit serves every district: its subscription hears of all of them.
+        let city = org.unit(owner).is_some_and(|u| u.level == UnitLevel::City);
+        return !city && unit_in_scope(actor, org, owner);
+    }
+    org.jurisdiction(owner).is_some() && covers(actor, org, owner)
+}
+
+// ---- exclusions from scoring ----------------------------------------------------------------
+
+/// May `actor` approve the exclusion of `req` that `proposed_by` proposed? A district
+/// admin over the request (else 404, as for any request outside one's scope), and not the
+/// proposer (403 `self_approval`): two people decide that a request does not count.
+pub fn may_approve_exclusion(
+    actor: &Actor,
+    req: &Request,
+    org: &Org,
+    proposed_by: &str,
+) -> Result<(), DomainError> {
+    if !is_district_admin(actor) {
+        return Err(DomainError::forbidden_keyed(
+            "domain.forbidden.district_admin",
+            vec![Arg::by_lang(
+                "what",
+                "批准不计入考评",
+                "approve an exclusion from scoring",
+            )],
+        ));
+    }
+    if !covers(actor, org, &req.intake.jurisdiction) {
+        return Err(DomainError::not_found_keyed("domain.not_found.request"));
+    }
+    if actor.username == proposed_by {
+        return Err(DomainError::keyed(
+            ErrorKind::Forbidden,
+            "self_approval",
+            "domain.forbidden.self_approval",
+            vec![],
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -110,6 +110,10 @@ impl Role {
 
 /// Username (and role) recorded on events the requester performs.
 pub const REQUESTER: &str = "requester";
+/// Username of the system itself (the deadline monitor, the command line).
+pub const SYSTEM: &str = "system";
+/// Prefix of an Open311 client's username (`open311:<key name>`), also its role on events.
+pub const OPEN311: &str = "open311";
 
 /// Who performs a step: a person with a role and scope, or the system itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,7 +134,7 @@ impl Actor {
     }
     pub fn system() -> Self {
         Actor {
-            username: "system".to_string(),
+            username: SYSTEM.to_string(),
             role: None,
             scope: String::new(),
         }
@@ -143,8 +147,24 @@ impl Actor {
             scope: String::new(),
         }
     }
+    /// An Open311 client (an API key), recorded as `open311:<name>`: its own actor with
+    /// narrow rights (see `access`), never the system.
+    pub fn open311_client(name: &str) -> Self {
+        Actor {
+            username: format!("{OPEN311}:{name}"),
+            role: None,
+            scope: String::new(),
+        }
+    }
     pub fn is_system(&self) -> bool {
-        self.role.is_none() && self.username != REQUESTER
+        self.role.is_none() && self.username == SYSTEM
+    }
+    pub fn is_open311_client(&self) -> bool {
+        self.role.is_none()
+            && self
+                .username
+                .strip_prefix(OPEN311)
+                .is_some_and(|r| r.starts_with(':'))
     }
     pub fn is_requester(&self) -> bool {
         self.role.is_none() && self.username == REQUESTER
@@ -153,7 +173,8 @@ impl Actor {
         match self.role {
             Some(r) => r.as_str(),
             None if self.username == REQUESTER => REQUESTER,
-            None => "system",
+            None if self.is_open311_client() => OPEN311,
+            None => SYSTEM,
         }
     }
 }

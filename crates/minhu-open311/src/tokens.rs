@@ -37,13 +37,11 @@ pub(super) async fn api_key(app: &App, key: Option<&str>) -> Result<Open311Key, 
         .ok_or_else(|| O311Error::forbidden(said("open311.api_key_invalid", &[])))
 }
 
-/// A client's writes are recorded as `open311:<client>`, with no role and no scope.
+/// A client's writes are recorded as `open311:<client>` (role `open311` on its events): its
+/// own actor, never the system, with the narrow rights `minhu_domain::access` gives it
+/// (register requests; read and urge the ones it registered).
 pub(super) fn actor_for(key: &Open311Key) -> Actor {
-    Actor {
-        username: format!("open311:{}", key.name),
-        role: None,
-        scope: String::new(),
-    }
+    Actor::open311_client(&key.name)
 }
 
 /// A fresh token for a request of a batch service.

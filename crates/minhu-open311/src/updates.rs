@@ -201,7 +201,14 @@ pub(super) async fn post_update(app: &App, fmt: Fmt, p: Params) -> O311Result {
         )
     };
     let request = app.store.load_request_by_code(u.code).await?;
-    let Some((req, _)) = request.filter(|(r, _)| !r.intake.confidential) else {
+    // Only a request this client registered (`access`), never a confidential one: any
+    // other answers as if it did not exist.
+    let actor = actor_for(&key);
+    let org = app.org();
+    let mine = |r: &minhu_domain::request::Request| {
+        !r.intake.confidential && minhu_domain::access::may_read(&actor, r, &org)
+    };
+    let Some((req, _)) = request.filter(|(r, _)| mine(r)) else {
         return Err(O311Error::bad(said(
             "open311.request_not_found",
             &[("id", u.code)],
@@ -226,7 +233,7 @@ pub(super) async fn post_update(app: &App, fmt: Fmt, p: Params) -> O311Result {
     );
     let urge = Command::Urge { note: Some(note) };
     let seq = if urge.allowed_from(&req) {
-        let (after, _) = perform(app, req.id, &urge, &actor_for(&key)).await?;
+        let (after, _) = perform(app, req.id, &urge, &actor).await?;
         Some(after.version)
     } else {
         None

@@ -22,6 +22,7 @@ mod bulk;
 mod calendar;
 mod catalogue;
 mod config_version;
+mod exclusions;
 pub mod ledger;
 mod ledger_horizon;
 mod org;
@@ -48,6 +49,7 @@ use sqlx::sqlite::{
 
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
+pub use exclusions::ExclusionProposal;
 pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use rating::StoredRatingKey;

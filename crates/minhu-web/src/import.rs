@@ -85,6 +85,8 @@ async fn import_handler(
     if !minhu_domain::access::is_district_admin(&actor) {
         return Err(forbidden_key("api.forbidden.import", &[]));
     }
+    // An export's rows may land in any district of the deployment.
+    crate::api::require_deployment_admin(&app, &actor, "api.what.import")?;
     let channel_s = q
         .channel
         .as_deref()

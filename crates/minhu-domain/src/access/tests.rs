@@ -180,3 +180,161 @@ fn dispatch_tiers_follow_the_office() {
     assert!(!dispatches_tier(Role::CommunityStaff, Tier::Street));
     assert!(!dispatches_tier(Role::GridWorker, Tier::Community));
 }
+
+// ---- issue 08: scope for every role ----------------------------------------------------------
+
+/// The test district plus a second one (E → ES → EC), so no district admin covers all.
+fn two_districts() -> Org {
+    let base = org();
+    let mut js: Vec<Jurisdiction> = base.jurisdictions().cloned().collect();
+    let mut us: Vec<crate::org::Unit> = base.units().cloned().collect();
+    let j = |code: &str, level, parent: Option<&str>| Jurisdiction {
+        code: code.into(),
+        name: code.into(),
+        level,
+        parent: parent.map(str::to_string),
+    };
+    use crate::org::Level;
+    js.push(j("E", Level::District, None));
+    js.push(j("ES", Level::Street, Some("E")));
+    us.push(crate::org::Unit {
+        code: "ECG".into(),
+        name: "ECG".into(),
+        level: UnitLevel::District,
+        jurisdiction: "E".into(),
+    });
+    us.push(crate::org::Unit {
+        code: "CITY".into(),
+        name: "CITY".into(),
+        level: UnitLevel::City,
+        jurisdiction: "E".into(),
+    });
+    Org::new(js, us)
+}
+
+#[test]
+fn the_district_admin_acts_only_inside_its_district() {
+    let one = org();
+    let two = two_districts();
+    let admin = person(Role::DistrictAdmin, "D");
+    let other = person(Role::DistrictAdmin, "E");
+    // (who, org, jurisdiction or unit) → allowed?
+    assert!(covers_deployment(&admin, &one));
+    assert!(!covers_deployment(&admin, &two));
+    assert!(!covers_deployment(&other, &two));
+    assert!(covers_deployment(&Actor::system(), &two));
+    assert!(!covers_deployment(&person(Role::Auditor, "D"), &one));
+    assert!(require_deployment_admin(&admin, &one, "x", "x").is_ok());
+    let e =
+        require_deployment_admin(&admin, &two, "修改工作日历", "edit the calendar").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert!(require_admin_over(&admin, &two, "C1", "jurisdiction", ("x", "x")).is_ok());
+    let e = require_admin_over(&other, &two, "C1", "jurisdiction", ("x", "x")).unwrap_err();
+    assert_eq!(
+        (e.kind, e.field.as_deref()),
+        (ErrorKind::Forbidden, Some("jurisdiction"))
+    );
+    let e = require_admin_over(
+        &person(Role::StreetStaff, "S1"),
+        &two,
+        "C1",
+        "f",
+        ("x", "x"),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert!(unit_in_scope(&admin, &two, "CGJ"));
+    assert!(!unit_in_scope(&admin, &two, "ECG"));
+    assert!(
+        unit_in_scope(&admin, &two, "CITY"),
+        "a city unit serves every district"
+    );
+    assert!(require_unit_in_scope(&admin, &two, "ECG", "unit").is_err());
+    for (owner, mine) in [
+        ("CGJ", true),
+        ("C1", true),
+        ("ECG", false),
+        ("ES", false),
+        ("*", false),
+        ("channel:web", false),
+        ("CITY", false),
+    ] {
+        assert_eq!(
+            subscription_owner_in_scope(&admin, &two, owner),
+            mine,
+            "{owner}"
+        );
+    }
+    assert!(subscription_owner_in_scope(&admin, &one, "*"));
+}
+
+#[test]
+fn an_exclusion_needs_a_second_district_admin_over_the_request() {
+    let org = two_districts();
+    let req = registered("C1", Tier::Community);
+    let a = person(Role::DistrictAdmin, "D");
+    let b = Actor::person("admin2", Role::DistrictAdmin, "D");
+    assert!(may_approve_exclusion(&b, &req, &org, &a.username).is_ok());
+    let e = may_approve_exclusion(&a, &req, &org, &a.username).unwrap_err();
+    assert_eq!((e.kind, e.code), (ErrorKind::Forbidden, "self_approval"));
+    let e = may_approve_exclusion(&person(Role::DistrictAdmin, "E"), &req, &org, "x").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    for role in [
+        Role::StreetStaff,
+        Role::Auditor,
+        Role::UnitHandler,
+        Role::GridWorker,
+    ] {
+        let e = may_approve_exclusion(&person(role, "S1"), &req, &org, "x").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "{role:?}");
+    }
+}
+
+#[test]
+fn an_open311_client_is_its_own_actor_with_narrow_rights() {
+    let org = org();
+    let client = Actor::open311_client("fms");
+    assert!(!client.is_system() && client.is_open311_client());
+    assert_eq!(client.role_str(), "open311");
+    let mut own = registered("C1", Tier::Community);
+    own.registered_by = client.username.clone();
+    let theirs = registered("C1", Tier::Community);
+    assert!(may_read(&client, &own, &org) && relation(&client, &own, &org).client);
+    assert!(!may_read(&client, &theirs, &org));
+    assert!(!relation(&client, &theirs, &org).client);
+    assert!(!covers(&client, &org, "D"));
+    assert!(ledger_jurisdiction(&client, &org, Some("D")).is_err());
+    assert!(!covers_deployment(&client, &org));
+    assert!(!may_reveal(&client, &own, &org));
+}
+
+#[test]
+fn repeats_and_similar_lists_show_only_what_the_actor_reads() {
+    let org = org();
+    let mut req = registered("G1", Tier::Community);
+    for (who, sees) in [
+        (person(Role::CommunityStaff, "C1"), true),
+        (person(Role::GridWorker, "G1"), true),
+        (person(Role::StreetStaff, "S2"), false),
+        (person(Role::DistrictAdmin, "D"), true),
+        (Actor::system(), true),
+        (Actor::requester(), false),
+        (Actor::open311_client("fms"), false),
+    ] {
+        assert_eq!(may_see_repeat(&who, &req, &org), sees, "{}", who.username);
+    }
+    let grid = person(Role::GridWorker, "G1");
+    assert!(may_list_as_similar(&grid, &req, &org));
+    assert!(!may_list_as_similar(
+        &person(Role::CommunityStaff, "C2"),
+        &req,
+        &org
+    ));
+    req.intake.confidential = true;
+    assert!(!may_list_as_similar(&grid, &req, &org));
+    assert!(!may_list_as_similar(
+        &person(Role::CommunityStaff, "C1"),
+        &req,
+        &org
+    ));
+}

@@ -220,6 +220,8 @@ pub struct Request {
     pub updated_at: DateTime<Utc>,
     /// Sequence number of the last event applied.
     pub version: i64,
+    /// Who registered it (the `register` event's actor): an Open311 client acts on its own.
+    pub registered_by: String,
 }
 
 impl Request {
@@ -258,6 +260,7 @@ impl Request {
             closed_at: None,
             updated_at: at,
             version: 0,
+            registered_by: String::new(),
         }
     }
 

@@ -131,6 +131,7 @@ impl Request {
         use EventData as E;
         match &e.data {
             E::Register { tier, .. } => {
+                self.registered_by = e.actor.clone();
                 self.state = State::Registered;
                 self.tier = *tier;
             }

@@ -179,6 +179,18 @@ async fn add_rule(
     if let Some(bad) = body.co_units.iter().find(|c| org.unit(c).is_none()) {
         return Err(unknown_unit("co_units", bad));
     }
+    // Only inside the caller's district, to its own (or the city's) units.
+    super::require_admin_over(
+        &app,
+        &actor,
+        jurisdiction,
+        "jurisdiction",
+        "api.what.catalogue",
+    )?;
+    access::require_unit_in_scope(&actor, &org, unit, "unit")?;
+    for co in &body.co_units {
+        access::require_unit_in_scope(&actor, &org, co, "co_units")?;
+    }
     let id = app
         .store
         .add_dispatch_rule(
@@ -208,6 +220,15 @@ async fn delete_rule(
     Path(id): Path<i64>,
 ) -> Result<Json<Deleted>, ApiError> {
     require_district_admin_to(&actor, "api.what.catalogue")?;
+    // Another district's rule is refused before anything is deleted.
+    let rule_place = app
+        .dispatch_rules()
+        .iter()
+        .find(|r| r.id == id)
+        .map(|r| r.jurisdiction.clone());
+    if let Some(j) = rule_place {
+        super::require_admin_over(&app, &actor, &j, "id", "api.what.catalogue")?;
+    }
     if !app.store.delete_dispatch_rule(id).await? {
         return Err(ApiError::not_found());
     }
@@ -232,8 +253,16 @@ async fn subscriptions(
     Authed(actor): Authed,
 ) -> Result<Json<Value>, ApiError> {
     require_district_admin_to(&actor, "api.what.catalogue")?;
+    // Another district's targets and secrets are not the caller's to read.
+    let org = app.org();
+    let mine: Vec<_> = app
+        .subscriptions()
+        .iter()
+        .filter(|s| access::subscription_owner_in_scope(&actor, &org, &s.owner))
+        .cloned()
+        .collect();
     Ok(Json(
-        serde_json::to_value(&*app.subscriptions()).map_err(ApiError::internal)?,
+        serde_json::to_value(&mine).map_err(ApiError::internal)?,
     ))
 }
 
@@ -288,6 +317,11 @@ async fn add_subscription(
                 &[],
             ));
         }
+    }
+    if !access::subscription_owner_in_scope(&actor, &app.org(), owner) {
+        return Err(ApiError::from(
+            access::outside_scope(owner).with_field("owner"),
+        ));
     }
     let secret = body.secret.trim();
     let actions = Some(body.actions.trim())
@@ -359,7 +393,8 @@ async fn sweep(
     Authed(actor): Authed,
     ApiQuery(q): ApiQuery<SweepQuery>,
 ) -> Result<Json<minhu_app::sweep::SweepReport>, ApiError> {
-    require_district_admin_to(&actor, "api.what.catalogue")?;
+    // A sweep acts on every district's requests.
+    super::require_deployment_admin(&app, &actor, "api.what.sweep")?;
     let at = match q.at.as_deref() {
         None => app.now(),
         Some(s) => chrono::DateTime::parse_from_rfc3339(s)

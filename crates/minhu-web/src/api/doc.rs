@@ -132,6 +132,8 @@ pub fn operations() -> Vec<Operation> {
         op("post", "/api/v1/evaluation/exclusions")
             .body(One(name::<ledger::ExclusionBody>))
             .ok("201", One(name::<ledger::ExclusionMade>)),
+        op("post", "/api/v1/evaluation/exclusions/{id}/approve")
+            .ok("200", One(name::<ledger::ExclusionMade>)),
         op("post", "/api/v1/import").query(params::<crate::import::ImportQuery>),
         op("get", "/api/v1/deliveries")
             .query(params::<deliveries::DeliveriesQuery>)

@@ -8,11 +8,11 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use minhu_domain::access;
@@ -49,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/evaluation/exclusions",
             get(exclusion_list).post(exclusion_create),
+        )
+        .route(
+            "/api/v1/evaluation/exclusions/{id}/approve",
+            post(exclusion_approve),
         )
 }
 
@@ -221,13 +225,26 @@ pub struct Exclusion {
     pub approved_at: String,
 }
 
-/// `GET /api/v1/evaluation/exclusions`.
+/// `GET /api/v1/evaluation/exclusions`: the approved exclusions (the only ones that change
+/// a figure) and the proposals waiting for a second district admin, within the caller's
+/// scope.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Exclusions {
     pub items: Vec<Exclusion>,
+    pub proposed: Vec<ExclusionProposed>,
 }
 
-/// `POST /api/v1/evaluation/exclusions`: the caller is recorded as the approver.
+/// An exclusion waiting for its approval.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExclusionProposed {
+    pub request_id: i64,
+    pub reason: String,
+    pub proposed_by: String,
+    pub proposed_at: String,
+}
+
+/// `POST /api/v1/evaluation/exclusions`: the caller proposes; another district admin
+/// approves (`POST /api/v1/evaluation/exclusions/{id}/approve`).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ExclusionBody {
     #[serde(default)]
@@ -237,12 +254,15 @@ pub struct ExclusionBody {
     pub reason: String,
 }
 
-/// The exclusion as made.
+/// An exclusion as proposed (`status` `proposed`, no approver yet) or as approved.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExclusionMade {
     pub request_id: i64,
     pub reason: String,
-    pub approved_by: String,
+    /// `proposed` or `approved`.
+    pub status: String,
+    pub proposed_by: String,
+    pub approved_by: Option<String>,
 }
 
 // ---- parameters ---------------------------------------------------------------------------
@@ -507,7 +527,7 @@ async fn policy_create(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Policy>), ApiError> {
-    require_district_admin_to(&actor, "api.what.policy")?;
+    super::require_deployment_admin(&app, &actor, "api.what.policy")?;
     let body: PolicyBody = super::typed_body(&headers, body)?;
     let cur = app.store.evaluation_policy().await?;
     let num = |k: &str, v: Checked<f64>, d: f64| {
@@ -558,21 +578,44 @@ async fn exclusion_list(
         return Err(forbidden_key("api.forbidden.exclusions", &[]));
     }
     let all = app.store.evaluation_exclusions().await?;
-    Ok(Json(Exclusions {
-        items: all
-            .into_iter()
-            .map(|e| Exclusion {
+    let waiting = app.store.exclusion_proposals().await?;
+    let mut items = Vec::new();
+    for e in all {
+        if in_scope(&app, &actor, e.request_id).await? {
+            items.push(Exclusion {
                 request_id: e.request_id,
                 reason: e.reason,
                 approved_by: e.approved_by,
                 approved_at: minhu_domain::time::rfc3339(e.approved_at),
-            })
-            .collect(),
-    }))
+            });
+        }
+    }
+    let mut proposed = Vec::new();
+    for p in waiting {
+        if in_scope(&app, &actor, p.request_id).await? {
+            proposed.push(ExclusionProposed {
+                request_id: p.request_id,
+                reason: p.reason,
+                proposed_by: p.proposed_by,
+                proposed_at: minhu_domain::time::rfc3339(p.proposed_at),
+            });
+        }
+    }
+    Ok(Json(Exclusions { items, proposed }))
 }
 
-/// Excludes a request from scoring; the caller (a district_admin) is recorded as the
-/// approver.
+/// Does the request lie in the caller's scope (another district's exclusions are not
+/// listed)?
+async fn in_scope(app: &AppState, actor: &Actor, id: i64) -> Result<bool, ApiError> {
+    let org = app.org();
+    Ok(match app.store.load_request(id).await? {
+        Some((req, _)) => access::covers(actor, &org, &req.intake.jurisdiction),
+        None => false,
+    })
+}
+
+/// Proposes to exclude a request from scoring (a district_admin over the request); it
+/// changes no figure until another district admin approves it.
 async fn exclusion_create(
     State(app): State<AppState>,
     Authed(actor): Authed,
@@ -599,19 +642,14 @@ async fn exclusion_create(
                 &[],
             )
         })?;
-    let (req, _) = app
-        .store
-        .load_request(id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if !access::covers(&actor, &app.org(), &req.intake.jurisdiction) {
+    if !in_scope(&app, &actor, id).await? {
         return Err(ApiError::not_found());
     }
-    let created = app
+    if !app
         .store
-        .exclude_from_evaluation(id, reason, &actor.username)
-        .await?;
-    if !created {
+        .propose_exclusion(id, reason, &actor.username)
+        .await?
+    {
         return Err(ApiError::keyed(
             StatusCode::CONFLICT,
             "conflict",
@@ -624,7 +662,46 @@ async fn exclusion_create(
         Json(ExclusionMade {
             request_id: id,
             reason: reason.to_string(),
-            approved_by: actor.username,
+            status: "proposed".into(),
+            proposed_by: actor.username,
+            approved_by: None,
         }),
     ))
+}
+
+/// Approves a proposed exclusion: a district admin over the request other than its
+/// proposer (403 `self_approval`); 404 when none waits (or outside the caller's scope).
+async fn exclusion_approve(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    Path(id): Path<String>,
+) -> Result<Json<ExclusionMade>, ApiError> {
+    let id = id.parse::<i64>().map_err(|_| ApiError::not_found())?;
+    let (req, _) = app
+        .store
+        .load_request(id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let waiting = app.store.exclusion_proposal(id).await?;
+    let proposer = waiting
+        .as_ref()
+        .map(|p| p.proposed_by.as_str())
+        .unwrap_or("");
+    access::may_approve_exclusion(&actor, &req, &app.org(), proposer)?;
+    if waiting.is_none() {
+        return Err(ApiError::not_found());
+    }
+    let done = app
+        .store
+        .approve_exclusion(id, &actor.username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tracing::info!(id, proposed_by = %done.proposed_by, approved_by = %actor.username, "exclusion approved");
+    Ok(Json(ExclusionMade {
+        request_id: id,
+        reason: done.reason,
+        status: "approved".into(),
+        proposed_by: done.proposed_by,
+        approved_by: Some(actor.username),
+    }))
 }

@@ -27,6 +27,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use minhu_domain::access;
+use minhu_domain::org::Actor;
+use minhu_domain::text::{self, Lang};
+
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -166,4 +170,37 @@ pub(crate) fn json_body(
         )
         .detail(&e)
     })
+}
+
+// ---- scope of the district office's writes (the rules are `minhu_domain::access`) -------------
+
+/// 403 unless the caller is a district admin whose district is the whole deployment: for
+/// what every district shares (calendar, evaluation policy, imports, the sweep). `what` is
+/// the catalogue entry naming the thing done.
+pub(crate) fn require_deployment_admin(
+    app: &AppState,
+    actor: &Actor,
+    what: &str,
+) -> Result<(), ApiError> {
+    let (zh, en) = (text::get(what, Lang::Zh), text::get(what, Lang::En));
+    Ok(access::require_deployment_admin(actor, &app.org(), zh, en)?)
+}
+
+/// 403 unless the caller is a district admin and `jurisdiction` lies in their district
+/// (the 403 names `field`).
+pub(crate) fn require_admin_over(
+    app: &AppState,
+    actor: &Actor,
+    jurisdiction: &str,
+    field: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let (zh, en) = (text::get(what, Lang::Zh), text::get(what, Lang::En));
+    Ok(access::require_admin_over(
+        actor,
+        &app.org(),
+        jurisdiction,
+        field,
+        (zh, en),
+    )?)
 }

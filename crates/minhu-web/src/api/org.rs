@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
 use crate::auth::Authed;
-use crate::error::{invalid_key, require_district_admin_to};
+use crate::error::invalid_key;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -194,7 +194,7 @@ async fn set_day(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<DaySet>, ApiError> {
-    require_district_admin_to(&actor, "api.what.calendar")?;
+    super::require_deployment_admin(&app, &actor, "api.what.calendar")?;
     let date = parse_date(&date)?;
     let body: DayBody = super::typed_body(&headers, body)?;
     let kind = DayKind::parse(&body.kind)
@@ -222,7 +222,7 @@ async fn clear_day(
     Authed(actor): Authed,
     Path(date): Path<String>,
 ) -> Result<Json<DayCleared>, ApiError> {
-    require_district_admin_to(&actor, "api.what.calendar")?;
+    super::require_deployment_admin(&app, &actor, "api.what.calendar")?;
     let date = parse_date(&date)?;
     if !app.store.clear_calendar_day(date).await? {
         return Err(ApiError::not_found());

@@ -162,6 +162,7 @@ async fn set_shape(
         }
         None => return Err(ApiError::not_found()),
     }
+    super::require_admin_over(&app, &actor, &code, "code", "api.what.shared_places")?;
     let body = super::json_body(&headers, body)?;
     let text = body.to_string();
     parse_shape(&text)?;
@@ -194,6 +195,13 @@ async fn add_address(
     if app.org().jurisdiction(jurisdiction).is_none() {
         return Err(unknown_jurisdiction(jurisdiction));
     }
+    super::require_admin_over(
+        &app,
+        &actor,
+        jurisdiction,
+        "jurisdiction",
+        "api.what.shared_places",
+    )?;
     app.store
         .set_address(address, jurisdiction, body.lat, body.lon)
         .await?;

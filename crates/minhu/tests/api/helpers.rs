@@ -123,6 +123,19 @@ impl TestApp {
         next
     }
 
+    /// Adds a person (and a token for them) after the start.
+    pub async fn add_person(&mut self, name: &str, role: Role, scope: &str) {
+        self.app
+            .store
+            .add_user(name, None, role, scope, None)
+            .await
+            .expect("user");
+        let token = minhu_web::auth::issue_token(&self.app.store, name, None)
+            .await
+            .expect("token");
+        self.tokens.insert(name.to_string(), token);
+    }
+
     pub fn token(&self, who: &str) -> &str {
         self.tokens
             .get(who)

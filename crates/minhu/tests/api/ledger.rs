@@ -58,6 +58,7 @@ async fn load_generated(t: &TestApp, requests: usize) -> (GenConfig, HashMap<Str
     let mut tokens = HashMap::new();
     for (name, role, scope) in [
         ("td01_admin", Role::DistrictAdmin, "TD01"),
+        ("td01_admin2", Role::DistrictAdmin, "TD01"),
         ("td02_admin", Role::DistrictAdmin, "TD02"),
     ] {
         store.add_user(name, None, role, scope, None).await.unwrap();
@@ -290,6 +291,29 @@ async fn every_figure_of_a_generated_month_agrees_with_the_event_log() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::CREATED);
+        // A proposal counts only once another district admin approves it (issue 08):
+        // its proposer may not.
+        let approve = |who: &str| {
+            t.client
+                .post(format!(
+                    "{}/api/v1/evaluation/exclusions/{id}/approve",
+                    t.base
+                ))
+                .bearer_auth(tokens[who].clone())
+                .send()
+        };
+        assert_eq!(
+            approve("td01_admin").await.unwrap().status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            approve("td02_admin").await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            approve("td01_admin2").await.unwrap().status(),
+            StatusCode::OK
+        );
     }
     let (s, _) = t
         .post(

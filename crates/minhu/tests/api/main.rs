@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod authz;
 mod deadlines;
 mod deliveries;
 mod errors;

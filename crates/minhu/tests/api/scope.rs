@@ -93,3 +93,37 @@ async fn scope_hides_and_roles_forbid() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
+
+/// A repeat of another request's upstream id (channel, external_id) answers the stored
+/// request only to someone who may read it; another community's clerk gets a 409 naming
+/// the field and nothing of the request (issue 08: it used to return it in full).
+#[tokio::test]
+async fn a_repeated_external_id_shows_nothing_outside_the_scope() {
+    let t = TestApp::spawn().await;
+    let first = json!({"channel": "station_hotline", "type": "complaint", "content": "举报楼长挪用维修基金", "jurisdiction": "DXY-G03", "confidential": true, "external_id": "H-77", "requester": {"name": "李四", "phone": "13900002222"}});
+    let (s, v) = t.post("dxy_staff", "/api/v1/requests", first).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let code = v["code"].as_str().unwrap().to_string();
+    let repeat = |j: &str| json!({"channel": "station_hotline", "type": "complaint", "content": "x", "jurisdiction": j, "external_id": "H-77"});
+    let (s, v) = t
+        .post("ybsq_staff", "/api/v1/requests", repeat("YBSQ"))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["error"]["code"], "duplicate_external_id");
+    assert_eq!(v["error"]["field"], "external_id");
+    let text = v.to_string();
+    assert!(
+        !text.contains(&code) && !text.contains("挪用") && !text.contains("2222"),
+        "{v}"
+    );
+    // The own counter (and the district) still get the stored request, nothing new.
+    let n = t.count().await;
+    let (s, v) = t.post("dxy_staff", "/api/v1/requests", repeat("DXY")).await;
+    assert_eq!(
+        (s, v["code"].as_str()),
+        (StatusCode::OK, Some(code.as_str()))
+    );
+    let (s, _) = t.post("admin", "/api/v1/requests", repeat("SFQ")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(t.count().await, n);
+}

@@ -12,7 +12,8 @@ pub(in crate::lifecycle) fn urge(
     s: &Step,
     note: &Option<String>,
 ) -> Result<EventData, DomainError> {
-    if !(s.actor.is_system() || s.rel.staff) {
+    // The Open311 client that registered it follows it up as an urge (`rel.client`).
+    if !(s.actor.is_system() || s.rel.staff || s.rel.client) {
         return Err(s.not_staff());
     }
     Ok(EventData::Urge { note: note.clone() })

@@ -1,6 +1,9 @@
 //! Hints while a request is typed in or screened: the classifier's suggested categories,
 //! the catalogue's unit for the top one, and open requests of the same community that read
-//! alike (possible duplicates, which the request page offers to merge).
+//! alike (possible duplicates, which the request page offers to merge). A similar request
+//! is shown only if the person may read it, and never a confidential one
+//! (`minhu_domain::access::may_list_as_similar`): a grid worker typing an intake must not
+//! see a whistle-blower's text, nor another grid's requests of the same community.
 
 use std::collections::HashMap;
 
@@ -8,6 +11,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use minhu_app::text::suggest::catalogue_unit;
+use minhu_domain::access;
+use minhu_domain::org::Actor;
 use minhu_domain::request::State as ReqState;
 
 use super::unit_label;
@@ -51,9 +56,11 @@ pub fn suggest_categories(app: &AppState, subject: Option<&str>, text: &str) -> 
         .collect()
 }
 
-/// Open requests of the same community whose text is close to `text`, as the hints show them.
+/// Open requests of the same community whose text is close to `text`, as the hints show
+/// them: only those `actor` may read, never a confidential one.
 pub async fn find_duplicates(
     app: &AppState,
+    actor: &Actor,
     jurisdiction: &str,
     text: &str,
     except: Option<i64>,
@@ -61,9 +68,16 @@ pub async fn find_duplicates(
 ) -> Result<Vec<Duplicate>, ApiError> {
     let found =
         minhu_app::text::duplicates::find_duplicates(app, jurisdiction, text, except).await?;
-    Ok(found
-        .into_iter()
-        .map(|c| Duplicate {
+    let org = app.org();
+    let mut shown = Vec::with_capacity(found.len());
+    for c in found {
+        let Some((req, _)) = app.store.load_request(c.id).await? else {
+            continue;
+        };
+        if !access::may_list_as_similar(actor, &req, &org) {
+            continue;
+        }
+        shown.push(Duplicate {
             id: c.id,
             code: c.code,
             text: public_text(&c.content, None, 60),
@@ -71,8 +85,9 @@ pub async fn find_duplicates(
             state: ReqState::parse(&c.state)
                 .map(|s| code_label(l, "state", s.as_str()))
                 .unwrap_or(c.state),
-        })
-        .collect())
+        });
+    }
+    Ok(shown)
 }
 
 pub(super) async fn hints(
@@ -97,7 +112,7 @@ pub(super) async fn hints(
     let (categories, duplicates) = if text.chars().count() >= 4 {
         (
             suggest_categories(&app, None, text),
-            find_duplicates(&app, &place, text, None, p.lang).await?,
+            find_duplicates(&app, &me.actor, &place, text, None, p.lang).await?,
         )
     } else {
         (Vec::new(), Vec::new())

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use minhu_app::text::suggest::catalogue_unit;
 use minhu_domain::access;
 use minhu_domain::lifecycle::{ACTIONS, Ctx, offered_actions};
-use minhu_domain::org::{Org, Unit};
+use minhu_domain::org::{Actor, Org, Unit};
 use minhu_domain::privacy::{mask_address, mask_name, mask_phone};
 use minhu_domain::request::{Event, Request, State as ReqState};
 use serde_json::Value;
@@ -124,7 +124,7 @@ pub(super) async fn request_page(
     if revealed {
         reveal_personal(&app, &me.actor, &req, q.get("purpose").map(String::as_str)).await?;
     }
-    let screening = screening(&app, &req, l).await?;
+    let screening = screening(&app, &me.actor, &req, l).await?;
     let actions = action_forms(&app, &me, &req, &org, &screening, l);
     let photos = photos(&app, &req).await?;
     let page = RequestPage {
@@ -186,7 +186,12 @@ fn personal(req: &Request, revealed: bool) -> Personal {
 
 /// Suggestions and duplicates while the request is open for merging (the categories also
 /// when it has none yet); predicted once per page.
-async fn screening(app: &AppState, req: &Request, l: Lang) -> Result<Screening, ApiError> {
+async fn screening(
+    app: &AppState,
+    actor: &Actor,
+    req: &Request,
+    l: Lang,
+) -> Result<Screening, ApiError> {
     let i = &req.intake;
     let open_for_merge = matches!(req.state, ReqState::Registered | ReqState::PendingDispatch);
     let categories = if open_for_merge || i.category.is_none() {
@@ -207,7 +212,8 @@ async fn screening(app: &AppState, req: &Request, l: Lang) -> Result<Screening, 
         });
     }
     let catalogue = catalogue_unit(app, category.as_deref(), &i.jurisdiction);
-    let duplicates = find_duplicates(app, &i.jurisdiction, &i.content, Some(req.id), l).await?;
+    let duplicates =
+        find_duplicates(app, actor, &i.jurisdiction, &i.content, Some(req.id), l).await?;
     Ok(Screening {
         categories,
         category,
