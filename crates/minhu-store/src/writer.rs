@@ -307,12 +307,21 @@ per_backend! {
             out[row.k] = Some(Outcome::Intake(outcome));
         }
         tell_channels(&mut tx, &rows, &out).await?;
-        for (k, op) in ops.iter().enumerate() {
+        // Rows are locked in request-id order, the same in every server's writer: two
+        // batches touching the same requests on two servers then wait, never deadlock.
+        let mut appends: Vec<usize> = (0..ops.len())
+            .filter(|&k| matches!(ops[k], Op::Append { .. }))
+            .collect();
+        appends.sort_by_key(|&k| match &ops[k] {
+            Op::Append { after, .. } => after.id,
+            _ => 0,
+        });
+        for k in appends {
             if let Op::Append {
                 after,
                 event,
                 outbox,
-            } = op
+            } = &ops[k]
             {
                 out[k] = Some(Outcome::Append(append(&mut tx, after, event, outbox).await?));
             }
