@@ -91,6 +91,8 @@ pub struct Config {
     pub sms_gateway: Option<(String, Secret)>,
     /// SMTP relay for e-mail notifications.
     pub smtp: Option<SmtpConfig>,
+    /// Proxies whose `X-Forwarded-For` names the client (for the login limiter).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -104,6 +106,7 @@ impl Default for Config {
             classifier: ClassifierSource::Train,
             sms_gateway: None,
             smtp: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -23,6 +23,7 @@ mod calendar;
 mod catalogue;
 mod config_version;
 pub mod ledger;
+mod login_attempts;
 mod org;
 mod outbox;
 mod places;

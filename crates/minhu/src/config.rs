@@ -34,6 +34,11 @@ pub struct ConfigArgs {
     smtp_port: u16,
     #[arg(long, env = "MINHU_SMTP_FROM", default_value = "minhu@localhost")]
     smtp_from: String,
+    /// A proxy (CIDR or address) whose X-Forwarded-For names the client; repeat, or
+    /// comma-separated in the variable. Other senders' X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", env = "MINHU_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = minhu_app::login_limit::parse_trusted_proxy)]
+    trusted_proxies: Vec<minhu_app::login_limit::IpNet>,
 }
 
 impl ConfigArgs {
@@ -61,6 +66,7 @@ impl ConfigArgs {
             classifier: ClassifierSource::from_setting(self.classifier_model.as_deref()),
             sms_gateway,
             smtp,
+            trusted_proxies: self.trusted_proxies,
         }
     }
 }

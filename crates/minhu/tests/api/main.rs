@@ -11,6 +11,7 @@ mod errors;
 mod import;
 mod ledger;
 mod lifecycle;
+mod login;
 mod open311;
 mod openapi;
 mod pages;
