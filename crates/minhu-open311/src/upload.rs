@@ -92,13 +92,12 @@ async fn read_multipart(app: &App, req: Request) -> Result<(Params, Vec<Upload>)
                 uploads.push(upload);
             }
         } else {
-            let text = field.text().await.map_err(|e| {
-                O311Error::bad(said_with(
-                    "open311.unreadable_field",
-                    &[("name", &name)],
-                    &e,
-                ))
-            })?;
+            let unreadable = |e: &dyn std::fmt::Display| {
+                O311Error::bad(said_with("open311.unreadable_field", &[("name", &name)], e))
+            };
+            // Read as bytes: `text()` would replace invalid UTF-8 silently.
+            let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
+            let text = String::from_utf8(bytes.to_vec()).map_err(|e| unreadable(&e))?;
             fields.push((name, text));
         }
     }

@@ -9,6 +9,7 @@ mod helpers;
 mod deadlines;
 mod errors;
 mod import;
+mod input;
 mod ledger;
 mod lifecycle;
 mod login;
