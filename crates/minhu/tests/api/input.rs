@@ -84,7 +84,10 @@ fn field_of(body: &str) -> Option<String> {
     v["error"]["field"].as_str().map(str::to_string)
 }
 
-fn multipart(boundary: &str, parts: &[(&str, Option<(&str, &str)>, &[u8])]) -> Vec<u8> {
+/// One part of a multipart body: its name, (file name, type) for a file, and its bytes.
+type Part<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+fn multipart(boundary: &str, parts: &[Part]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, file, data) in parts {
         let disposition = match file {
@@ -177,7 +180,7 @@ async fn open311_and_the_form_answer_broken_bodies_with_a_4xx() {
     let x = target().await;
     let key = x.key.as_str();
     let b = "xXx-boundary";
-    let ok_fields: Vec<(&str, Option<(&str, &str)>, &[u8])> = vec![
+    let ok_fields: Vec<Part> = vec![
         ("api_key", None, key.as_bytes()),
         ("service_code", None, b"SZ-JG"),
         ("description", None, "井盖破损".as_bytes()),
@@ -197,7 +200,7 @@ async fn open311_and_the_form_answer_broken_bodies_with_a_4xx() {
     ));
     let mut nul_name = ok_fields.clone();
     nul_name.push(("\u{0}\u{0}", None, b"x"));
-    let many: Vec<(&str, Option<(&str, &str)>, &[u8])> = (0..2000)
+    let many: Vec<Part> = (0..2000)
         .map(|_| ("attribute[x]", None, &b"y"[..]))
         .collect();
     let mp = format!("multipart/form-data; boundary={b}");
@@ -320,7 +323,7 @@ async fn random_bodies_never_make_a_500() {
             );
         }
         let ps = parts.new_tree(&mut runner).unwrap().current();
-        let ps: Vec<(&str, Option<(&str, &str)>, &[u8])> = ps
+        let ps: Vec<Part> = ps
             .iter()
             .map(|(n, f, d)| {
                 (
