@@ -199,6 +199,8 @@ pub struct Config {
     /// Certificate authorities trusted for HTTPS webhooks and the SMS gateway besides the
     /// platform's roots.
     pub ca_bundle: Option<CaBundle>,
+    /// Proxies whose `X-Forwarded-For` names the client (for the login limiter).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Config {
@@ -213,6 +215,7 @@ impl Default for Config {
             sms_gateway: None,
             smtp: None,
             ca_bundle: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod import;
 pub mod intake;
 pub mod jobs;
 pub mod ledger;
+pub mod login_limit;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
@@ -21,6 +22,7 @@ pub mod snapshot;
 pub mod sweep;
 pub mod text;
 pub mod track;
+pub mod upload;
 
 use std::sync::{Arc, RwLock};
 

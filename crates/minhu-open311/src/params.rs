@@ -143,4 +143,36 @@ mod tests {
         assert_eq!(list(Some(" x, ,y ")), Some(vec!["x".into(), "y".into()]));
         assert_eq!(list(Some(" , ")), None);
     }
+
+    /// The fields a create form reads, typed as the resource reads them.
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Form {
+        api_key: Option<String>,
+        service_code: Option<String>,
+        lat: Option<String>,
+        long: Option<String>,
+        start_date: Option<String>,
+    }
+
+    proptest::proptest! {
+        /// Fuzz: any body or query string is read into fields and typed, or refused with a
+        /// 400 naming what was wrong; datetimes are parsed or refused naming the key.
+        #[test]
+        fn any_form_body_is_read_or_refused(raw in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400)) {
+            let p = Params::parse(&raw);
+            if let Err(e) = p.typed::<Form>() {
+                proptest::prop_assert_eq!(e.render(crate::format::Fmt::Json).status(), axum::http::StatusCode::BAD_REQUEST);
+            }
+            let _ = p.all("media_url[]");
+            let _ = list(p.pairs().first().map(|(_, v)| v.as_str()));
+        }
+
+        #[test]
+        fn any_datetime_is_parsed_or_refused(s in "\\PC{0,40}") {
+            if let Err(e) = datetime("start_date", Some(&s)) {
+                proptest::prop_assert_eq!(e.render(crate::format::Fmt::Json).status(), axum::http::StatusCode::BAD_REQUEST);
+            }
+        }
+    }
 }

@@ -126,7 +126,7 @@ pub(super) async fn create_request(
         .map(str::to_string)
         .collect();
     check_media_urls(&media_urls)?;
-    check_uploads(&uploads)?;
+    let uploads = check_uploads(&uploads)?;
     let intake = intake_of(app, service, &form, &place, description, lines)?;
     let done = register(app, intake, &actor_for(&key)).await?;
     let id = done.request.id;
@@ -527,7 +527,7 @@ fn request_doc(
     l: &Listing,
     p: &PublicRequest,
     events: &[Event],
-    media: &[(i64, Option<String>)],
+    media: &[(String, Option<String>)],
 ) -> RequestDoc {
     let r = rebuild(p, events);
     let entry = p.category.as_deref().and_then(|c| l.cat.of_category(c));

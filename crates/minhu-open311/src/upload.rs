@@ -1,5 +1,8 @@
 //! The body of a POST (form-encoded, or multipart with photos), the checks on the photos
-//! and linked media, and `GET /media/{id}`, which serves a stored photo.
+//! and linked media, and `GET /media/{public_id}`, which serves a stored photo. Photos go
+//! through the same cleaning as the resident's form (`minhu_app::upload`: JPEG or PNG only,
+//! EXIF/GPS and text removed) before they are stored, and again when served (rows stored
+//! before the cleaning existed); they are named by an unguessable id, never the row's number.
 
 use axum::body::Bytes;
 use axum::extract::multipart::Field;
@@ -12,6 +15,7 @@ use super::format::Fmt;
 use super::params::Params;
 use super::{MAX_MEDIA, MAX_POST};
 use minhu_app::App;
+use minhu_app::upload::{Photo, clean_photo};
 
 /// A file sent with a multipart POST.
 pub(super) struct Upload {
@@ -21,13 +25,9 @@ pub(super) struct Upload {
 }
 
 const MEDIA_FIELDS: [&str; 2] = ["media", "media[]"];
-const MEDIA_TYPES: [&str; 5] = [
-    "image/jpeg",
-    "image/png",
-    "image/gif",
-    "image/webp",
-    "image/heic",
-];
+/// What the cleaning can strip of metadata; other types could carry a location we cannot
+/// remove, so they are refused.
+const MEDIA_TYPES: [&str; 2] = ["image/jpeg", "image/png"];
 
 fn is_media_field(name: &str) -> bool {
     MEDIA_FIELDS.contains(&name)
@@ -92,13 +92,12 @@ async fn read_multipart(app: &App, req: Request) -> Result<(Params, Vec<Upload>)
                 uploads.push(upload);
             }
         } else {
-            let text = field.text().await.map_err(|e| {
-                O311Error::bad(said_with(
-                    "open311.unreadable_field",
-                    &[("name", &name)],
-                    &e,
-                ))
-            })?;
+            let unreadable = |e: &dyn std::fmt::Display| {
+                O311Error::bad(said_with("open311.unreadable_field", &[("name", &name)], e))
+            };
+            // Read as bytes: `text()` would replace invalid UTF-8 silently.
+            let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
+            let text = String::from_utf8(bytes.to_vec()).map_err(|e| unreadable(&e))?;
             fields.push((name, text));
         }
     }
@@ -142,8 +141,10 @@ pub(super) fn check_media_urls(urls: &[String]) -> Result<(), O311Error> {
     Ok(())
 }
 
-/// Uploaded photos must be images of an accepted type, neither empty nor too large.
-pub(super) fn check_uploads(uploads: &[Upload]) -> Result<(), O311Error> {
+/// Uploaded photos must be JPEG or PNG images, neither empty nor too large; each is cleaned
+/// of its metadata here, before anything is registered.
+pub(super) fn check_uploads(uploads: &[Upload]) -> Result<Vec<Photo>, O311Error> {
+    let mut photos = Vec::with_capacity(uploads.len());
     for up in uploads {
         let file = up.filename.as_str();
         let ct = up.content_type.to_ascii_lowercase();
@@ -166,38 +167,51 @@ pub(super) fn check_uploads(uploads: &[Upload]) -> Result<(), O311Error> {
                 &[("file", file)],
             )));
         }
+        photos.push(clean_photo(Some(file), &up.data)?);
     }
-    Ok(())
+    Ok(photos)
 }
 
-/// Stores the linked media and the photos of a new request.
+/// Stores the linked media and the (cleaned) photos of a new request; the photos are also
+/// attached to the request as the form's are, so staff see them with the camera's position.
 pub(super) async fn store_media(
     app: &App,
     id: i64,
     urls: &[String],
-    uploads: &[Upload],
+    photos: &[Photo],
 ) -> Result<(), O311Error> {
     for u in urls {
         app.store.add_open311_media(id, Some(u), None).await?;
     }
-    for up in uploads {
-        let ct = up.content_type.to_ascii_lowercase();
+    for photo in photos {
+        let name = photo.name.as_deref().unwrap_or("photo");
         app.store
-            .add_open311_media(id, None, Some((&up.filename, &ct, &up.data)))
+            .add_open311_media(id, None, Some((name, photo.mime, &photo.bytes)))
+            .await?;
+        app.store
+            .attach(
+                id,
+                &photo.hash,
+                photo.mime,
+                &photo.bytes,
+                photo.gps,
+                photo.name.as_deref(),
+            )
             .await?;
     }
     Ok(())
 }
 
-/// `GET /media/{id}`: a stored photo as it was uploaded.
+/// `GET /media/{public_id}`: a stored photo, cleaned (again: rows from before the cleaning
+/// hold the bytes as uploaded). A sequential number names nothing.
 pub(super) async fn media(State(app): State<App>, Path(id): Path<String>) -> Response {
-    let file = match id.parse::<i64>() {
-        Ok(n) => app.store.open311_media_file(n).await,
-        Err(_) => Ok(None),
-    };
-    match file {
-        Ok(Some((ct, data))) => ([(header::CONTENT_TYPE, ct)], data).into_response(),
-        Ok(None) => O311Error::not_found(said("open311.media_not_found", &[])).render(Fmt::Json),
+    let not_found = || O311Error::not_found(said("open311.media_not_found", &[])).render(Fmt::Json);
+    match app.store.open311_media_file(&id).await {
+        Ok(Some((_, data))) => match clean_photo(None, &data) {
+            Ok(photo) => ([(header::CONTENT_TYPE, photo.mime)], photo.bytes).into_response(),
+            Err(_) => not_found(),
+        },
+        Ok(None) => not_found(),
         Err(e) => O311Error::from(e).render(Fmt::Json),
     }
 }

@@ -130,7 +130,8 @@ impl Store {
         Ok(Some((mime, bytes)))
     }
 
-    /// Records a media item of a request: a URL the client gave, or an uploaded file.
+    /// Records a media item of a request: a URL the client gave, or an uploaded file. A
+    /// file gets a random public id (128 bits, hex): its URL names that, never the row.
     pub async fn add_open311_media(
         &self,
         request_id: i64,
@@ -142,10 +143,11 @@ impl Store {
             Some((f, c, d)) => (Some(f), Some(c), Some(d)),
             None => (None, None, None),
         };
+        let public_id = file.map(|_| format!("{:032x}", rand::random::<u128>()));
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query_scalar(
-                "INSERT INTO open311_media (request_id, url, filename, content_type, data, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO open311_media (request_id, url, filename, content_type, data, created_at, public_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(request_id)
             .bind(url)
@@ -153,22 +155,24 @@ impl Store {
             .bind(content_type)
             .bind(data)
             .bind(now)
+            .bind(public_id.as_deref())
             .fetch_one(pool)
             .await?
         }))
     }
 
-    /// An uploaded file: (content type, bytes), unless the request is confidential.
-    pub async fn open311_media_file(&self, id: i64) -> Result<Option<(String, Vec<u8>)>> {
+    /// An uploaded file by its public id: (content type, bytes), unless the request is
+    /// confidential.
+    pub async fn open311_media_file(&self, public_id: &str) -> Result<Option<(String, Vec<u8>)>> {
         let row: Option<(Option<String>, Option<Vec<u8>>)> = on_pool!(
             &self.backend,
             read,
             |pool, DB| {
                 sqlx::query_as(
                 "SELECT m.content_type, m.data FROM open311_media m JOIN requests r ON r.id = m.request_id
-                 WHERE m.id = $1 AND r.confidential = FALSE",
+                 WHERE m.public_id = $1 AND r.confidential = FALSE",
             )
-            .bind(id)
+            .bind(public_id)
             .fetch_optional(pool)
             .await?
             }
@@ -179,17 +183,20 @@ impl Store {
         })
     }
 
-    /// The media of several requests, oldest first: (media id, the client's URL if any).
+    /// The media of several requests, oldest first: (an uploaded file's public id, the
+    /// client's URL if any).
     pub async fn open311_media_of(
         &self,
         ids: &[i64],
-    ) -> Result<HashMap<i64, Vec<(i64, Option<String>)>>> {
-        let mut out: HashMap<i64, Vec<(i64, Option<String>)>> = HashMap::new();
+    ) -> Result<HashMap<i64, Vec<(String, Option<String>)>>> {
+        let mut out: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
         for chunk in ids.chunks(500) {
-            let rows: Vec<(i64, i64, Option<String>)> =
-                on_pool!(&self.backend, read, |pool, DB| {
+            let rows: Vec<(i64, Option<String>, Option<String>)> = on_pool!(
+                &self.backend,
+                read,
+                |pool, DB| {
                     let mut qb = sqlx::QueryBuilder::<DB>::new(
-                        "SELECT request_id, id, url FROM open311_media WHERE request_id IN (",
+                        "SELECT request_id, public_id, url FROM open311_media WHERE request_id IN (",
                     );
                     let mut sep = qb.separated(", ");
                     for id in chunk {
@@ -197,9 +204,12 @@ impl Store {
                     }
                     qb.push(") ORDER BY request_id, id");
                     qb.build_query_as().fetch_all(pool).await?
-                });
-            for (rid, id, url) in rows {
-                out.entry(rid).or_default().push((id, url));
+                }
+            );
+            for (rid, public_id, url) in rows {
+                out.entry(rid)
+                    .or_default()
+                    .push((public_id.unwrap_or_default(), url));
             }
         }
         Ok(out)

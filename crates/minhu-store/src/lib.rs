@@ -25,6 +25,7 @@ mod config_version;
 mod exclusions;
 pub mod ledger;
 mod ledger_horizon;
+mod login_attempts;
 mod org;
 mod outbox;
 mod places;

@@ -26,14 +26,12 @@ pub use error::ApiError;
 pub const MAX_BODY: usize = 64 * 1024;
 
 /// Shared state of the server: the application, and what only the web needs (the token
-/// cache, the login limiter). It dereferences to [`minhu_app::App`], so `state.store`,
+/// cache). It dereferences to [`minhu_app::App`], so `state.store`,
 /// `state.org()`, `state.reload()` and the rest read as before.
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
     pub tokens: auth::TokenCache,
-    /// Failed staff logins, per address and per username.
-    pub login_limiter: pages::LoginLimiter,
 }
 
 impl AppState {
@@ -48,7 +46,6 @@ impl AppState {
         AppState {
             app,
             tokens: auth::TokenCache::new(Duration::from_secs(30)),
-            login_limiter: pages::LoginLimiter::default(),
         }
     }
 }

@@ -55,6 +55,11 @@ pub struct ConfigArgs {
     /// HTTPS webhooks, the SMS gateway and the SMTP relay.
     #[arg(long, env = "MINHU_CA_BUNDLE")]
     ca_bundle: Option<String>,
+    /// A proxy (CIDR or address) whose X-Forwarded-For names the client; repeat, or
+    /// comma-separated in the variable. Other senders' X-Forwarded-For is ignored.
+    #[arg(long = "trusted-proxy", env = "MINHU_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = minhu_app::login_limit::parse_trusted_proxy)]
+    trusted_proxies: Vec<minhu_app::login_limit::IpNet>,
 }
 
 impl ConfigArgs {
@@ -88,6 +93,7 @@ impl ConfigArgs {
             classifier: ClassifierSource::from_setting(self.classifier_model.as_deref()),
             sms_gateway,
             smtp,
+            trusted_proxies: self.trusted_proxies.clone(),
             ca_bundle,
         };
         // The client the sender will use, built once here so that a bundle rustls refuses

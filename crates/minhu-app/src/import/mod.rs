@@ -9,6 +9,8 @@
 //! `read` turns an export's bytes into a table, `map` turns a row into an intake through the
 //! column mapping, `run` registers the rows in chunks and reports on every one.
 
+#[cfg(test)]
+mod fuzz;
 mod map;
 mod read;
 mod run;

@@ -137,8 +137,12 @@ pub fn read_csv_rows(bytes: &[u8], encoding: &str) -> Result<CsvRows, ImportErro
 /// An Excel serial date (days since 1899-12-30) as local time.
 pub(crate) fn excel_serial(v: f64) -> Option<NaiveDateTime> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+    // A crafted sheet can hold any float: out of chrono's range is no date (not a panic).
+    if !v.is_finite() {
+        return None;
+    }
     let ms = (v * 86_400_000.0).round() as i64;
-    base.checked_add_signed(chrono::Duration::milliseconds(ms))
+    base.checked_add_signed(chrono::Duration::try_milliseconds(ms)?)
 }
 
 pub(crate) fn read_xlsx(bytes: &[u8], m: &Mapping) -> Result<Table, ImportError> {

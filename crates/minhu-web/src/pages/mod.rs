@@ -28,7 +28,7 @@ use minhu_domain::DomainError;
 use crate::{ApiError, AppState};
 
 pub use form::FormData;
-pub use session::{LoginLimiter, Staff};
+pub use session::Staff;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -1,10 +1,10 @@
 //! Staff login: argon2-checked passwords, a random session token in an HttpOnly cookie
-//! (only its SHA-256 is stored), failed attempts limited per address and per username.
+//! (only its SHA-256 is stored), attempts limited per account × client address and per
+//! client address (`minhu_app::login_limit`: reserved in the store before the hash is
+//! checked, the address read through trusted proxies only), and `next` followed only when it
+//! is a path of this site.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
+use minhu_app::login_limit;
 use minhu_domain::org::Actor;
 use rand::RngCore;
 
@@ -25,9 +26,6 @@ use crate::auth::{actor_of, hash_token, verify_password};
 
 const SESSION_COOKIE: &str = "minhu_session";
 const SESSION_HOURS: i64 = 12;
-/// Failed logins allowed per address or username within the window.
-const MAX_FAILURES: usize = 5;
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -77,41 +75,6 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-/// Failed login attempts, kept in memory (a restart forgets them).
-#[derive(Clone, Default)]
-pub struct LoginLimiter {
-    failures: Arc<Mutex<HashMap<String, Vec<Instant>>>>,
-}
-
-impl LoginLimiter {
-    /// The failures, also after a panic elsewhere held the lock (they stay counts).
-    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
-        self.failures
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-    fn blocked(&self, keys: &[String]) -> bool {
-        let mut map = self.map();
-        keys.iter().any(|k| {
-            let list = map.entry(k.clone()).or_default();
-            list.retain(|t| t.elapsed() < FAILURE_WINDOW);
-            list.len() >= MAX_FAILURES
-        })
-    }
-    fn fail(&self, keys: &[String]) {
-        let mut map = self.map();
-        if map.len() > 100_000 {
-            map.retain(|_, v| v.iter().any(|t| t.elapsed() < FAILURE_WINDOW));
-        }
-        for k in keys {
-            map.entry(k.clone()).or_default().push(Instant::now());
-        }
-    }
-    fn clear(&self, key: &str) {
-        self.map().remove(key);
-    }
-}
-
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
@@ -126,12 +89,66 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after login (no open redirect).
+/// Only paths of this site are followed after login (no open redirect); anything else goes
+/// to `/staff`.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/staff".to_string(),
     }
+}
+
+/// A path a browser resolves on this site: it starts with one `/`, and neither as written nor
+/// percent-decoded does it hold a second leading `/`, a backslash (browsers read `\` as `/`),
+/// a control character (browsers drop tabs and newlines, so `/\t/host` is `//host`), a space
+/// or anything outside printable ASCII.
+pub(crate) fn is_local_path(n: &str) -> bool {
+    let clean = |b: &[u8]| {
+        b.first() == Some(&b'/')
+            && !matches!(b.get(1), Some(b'/' | b'\\'))
+            && b.iter().all(|c| c.is_ascii_graphic() && *c != b'\\')
+    };
+    clean(n.as_bytes()) && clean(&percent_decoded(n.as_bytes()))
+}
+
+/// `%XX` decoded (a malformed escape is kept as written).
+fn percent_decoded(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let pair = (
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        );
+        match (b[i], pair) {
+            (b'%', (Some(hi), Some(lo))) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The address of the client: the peer, or what a trusted proxy says it forwarded.
+fn client_of(app: &AppState, req: &axum::extract::Request) -> std::net::IpAddr {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    login_limit::client_address(peer, &forwarded, &app.config.trusted_proxies)
 }
 
 async fn login_form(p: Page, Query(q): Query<NextQuery>) -> Result<Response, PageError> {
@@ -147,20 +164,14 @@ async fn login_form(p: Page, Query(q): Query<NextQuery>) -> Result<Response, Pag
 async fn login(
     State(app): State<AppState>,
     p: Page,
-    headers: HeaderMap,
     parts: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let addr = parts
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".into());
+    let client = client_of(&app, &parts);
     let CheckedForm(form) =
         <CheckedForm as axum::extract::FromRequest<AppState>>::from_request(parts, &app).await?;
     let username = form.get("username").unwrap_or("").to_string();
     let password = form.get("password").unwrap_or("");
     let next = safe_next(form.get("next"));
-    let keys = [format!("ip:{addr}"), format!("user:{username}")];
     let page = |error: &str, status: StatusCode| -> Result<Response, PageError> {
         Ok((
             status,
@@ -173,18 +184,19 @@ async fn login(
         )
             .into_response())
     };
-    if app.login_limiter.blocked(&keys) {
+    // Counted before the hash is checked: parallel guesses cannot outrun the limit.
+    let Some(reserved) = login_limit::reserve(&app.store, &username, client, app.now()).await?
+    else {
         return page(
             p.t("login.too_many_failures"),
             StatusCode::TOO_MANY_REQUESTS,
         );
-    }
+    };
     let user = match app.store.user_by_username(&username).await? {
         Some(u) if !u.disabled => u,
         _ => {
             // Spend the same time as a real check, so usernames cannot be probed by timing.
             let _ = verify_password(DUMMY_HASH.as_str(), password);
-            app.login_limiter.fail(&keys);
             return page(p.t("login.wrong_password"), StatusCode::UNAUTHORIZED);
         }
     };
@@ -193,12 +205,11 @@ async fn login(
         .as_deref()
         .is_some_and(|h| verify_password(h, password));
     if !ok {
-        app.login_limiter.fail(&keys);
         return page(p.t("login.wrong_password"), StatusCode::UNAUTHORIZED);
     }
-    app.login_limiter.clear(&keys[1]);
-    let token = random_token();
     let now = app.now();
+    login_limit::succeeded(&app.store, &reserved, now).await?;
+    let token = random_token();
     app.store
         .create_session(
             &hash_token(&token),
@@ -208,7 +219,6 @@ async fn login(
         )
         .await?;
     tracing::info!(user = %user.username, "staff logged in");
-    let _ = headers;
     let mut res = see_other(&next);
     res.headers_mut().append(
         header::SET_COOKIE,

@@ -777,8 +777,21 @@ async fn multivalue_attributes_batch_tokens_and_media_upload() {
         StatusCode::NOT_FOUND
     );
 
-    // Multipart with a photo: stored, served back at media_url, byte for byte.
-    let png: Vec<u8> = b"\x89PNG\r\n\x1a\n-a-small-test-image-\x00\x01\x02".to_vec();
+    // Multipart with a photo: stored, served back at media_url cleaned of its text chunk
+    // (the same cleaning as /submit photos; before, the upload was served byte for byte).
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        c.extend_from_slice(kind);
+        c.extend_from_slice(data);
+        c.extend_from_slice(&[0, 0, 0, 0]);
+        c
+    };
+    let mut png_clean: Vec<u8> = b"\x89PNG\r\n\x1a\n".to_vec();
+    png_clean.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
+    let mut png = png_clean.clone();
+    png.extend(chunk(b"tEXt", b"Comment\0taken at home"));
+    png.extend(chunk(b"IEND", b""));
+    png_clean.extend(chunk(b"IEND", b""));
     let multipart = |ct: &str, field: &str| {
         let b = "----minhu-test-boundary";
         let mut body = Vec::new();
@@ -820,7 +833,7 @@ async fn multivalue_attributes_batch_tokens_and_media_upload() {
         assert!(url.starts_with(&o.t.base), "{url}");
         let img = o.t.client.get(&url).send().await.unwrap();
         assert_eq!(img.headers()["content-type"], "image/png");
-        assert_eq!(img.bytes().await.unwrap().as_ref(), png.as_slice());
+        assert_eq!(img.bytes().await.unwrap().as_ref(), png_clean.as_slice());
     }
     let before = o.count().await;
     let (ct, body) = multipart("text/html", "media");
