@@ -21,7 +21,9 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// certificates and no bundle) or the bundle holds a certificate rustls refuses; the binary
 /// builds it once at start-up so that such a deployment stops there.
 pub fn http_client(config: &Config) -> Result<reqwest::Client, String> {
-    let mut builder = reqwest::Client::builder();
+    // A webhook answers for itself: a redirect would carry the signed notice (and, for the
+    // SMS gateway, a phone) to a host nobody subscribed. It counts as a failed delivery.
+    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(bundle) = &config.ca_bundle {
         let certs = bundle
             .certificates()

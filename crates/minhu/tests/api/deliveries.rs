@@ -373,3 +373,40 @@ async fn only_the_district_office_sees_and_retries_failing_deliveries_of_its_dis
         "out of scope is not found"
     );
 }
+
+#[tokio::test]
+async fn a_webhook_that_redirects_elsewhere_gets_no_notice_passed_on() {
+    let t = TestApp::spawn().await;
+    let elsewhere = Counter::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stranger = serve_counter(listener, &elsewhere);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let redirect = Router::new().route(
+        "/hook",
+        post(move || {
+            let to = stranger.clone();
+            async move { axum::response::Redirect::temporary(&to) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, redirect).await.unwrap() });
+    subscribe_walk_ins(&t, &format!("http://127.0.0.1:{port}/hook")).await;
+    t.walk_in("路灯不亮").await;
+    let client = minhu_app::notify_sender::http_client(&t.app.config).unwrap();
+    minhu_app::notify_sender::send_due(&t.app, &client, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        elsewhere.total(),
+        0,
+        "the signed notice went where nobody subscribed"
+    );
+    let (_, failing) = t.get("admin", "/api/v1/deliveries?state=failing").await;
+    assert!(
+        failing[0]["last_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("307"),
+        "a redirect is a failed delivery, shown to the office: {failing}"
+    );
+}
