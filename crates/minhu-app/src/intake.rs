@@ -43,16 +43,17 @@ pub async fn register(app: &App, intake: Intake, actor: &Actor) -> Result<Regist
         },
     };
     let jpath = org.path(&intake.jurisdiction);
+    let (key, keep_key) = crate::rating::issue(app, &intake);
     let outcome = app
         .store
-        .intake(intake.clone(), jpath, first.clone())
+        .intake_rated(intake.clone(), jpath, first.clone(), keep_key)
         .await?;
     if outcome.created {
         let mut intake = intake;
         intake.code = outcome.code;
         let request = Request::replay(outcome.id, intake, std::slice::from_ref(&first));
         tracing::info!(id = request.id, code = %request.intake.code, channel = request.intake.channel.as_str(), "request registered");
-        let rating_key = Some(crate::rating::issue(app, &request).await?);
+        let rating_key = Some(key);
         return Ok(Registered {
             request,
             events: vec![first],

@@ -12,7 +12,7 @@ use minhu_domain::lifecycle::Command;
 use minhu_domain::notify::OutboxItem;
 use minhu_domain::org::Actor;
 use minhu_domain::rating_key::RatingKey;
-use minhu_domain::request::{Event, Request, Satisfaction};
+use minhu_domain::request::{Event, Intake, Request, Satisfaction};
 use minhu_domain::text::{self, Lang};
 use rand::Rng;
 use serde_json::{Value, json};
@@ -56,25 +56,29 @@ fn sms_payload(phone: &str, code: &str, key: Option<&RatingKey>) -> Value {
     json!({"phone": phone, "text": text})
 }
 
-/// Gives a newly registered request its key: the hash is stored and, when the request has
-/// a phone and an SMS gateway is configured, an SMS with the key is queued with it. The
-/// key is returned for the registering channel to show or pass on; it is kept nowhere else.
-pub async fn issue(app: &App, request: &Request) -> Result<RatingKey, AppError> {
+/// A key for a request about to be registered, and what the store keeps of it once the
+/// request has its id and final code ([`minhu_store::RatingIssue`]): the hash and, when the
+/// request has a phone and an SMS gateway is configured, the SMS giving the requester the
+/// key. Both commit with the request. The key is returned for the registering channel to
+/// show or pass on; it is kept nowhere else.
+pub fn issue(app: &App, intake: &Intake) -> (RatingKey, minhu_store::RatingIssue) {
     let key = draw();
-    let sms = match (&request.intake.requester.phone, &app.config.sms_gateway) {
-        (Some(phone), Some(_)) => Some(OutboxItem {
+    let phone = intake
+        .requester
+        .phone
+        .clone()
+        .filter(|_| app.config.sms_gateway.is_some());
+    let kept = key.clone();
+    let save = move |id: i64, code: &str| {
+        let sms = phone.as_ref().map(|phone| OutboxItem {
             channel: "sms".into(),
             target: phone.clone(),
             secret: None,
-            payload: sms_payload(phone, &request.intake.code, Some(&key)),
-        }),
-        _ => None,
+            payload: sms_payload(phone, code, Some(&kept)),
+        });
+        (digest(id, &kept), sms)
     };
-    let hash = digest(request.id, &key);
-    app.store
-        .save_rating_key(request.id, &hash, app.now(), sms.as_ref())
-        .await?;
-    Ok(key)
+    (key, Box::new(save))
 }
 
 /// Checks the key typed for a request: missing or malformed is 422, too many attempts 429,

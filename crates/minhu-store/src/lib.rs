@@ -58,7 +58,7 @@ pub use requests::{Dashboard, ListFilter, Page};
 pub use rows::{RequestSummary, StoredUser};
 pub use training::TrainingRow;
 pub use wall::WallDetail;
-pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, new_code};
+pub use writer::{AppendOutcome, IntakeOutcome, OutboxItem, RatingIssue, new_code};
 
 /// The old home of the upstream channels' types (named after its consumer, Open311): they
 /// live in their aggregates' modules now and are re-exported here so callers compile.

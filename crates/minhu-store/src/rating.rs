@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::{OutboxItem, Result, Store, on_pool};
+use crate::{Result, Store, on_pool};
 
 /// A request's rating key as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,48 +17,6 @@ pub struct StoredRatingKey {
 }
 
 impl Store {
-    /// Keeps a new request's key hash and, in the same transaction, the SMS that gives the
-    /// key to the requester (queued as a message of the `register` event).
-    pub async fn save_rating_key(
-        &self,
-        request_id: i64,
-        key_hash: &str,
-        now: DateTime<Utc>,
-        sms: Option<&OutboxItem>,
-    ) -> Result<()> {
-        on_pool!(&self.backend, write, |pool, DB| {
-            let mut tx = pool.begin().await?;
-            let mut sms_id: Option<i64> = None;
-            if let Some(m) = sms {
-                sms_id = Some(
-                    sqlx::query_scalar(
-                        "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
-                         VALUES ($1, 1, $2, $3, $4, $5, $6, $6) RETURNING id",
-                    )
-                    .bind(request_id)
-                    .bind(m.channel.as_str())
-                    .bind(m.target.as_str())
-                    .bind(m.secret.as_deref())
-                    .bind(sqlx::types::Json(&m.payload))
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?,
-                );
-            }
-            sqlx::query(
-                "INSERT INTO rating_keys (request_id, key_hash, sms_outbox_id, created_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(request_id)
-            .bind(key_hash)
-            .bind(sms_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     /// A request's rating key, if it was given one (imported requests are not).
     pub async fn rating_key(&self, request_id: i64) -> Result<Option<StoredRatingKey>> {
         let row: Option<(String, Option<DateTime<Utc>>)> =

@@ -82,7 +82,19 @@ impl Store {
         jpath: String,
         first: Event,
     ) -> Result<IntakeOutcome> {
-        self.writer.intake(intake, jpath, first).await
+        self.writer.intake(intake, jpath, first, None).await
+    }
+
+    /// [`Store::intake`] for a request given a rating key: the key's hash (and the SMS that
+    /// tells the requester) commit in the same transaction as the request.
+    pub async fn intake_rated(
+        &self,
+        intake: Intake,
+        jpath: String,
+        first: Event,
+        rating: crate::RatingIssue,
+    ) -> Result<IntakeOutcome> {
+        self.writer.intake(intake, jpath, first, Some(rating)).await
     }
 
     /// Appends one event if the request is still at `expected_version` (optimistic

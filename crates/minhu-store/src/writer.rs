@@ -26,6 +26,12 @@ pub struct IntakeOutcome {
     pub created: bool,
 }
 
+/// What a new request's rating key leaves in the store, worked out once the writer knows
+/// the request's id and final tracking code: the key's hash and, if the requester is told
+/// by SMS, that message. It runs inside the intake's transaction, so a request is never
+/// registered without its key (the plain key lives only in the caller's closure and the SMS).
+pub type RatingIssue = Box<dyn Fn(i64, &str) -> (String, Option<OutboxItem>) + Send + Sync>;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppendOutcome {
     Appended,
@@ -38,6 +44,7 @@ enum Op {
         intake: Intake,
         jpath: String,
         first: Event,
+        rating: Option<RatingIssue>,
     },
     Append {
         after: Box<Request>,
@@ -85,12 +92,14 @@ impl WriterHandle {
         intake: Intake,
         jpath: String,
         first: Event,
+        rating: Option<RatingIssue>,
     ) -> Result<IntakeOutcome> {
         match self
             .submit(Op::Intake {
                 intake,
                 jpath,
                 first,
+                rating,
             })
             .await?
         {
@@ -251,6 +260,7 @@ struct IntakeRow<'a> {
     request: Request,
     jpath: &'a str,
     first: &'a Event,
+    rating: Option<&'a RatingIssue>,
 }
 
 /// The batch's intakes as projections, their codes made unique within the batch.
@@ -262,6 +272,7 @@ fn intake_rows(ops: &[Op]) -> Vec<IntakeRow<'_>> {
             intake,
             jpath,
             first,
+            rating,
         } = op
         {
             let mut request = Request::replay(0, intake.clone(), std::slice::from_ref(first));
@@ -273,6 +284,7 @@ fn intake_rows(ops: &[Op]) -> Vec<IntakeRow<'_>> {
                 request,
                 jpath,
                 first,
+                rating: rating.as_ref(),
             });
         }
     }
@@ -307,6 +319,7 @@ per_backend! {
             out[row.k] = Some(Outcome::Intake(outcome));
         }
         tell_channels(&mut tx, &rows, &out).await?;
+        save_rating_keys(&mut tx, &rows, &out).await?;
         // Rows are locked in request-id order, the same in every server's writer: two
         // batches touching the same requests on two servers then wait, never deadlock.
         let mut appends: Vec<usize> = (0..ops.len())
@@ -438,6 +451,52 @@ per_backend! {
                 }
         }
         crate::outbox::insert_outbox!(conn, DB, &notices);
+        Ok(())
+    }
+
+    /// The rating keys of the batch's new requests (a repeat gets none), with the SMS that
+    /// tells each requester theirs, linked so the text can be blanked once the key is used.
+    async fn save_rating_keys(
+        conn: &mut Conn,
+        rows: &[IntakeRow<'_>],
+        out: &[Option<Outcome>],
+    ) -> Result<()> {
+        for row in rows {
+            let (Some(issue), Some(Outcome::Intake(o))) = (row.rating, &out[row.k]) else {
+                continue;
+            };
+            if !o.created {
+                continue;
+            }
+            let (key_hash, sms) = issue(o.id, &o.code);
+            let mut sms_id: Option<i64> = None;
+            if let Some(m) = &sms {
+                sms_id = Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                    )
+                    .bind(o.id)
+                    .bind(row.first.seq)
+                    .bind(m.channel.as_str())
+                    .bind(m.target.as_str())
+                    .bind(m.secret.as_deref())
+                    .bind(Json(&m.payload))
+                    .bind(row.first.at)
+                    .fetch_one(&mut *conn)
+                    .await?,
+                );
+            }
+            sqlx::query(
+                "INSERT INTO rating_keys (request_id, key_hash, sms_outbox_id, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(o.id)
+            .bind(key_hash)
+            .bind(sms_id)
+            .bind(row.first.at)
+            .execute(&mut *conn)
+            .await?;
+        }
         Ok(())
     }
 
