@@ -19,6 +19,7 @@
 //! one macro, `code_enum!` in `codes.rs`.
 
 pub mod access;
+pub mod action_item;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
