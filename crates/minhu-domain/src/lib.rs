@@ -23,6 +23,7 @@ pub mod action_item;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
+pub mod document_number;
 pub mod error;
 pub mod geo;
 pub mod ids;
