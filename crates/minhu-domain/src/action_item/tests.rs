@@ -435,15 +435,10 @@ fn a_short_item_gets_no_reminder() {
 }
 
 #[test]
-fn events_round_trip_through_json_and_every_text_exists() {
+fn events_round_trip_through_json() {
     let log = Log::in_state(ItemState::Reopened);
     let json = serde_json::to_string(&log.events).unwrap();
     let back: Vec<ItemEvent> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, log.events);
     assert!(json.contains("\"action\":\"claim_done\""));
-    let src = include_str!("../action_item.rs");
-    for piece in src.split("\"governance.").skip(1) {
-        let key = format!("governance.{}", piece.split('"').next().unwrap());
-        assert!(crate::text::lookup(&key).is_some(), "{key} missing");
-    }
 }
