@@ -325,6 +325,17 @@ impl ActionItem {
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.is_pending() && self.due.is_some_and(|due| now > due)
     }
+
+    /// Working days past the due date at `now` (0 unless overdue), as the 督办通知 and the
+    /// 通报 state it (逾期N个工作日): the day after the due date counts as the first.
+    pub fn overdue_working_days(&self, now: DateTime<Utc>, calendar: &Calendar) -> i64 {
+        match self.due_date() {
+            Some(due) if self.is_overdue(now) => {
+                calendar.working_days_between(due, local_date(now))
+            }
+            _ => 0,
+        }
+    }
 }
 
 /// What the issuing office fills in to create an item.

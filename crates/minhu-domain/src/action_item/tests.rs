@@ -350,6 +350,15 @@ fn the_ladder_fires_once_each_across_holidays_and_a_weekend() {
     assert_eq!(sweep(&mut log, "2026-10-12T00:00:01+08:00"), None);
     assert_eq!(sweep(&mut log, "2026-12-31T12:00:00+08:00"), None);
     let item = log.item();
+    let late = |s| item.overdue_working_days(at(s), &cal());
+    assert_eq!(late("2026-09-29T12:00:00+08:00"), 0);
+    assert_eq!(late("2026-09-30T12:00:00+08:00"), 1);
+    assert_eq!(
+        late("2026-10-07T12:00:00+08:00"),
+        1,
+        "the holiday does not count"
+    );
+    assert_eq!(late("2026-10-12T00:00:00+08:00"), 5);
     assert_eq!(
         item.oversight,
         vec![
@@ -441,4 +450,43 @@ fn events_round_trip_through_json() {
     let back: Vec<ItemEvent> = serde_json::from_str(&json).unwrap();
     assert_eq!(back, log.events);
     assert!(json.contains("\"action\":\"claim_done\""));
+}
+
+mod properties {
+    use super::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// However often and whenever the monitor sweeps, each rung goes at most once, never
+        /// early, and a sweep after the bulletin day has sent the notice and the bulletin.
+        #[test]
+        fn every_rung_goes_once_and_on_time(mut minutes in proptest::collection::vec(0i64..60 * 24 * 40, 1..40)) {
+            minutes.sort_unstable();
+            let start = at("2026-09-21T10:00:00+08:00");
+            let due = at("2026-09-29T23:59:59+08:00");
+            let bulletin_day = at("2026-10-12T00:00:00+08:00");
+            let mut log = Log::issued();
+            let mut sent = Vec::new();
+            for m in &minutes {
+                let now = start + Duration::minutes(*m);
+                // A sweep drains the item: it acts until nothing is left to do.
+                while let Some(level) = next_oversight(&log.item(), now, &cal()) {
+                    match level {
+                        OversightLevel::Urge => prop_assert!(now >= at("2026-09-24T00:00:00+08:00") && now <= due),
+                        OversightLevel::Supervise => prop_assert!(now > due),
+                        OversightLevel::Bulletin => prop_assert!(now >= bulletin_day),
+                    }
+                    prop_assert!(!sent.contains(&level), "{level:?} twice");
+                    sent.push(level);
+                    log.push(&ItemActor::System, now, ItemEventData::Oversee { level });
+                }
+            }
+            let last = start + Duration::minutes(*minutes.last().unwrap());
+            if last >= bulletin_day {
+                prop_assert!(sent.contains(&OversightLevel::Supervise));
+                prop_assert!(sent.contains(&OversightLevel::Bulletin));
+            }
+        }
+    }
 }
