@@ -14,14 +14,18 @@
 //! - [`notify`]: who hears of what, and what they are told.
 //! - [`ledger`]: the ledgers' facts and policy.
 //! - [`text`]: the one text catalogue (zh-CN and en).
+//! - [`action_item`], [`document_number`], [`publication`]: the shared base of community
+//!   governance (督办事项, 文号, 公示).
 //!
 //! Coded enums (a stable string code and a Chinese label per variant) are all declared with
 //! one macro, `code_enum!` in `codes.rs`.
 
 pub mod access;
+pub mod action_item;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
+pub mod document_number;
 pub mod error;
 pub mod geo;
 pub mod ids;
@@ -31,6 +35,7 @@ pub mod lifecycle;
 pub mod notify;
 pub mod org;
 pub mod privacy;
+pub mod publication;
 pub mod rating_key;
 pub mod request;
 pub mod sla;

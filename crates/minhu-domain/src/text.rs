@@ -72,6 +72,7 @@ const SOURCES: &[(&str, &str)] = &[
     ("council", include_str!("../text/council.toml")),
     ("meeting", include_str!("../text/meeting.toml")),
     ("mediation", include_str!("../text/mediation.toml")),
+    ("governance", include_str!("../text/governance.toml")),
 ];
 
 /// A problem found while reading the catalogue (only tests see these: a bad file is a
