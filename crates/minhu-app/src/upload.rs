@@ -26,9 +26,10 @@ fn refuse(kind: Kind, code: &'static str, key: &'static str, label: &str) -> App
         .field("photos")
 }
 
-/// Checks and cleans one uploaded photo. `name` is the client's file name, kept (cut to 100
-/// characters) for display only. The size limit is the caller's: each channel has its own.
-pub fn clean_photo(name: Option<&str>, raw: &[u8]) -> Result<Photo, AppError> {
+/// The photo's type and its bytes without any metadata block: what serving a stored photo
+/// needs (rows stored before every upload was cleaned are cleaned on the way out), without
+/// the hash and the position [`clean_photo`] works out for storing.
+pub fn strip_metadata(name: Option<&str>, raw: &[u8]) -> Result<(&'static str, Vec<u8>), AppError> {
     let label = name.unwrap_or("photo");
     let (mime, bytes) = if raw.starts_with(&[0xFF, 0xD8, 0xFF]) {
         ("image/jpeg", strip_jpeg(raw))
@@ -50,6 +51,13 @@ pub fn clean_photo(name: Option<&str>, raw: &[u8]) -> Result<Photo, AppError> {
             label,
         )
     })?;
+    Ok((mime, bytes))
+}
+
+/// Checks and cleans one uploaded photo. `name` is the client's file name, kept (cut to 100
+/// characters) for display only. The size limit is the caller's: each channel has its own.
+pub fn clean_photo(name: Option<&str>, raw: &[u8]) -> Result<Photo, AppError> {
+    let (mime, bytes) = strip_metadata(name, raw)?;
     Ok(Photo {
         hash: hex::encode(Sha256::digest(&bytes)),
         mime,

@@ -15,7 +15,7 @@ use super::format::Fmt;
 use super::params::Params;
 use super::{MAX_MEDIA, MAX_POST};
 use minhu_app::App;
-use minhu_app::upload::{Photo, clean_photo};
+use minhu_app::upload::{Photo, clean_photo, strip_metadata};
 
 /// A file sent with a multipart POST.
 pub(super) struct Upload {
@@ -207,8 +207,8 @@ pub(super) async fn store_media(
 pub(super) async fn media(State(app): State<App>, Path(id): Path<String>) -> Response {
     let not_found = || O311Error::not_found(said("open311.media_not_found", &[])).render(Fmt::Json);
     match app.store.open311_media_file(&id).await {
-        Ok(Some((_, data))) => match clean_photo(None, &data) {
-            Ok(photo) => ([(header::CONTENT_TYPE, photo.mime)], photo.bytes).into_response(),
+        Ok(Some((_, data))) => match strip_metadata(None, &data) {
+            Ok((mime, bytes)) => ([(header::CONTENT_TYPE, mime)], bytes).into_response(),
             Err(_) => not_found(),
         },
         Ok(None) => not_found(),
