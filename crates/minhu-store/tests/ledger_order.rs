@@ -4,60 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test or example stops at its first failure
 
 use chrono::Utc;
-use minhu_domain::org::{Jurisdiction, Level, Tier};
-use minhu_domain::request::{Channel, Event, EventData, Intake, RequestType, Requester};
-use minhu_store::{Store, StoreOptions};
+use minhu_domain::request::Channel;
+use minhu_store::Store;
 use sqlx::{Connection, Executor, Row};
 
-async fn store(url: &str) -> Store {
-    let s = Store::open(url, StoreOptions::default()).await.unwrap();
-    s.upsert_org(
-        &[Jurisdiction {
-            code: "C".into(),
-            name: "测试社区".into(),
-            level: Level::Community,
-            parent: None,
-        }],
-        &[],
-    )
-    .await
-    .unwrap();
-    s
-}
-
-fn intake(code: &str, channel: Channel, external: Option<String>) -> (Intake, Event) {
-    let now = minhu_domain::time::truncate_ms(Utc::now());
-    let i = Intake {
-        code: code.into(),
-        channel,
-        kind: RequestType::Help,
-        subject: None,
-        content: "下水道堵塞".into(),
-        requester: Requester::default(),
-        address: None,
-        lat: None,
-        lon: None,
-        jurisdiction: "C".into(),
-        category: None,
-        confidential: false,
-        external_id: external,
-        received_at: now,
-    };
-    let e = Event {
-        seq: 1,
-        at: now,
-        actor: "t".into(),
-        role: "system".into(),
-        data: EventData::Register {
-            channel,
-            kind: RequestType::Help,
-            jurisdiction: "C".into(),
-            tier: Tier::Community,
-            category: None,
-        },
-    };
-    (i, e)
-}
+mod common;
+use common::{intake, open_with_org};
 
 async fn register(store: &Store) -> i64 {
     let (i, e) = intake(
@@ -112,7 +64,7 @@ async fn an_event_committed_after_later_ones_is_still_counted() {
         return;
     };
     let url = minhu_store::create_scratch_postgres(&admin).await.unwrap();
-    let store = store(&url).await;
+    let store = open_with_org(&url).await;
     let org = store.load_org().await.unwrap();
     let first = register(&store).await;
     store.ledger_refresh(&org).await.unwrap();
