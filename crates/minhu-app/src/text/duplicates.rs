@@ -1,6 +1,7 @@
 //! Possible duplicates at intake: open requests of the same community whose text is close.
 
-use minhu_domain::org::Level;
+use minhu_domain::access;
+use minhu_domain::org::{Actor, Level};
 
 use super::suggest::percent;
 use crate::{App, AppError};
@@ -18,9 +19,12 @@ pub struct Candidate {
 }
 
 /// Up to five open requests of `jurisdiction`'s community at least half alike to `text`,
-/// most alike first; `except` is the request itself.
+/// most alike first, of those `actor` may see listed (never a confidential one, never one
+/// outside their read rights: [`access::may_list_as_similar`]); `except` is the request
+/// itself. Filtered before the five are chosen, so a hidden request takes no place.
 pub async fn find_duplicates(
     app: &App,
+    actor: &Actor,
     jurisdiction: &str,
     text: &str,
     except: Option<i64>,
@@ -47,6 +51,17 @@ pub async fn find_duplicates(
         })
         .collect();
     found.sort_by_key(|d| std::cmp::Reverse(d.similarity));
-    found.truncate(5);
-    Ok(found)
+    let mut shown = Vec::with_capacity(5);
+    for c in found {
+        if shown.len() == 5 {
+            break;
+        }
+        let Some((req, _)) = app.store.load_request(c.id).await? else {
+            continue;
+        };
+        if access::may_list_as_similar(actor, &req, &org) {
+            shown.push(c);
+        }
+    }
+    Ok(shown)
 }

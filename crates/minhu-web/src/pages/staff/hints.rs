@@ -11,7 +11,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use minhu_app::text::suggest::catalogue_unit;
-use minhu_domain::access;
 use minhu_domain::org::Actor;
 use minhu_domain::request::State as ReqState;
 
@@ -67,16 +66,10 @@ pub async fn find_duplicates(
     l: Lang,
 ) -> Result<Vec<Duplicate>, ApiError> {
     let found =
-        minhu_app::text::duplicates::find_duplicates(app, jurisdiction, text, except).await?;
-    let org = app.org();
+        minhu_app::text::duplicates::find_duplicates(app, actor, jurisdiction, text, except)
+            .await?;
     let mut shown = Vec::with_capacity(found.len());
     for c in found {
-        let Some((req, _)) = app.store.load_request(c.id).await? else {
-            continue;
-        };
-        if !access::may_list_as_similar(actor, &req, &org) {
-            continue;
-        }
         shown.push(Duplicate {
             id: c.id,
             code: c.code,
