@@ -73,6 +73,11 @@ const SOURCES: &[(&str, &str)] = &[
     ("meeting", include_str!("../text/meeting.toml")),
     ("mediation", include_str!("../text/mediation.toml")),
     ("governance", include_str!("../text/governance.toml")),
+    ("grid_ledger", include_str!("../text/grid_ledger.toml")),
+    ("grid_import", include_str!("../text/grid_import.toml")),
+    ("patrol", include_str!("../text/patrol.toml")),
+    ("patrol_pages", include_str!("../text/patrol_pages.toml")),
+    ("grid_meeting", include_str!("../text/grid_meeting.toml")),
 ];
 
 /// A problem found while reading the catalogue (only tests see these: a bad file is a
