@@ -16,12 +16,14 @@
 //! facts) come from `minhu_domain`; the store only maps them to rows.
 
 mod access_log;
+mod action_item;
 mod api_keys;
 mod attachments;
 mod bulk;
 mod calendar;
 mod catalogue;
 mod config_version;
+mod document_number;
 mod exclusions;
 pub mod ledger;
 mod ledger_horizon;
@@ -29,6 +31,7 @@ mod login_attempts;
 mod org;
 mod outbox;
 mod places;
+mod publication;
 mod rating;
 mod requests;
 mod rows;
@@ -48,11 +51,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use action_item::{ItemFilter, ItemRow, NumberDraw};
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;
 pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
+pub use publication::PublicationRow;
 pub use rating::StoredRatingKey;
 pub use requests::{Dashboard, ListFilter, Page};
 pub use rows::{RequestSummary, StoredUser};
