@@ -12,7 +12,7 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, catalogue, deliveries, ledger, org, places, requests};
+use super::{Created, Health, action_item, catalogue, deliveries, ledger, org, places, requests};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -140,6 +140,33 @@ pub fn operations() -> Vec<Operation> {
             .ok("200", List(name::<deliveries::DeliveryItem>)),
         op("post", "/api/v1/deliveries/{id}/retry")
             .ok("200", One(name::<deliveries::DeliveryItem>)),
+        op("get", "/api/v1/action-items")
+            .query(params::<action_item::ListQuery>)
+            .ok("200", List(name::<action_item::ItemLine>)),
+        op("post", "/api/v1/action-items")
+            .body(One(name::<action_item::IssueBody>))
+            .ok("201", One(name::<action_item::ItemView>)),
+        op("get", "/api/v1/action-items/{id}").ok("200", One(name::<action_item::ItemView>)),
+        op("post", "/api/v1/action-items/{id}/progress")
+            .body(One(name::<action_item::StepBody>))
+            .ok("200", One(name::<action_item::ItemView>)),
+        op("post", "/api/v1/action-items/{id}/claim-done")
+            .body(One(name::<action_item::StepBody>))
+            .ok("200", One(name::<action_item::ItemView>)),
+        op("post", "/api/v1/action-items/{id}/verify")
+            .body(One(name::<action_item::StepBody>))
+            .ok("200", One(name::<action_item::ItemView>)),
+        op("post", "/api/v1/action-items/{id}/reopen")
+            .body(One(name::<action_item::StepBody>))
+            .ok("200", One(name::<action_item::ItemView>)),
+        op("get", "/api/v1/publications")
+            .query(params::<action_item::PublicationsQuery>)
+            .ok("200", List(name::<action_item::PublicationView>)),
+        op("post", "/api/v1/publications")
+            .body(One(name::<action_item::PublicationBody>))
+            .ok("201", One(name::<action_item::PublicationView>)),
+        op("post", "/api/v1/publications/{id}/withdraw")
+            .ok("200", One(name::<action_item::PublicationView>)),
     ]
 }
 
@@ -175,6 +202,12 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<ledger::ExclusionBody>()
         .schema_from::<ledger::ExclusionMade>()
         .schema_from::<deliveries::DeliveryItem>()
+        .schema_from::<action_item::IssueBody>()
+        .schema_from::<action_item::StepBody>()
+        .schema_from::<action_item::ItemLine>()
+        .schema_from::<action_item::ItemView>()
+        .schema_from::<action_item::PublicationBody>()
+        .schema_from::<action_item::PublicationView>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

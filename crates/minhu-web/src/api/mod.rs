@@ -4,6 +4,7 @@
 //! the extractors every handler shares: a JSON body and a query string, each refused in
 //! the API's error format (never a plain-text rejection).
 
+pub mod action_item;
 mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi))
+        .merge(action_item::router())
         .merge(catalogue::router())
         .merge(deliveries::router())
         .merge(ledger::router())
