@@ -297,7 +297,7 @@ pub mod oversight {
             let event =
                 super::next_event(app, &item, &events, &command, &ItemActor::System, Some(at))?;
             let draw = (level == OversightLevel::Supervise)
-                .then(|| notice_draw(&app.org(), item.issued_by.as_str(), event.at));
+                .then(|| notice_draw(&app.org(), item.issued_by.as_str(), at));
             // A lost race is not retried as such: the next turn works out what is due again.
             if super::append(app, item, event, draw.as_ref())
                 .await?
@@ -309,7 +309,8 @@ pub mod oversight {
         Err(AppError::new(crate::Kind::Conflict, "concurrent_update"))
     }
 
-    /// The 督办通知 counter of the issuing office for the year of `at`.
+    /// The 督办通知 counter of the issuing office for the year of `at`, the moment the
+    /// notice fell due (the real time, unless the monitor runs with `--at`).
     fn notice_draw(org: &Org, issuer: &str, at: DateTime<Utc>) -> NumberDraw {
         NumberDraw {
             key: SequenceKey::new(

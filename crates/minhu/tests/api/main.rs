@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod action_item;
 mod authz;
 mod deadlines;
 mod deliveries;
