@@ -6,6 +6,7 @@
 //! Accept-Language), large-type mode, and the CSRF token its forms carry (double-submit:
 //! an HttpOnly SameSite=Strict cookie that each form repeats in `_csrf`).
 
+mod action_item;
 mod attachments;
 mod dashboard;
 mod deliveries;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(ledger::router())
         .merge(deliveries::router())
+        .merge(action_item::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

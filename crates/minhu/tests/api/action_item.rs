@@ -505,3 +505,88 @@ async fn showing(t: &TestApp, id: i64, at: DateTime<Utc>) -> bool {
     assert_eq!(s, StatusCode::OK, "{v}");
     v.as_array().unwrap().iter().any(|p| p["id"] == id)
 }
+
+/// A staff page fetched with the person's session (signed in through the login form).
+async fn page(t: &TestApp, who: &str, path: &str) -> reqwest::Response {
+    use crate::pages::{PASSWORD, Visitor, with_passwords};
+    with_passwords(t, &[who]).await;
+    let mut v = Visitor::new(t);
+    v.login(who, PASSWORD).await;
+    t.client
+        .get(format!("{}{path}", t.base))
+        .header("cookie", v.cookie_header())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_register_prints_on_a4_and_exports_xlsx_with_chinese_headers() {
+    let t = TestApp::spawn().await;
+    let id = issue(&t, "楼层过道窗户加装封闭", 5).await["id"]
+        .as_i64()
+        .unwrap();
+    let r = page(&t, "dxy_staff", "/staff/action-items").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("楼层过道窗户加装封闭") && html.contains("主办单位"),
+        "{html}"
+    );
+    let r = page(&t, "dxy_staff", &format!("/staff/action-items/{id}")).await;
+    assert!(r.text().await.unwrap().contains("待办"));
+    let r = page(&t, "ybsq_staff", &format!("/staff/action-items/{id}")).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "another community's item"
+    );
+
+    let print = page(&t, "dxy_staff", "/staff/action-items/print")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(print.contains("/static/print.css") && print.contains("楼层过道窗户加装封闭"));
+    let css = page(&t, "dxy_staff", "/static/print.css")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains("@page { size: A4"), "{css}");
+    let other = page(&t, "ybsq_staff", "/staff/action-items/print")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !other.contains("楼层过道窗户加装封闭"),
+        "out of scope, not printed"
+    );
+
+    let r = page(&t, "dxy_staff", "/staff/action-items.xlsx").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = wb.worksheet_range("督办事项台账").unwrap();
+    let rows: Vec<_> = sheet.rows().collect();
+    let headers: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        headers,
+        [
+            "编号",
+            "督办事项",
+            "来源",
+            "交办单位",
+            "主办单位",
+            "协办单位",
+            "办理时限",
+            "状态",
+            "督办等级"
+        ]
+    );
+    assert_eq!(rows[2][1].to_string(), "楼层过道窗户加装封闭");
+    assert_eq!(rows[2][4].to_string(), "DXY-WY");
+    assert_eq!(rows[2][7].to_string(), "待办");
+}
