@@ -409,3 +409,55 @@ async fn phones_in_every_spelling_are_masked() {
         );
     }
 }
+
+/// The staff pages: masked by default, a reveal with a purpose (logged), and ID numbers
+/// and care tags only for a reader granted `sensitive`; another grid's worker gets 404.
+#[tokio::test]
+async fn the_pages_keep_the_tiers() {
+    use crate::pages::{PASSWORD, Visitor, with_passwords};
+    let mut t = TestApp::spawn().await;
+    let s = seed(&mut t).await;
+    with_passwords(&t, &["dxy_staff", "dxy_g1"]).await;
+    let mut staff = Visitor::new(&t);
+    staff.login("dxy_staff", PASSWORD).await;
+    let list = staff.get("/staff/grids/DXY-G03/ledger").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(list.body.contains("德馨苑3号楼") && list.body.contains("贺**"));
+    let page_path = format!("/staff/households/{}", s.household);
+    let page = staff.get(&page_path).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("138****5678") && page.body.contains("id=\"reveal\""));
+    for body in [&list.body, &page.body] {
+        assert!(!body.contains(ELDER_ID) && !body.contains("独居老人") && !body.contains("贺桂莲"));
+    }
+    let shown = staff
+        .post(&format!("{page_path}/reveal"), &[("purpose", "电话回访")])
+        .await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert!(shown.body.contains("贺桂莲") && !shown.body.contains(ELDER_ID));
+    let log = t
+        .app
+        .store
+        .subject_access_log("household", s.household.0)
+        .await
+        .unwrap();
+    assert_eq!(log.last().map(|l| l.purpose.as_str()), Some("电话回访"));
+
+    grant(&t, "admin", "dxy_staff").await;
+    let page = staff.get(&page_path).await;
+    assert!(
+        page.body.contains(ELDER_ID) && page.body.contains("独居老人"),
+        "{}",
+        page.body
+    );
+    let list = staff.get("/staff/grids/DXY-G03/ledger").await;
+    assert!(!list.body.contains(ELDER_ID) && !list.body.contains("独居老人"));
+
+    let mut other = Visitor::new(&t);
+    other.login("dxy_g1", PASSWORD).await;
+    for path in ["/staff/grids/DXY-G03/ledger".to_string(), page_path.clone()] {
+        let r = other.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!r.body.contains(ELDER_ID) && !r.body.contains("贺"));
+    }
+}
