@@ -463,9 +463,7 @@ async fn grantee(app: &App, username: &str) -> Result<(Role, String), AppError> 
 /// Grants `sensitive` to a user (a district admin over their scope only); true when it
 /// was not held before.
 pub async fn grant_sensitive(app: &App, actor: &Actor, username: &str) -> Result<bool, AppError> {
-    if !minhu_domain::access::is_district_admin(actor) {
-        register::may_grant_sensitive(actor, &app.org(), Role::GridWorker, "")?;
-    }
+    register::require_granter(actor)?;
     let (role, scope) = grantee(app, username).await?;
     register::may_grant_sensitive(actor, &app.org(), role, &scope)?;
     Ok(app
@@ -477,9 +475,7 @@ pub async fn grant_sensitive(app: &App, actor: &Actor, username: &str) -> Result
 /// Removes `sensitive` from a user (the same rule as granting); true when it was held.
 /// Every server sees the removal at the next read: grants are never cached.
 pub async fn revoke_sensitive(app: &App, actor: &Actor, username: &str) -> Result<bool, AppError> {
-    if !minhu_domain::access::is_district_admin(actor) {
-        register::may_grant_sensitive(actor, &app.org(), Role::GridWorker, "")?;
-    }
+    register::require_granter(actor)?;
     let (role, scope) = grantee(app, username).await?;
     register::may_grant_sensitive(actor, &app.org(), role, &scope)?;
     Ok(app.store.remove_grant(username, SENSITIVE).await?)

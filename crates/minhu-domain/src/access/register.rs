@@ -45,6 +45,23 @@ pub fn may_read_sensitive(actor: &Actor, org: &Org, grid: &str, granted: bool) -
     granted && may_read(actor, org, grid)
 }
 
+/// 403 unless the actor is a district admin, the only role that grants `sensitive`:
+/// checked before the grantee is looked up, so a refusal tells nothing of who exists.
+pub fn require_granter(actor: &Actor) -> Result<(), DomainError> {
+    if is_district_admin(actor) {
+        return Ok(());
+    }
+    Err(DomainError::forbidden_keyed(
+        "domain.forbidden.district_admin",
+        vec![Arg::by_lang(
+            "what",
+            "授予敏感信息查阅权限",
+            "grant the sensitive right",
+        )],
+    )
+    .with_field("grant"))
+}
+
 /// The jurisdiction a user's scope lies in: the scope itself, or a unit's jurisdiction.
 fn scope_jurisdiction<'a>(org: &'a Org, role: Role, scope: &'a str) -> &'a str {
     match role {
