@@ -25,6 +25,7 @@ mod catalogue;
 mod config_version;
 mod document_number;
 mod exclusions;
+pub mod grid_ledger;
 pub mod ledger;
 mod ledger_horizon;
 mod login_attempts;

@@ -9,6 +9,7 @@ mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
+pub mod grid_ledger;
 pub mod ledger;
 mod org;
 pub(crate) mod places;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(action_item::router())
         .merge(catalogue::router())
         .merge(deliveries::router())
+        .merge(grid_ledger::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(places::router())
