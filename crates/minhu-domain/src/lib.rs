@@ -28,6 +28,7 @@ mod codes;
 pub mod document_number;
 pub mod error;
 pub mod geo;
+pub mod grid_meeting;
 pub mod ids;
 pub mod intake;
 pub mod ledger;
