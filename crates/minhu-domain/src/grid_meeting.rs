@@ -389,6 +389,54 @@ pub fn check_issue(
     Ok(())
 }
 
+/// A meeting or rollup as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub id: i64,
+    pub community: String,
+    pub kind: MeetingKind,
+    pub day: NaiveDate,
+    /// The minutes' number (纪要第N期), once a weekly meeting is issued.
+    pub number: Option<String>,
+    pub attendees: Vec<String>,
+    pub state: MeetingState,
+    /// The rollup as it stood when a daily rollup was issued.
+    pub rollup: Option<Rollup>,
+    pub created_by: String,
+    #[serde(with = "crate::time::serde_local")]
+    pub created_at: DateTime<Utc>,
+    pub issued_by: Option<String>,
+    #[serde(with = "crate::time::serde_local_opt")]
+    pub issued_at: Option<DateTime<Utc>>,
+}
+
+/// An item of a meeting as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingItem {
+    pub id: i64,
+    pub meeting_id: i64,
+    /// Its place on the agenda, from 1.
+    pub seq: i64,
+    pub subject: Option<Subject>,
+    /// The grid the item concerns (its request's or finding's grid).
+    pub grid: Option<String>,
+    pub text: String,
+    pub decision: Option<String>,
+    pub owner_unit: Option<String>,
+    pub working_days: Option<u32>,
+    /// The action item the decision became when the meeting was issued.
+    pub action_item_id: Option<i64>,
+}
+
+impl Meeting {
+    /// Does the meeting concern `grid`? A rollup covers every grid of its community; a
+    /// weekly meeting the grids its items are about.
+    pub fn concerns(&self, items: &[MeetingItem], grid: &str) -> bool {
+        self.kind == MeetingKind::DailyRollup
+            || items.iter().any(|i| i.grid.as_deref() == Some(grid))
+    }
+}
+
 // ---- who may do what ----------------------------------------------------------------------
 
 /// May `actor` read the community's meetings and its grids' duties whole (the community's
@@ -541,6 +589,42 @@ pub fn rollup(
         by_class,
         open_requests,
     }
+}
+
+// ---- the board's map ------------------------------------------------------------------------
+
+/// The grid's outline for the public board: SVG path data in a box `width` × `height`
+/// (north up, the longitude scaled by the cosine of the latitude so the shape is not
+/// stretched), one path per polygon, holes included. Empty for an empty shape.
+pub fn board_map(shape: &geo::MultiPolygon<f64>, width: f64, height: f64) -> Vec<String> {
+    use geo::BoundingRect;
+    let Some(rect) = shape.bounding_rect() else {
+        return Vec::new();
+    };
+    let (min, max) = (rect.min(), rect.max());
+    let squash = ((min.y + max.y) / 2.0).to_radians().cos().max(0.01);
+    let (w, h) = (((max.x - min.x) * squash).max(1e-9), (max.y - min.y).max(1e-9));
+    let scale = (width / w).min(height / h) * 0.9;
+    let (dx, dy) = ((width - w * scale) / 2.0, (height - h * scale) / 2.0);
+    let point = |c: &geo::Coord<f64>| {
+        let x = dx + (c.x - min.x) * squash * scale;
+        let y = dy + (max.y - c.y) * scale;
+        format!("{x:.1},{y:.1}")
+    };
+    let ring = |r: &geo::LineString<f64>| {
+        let pts: Vec<String> = r.coords().map(point).collect();
+        format!("M{}Z", pts.join("L"))
+    };
+    shape
+        .0
+        .iter()
+        .map(|p| {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .map(ring)
+                .collect::<String>()
+        })
+        .collect()
 }
 
 // ---- small checks -------------------------------------------------------------------------

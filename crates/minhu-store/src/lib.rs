@@ -23,6 +23,7 @@ mod calendar;
 mod catalogue;
 mod config_version;
 mod exclusions;
+mod grid_meeting;
 pub mod ledger;
 mod ledger_horizon;
 mod login_attempts;
@@ -51,6 +52,7 @@ use sqlx::sqlite::{
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;
+pub use grid_meeting::BoardPost;
 pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use rating::StoredRatingKey;

@@ -260,3 +260,18 @@ fn every_key_used_is_in_the_catalogue() {
         assert!(crate::text::lookup(key).is_some(), "{key}");
     }
 }
+
+#[test]
+fn the_board_map_fits_the_grid_in_its_box() {
+    let shape = geo::MultiPolygon(vec![crate::geo::rectangle(115.025, 35.76, 115.027, 35.764)]);
+    let paths = board_map(&shape, 400.0, 300.0);
+    assert_eq!(paths.len(), 1);
+    let p = &paths[0];
+    assert!(p.starts_with('M') && p.ends_with('Z'), "{p}");
+    for xy in p.trim_matches(|c| c == 'M' || c == 'Z').split('L') {
+        let (x, y) = xy.split_once(',').unwrap();
+        let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+        assert!((0.0..=400.0).contains(&x) && (0.0..=300.0).contains(&y), "{xy}");
+    }
+    assert!(board_map(&geo::MultiPolygon(vec![]), 400.0, 300.0).is_empty());
+}
