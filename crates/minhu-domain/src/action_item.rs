@@ -166,6 +166,9 @@ pub enum ItemEventData {
     },
     Oversee {
         level: OversightLevel,
+        /// The 文号 of the 督办通知单, given by the store as it appends the event.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<String>,
     },
 }
 
@@ -294,7 +297,7 @@ impl ActionItem {
                     self.oversight.clear();
                 }
             }
-            E::Oversee { level } => self.oversight.push(*level),
+            E::Oversee { level, .. } => self.oversight.push(*level),
         }
     }
 
@@ -509,7 +512,10 @@ pub fn decide(
         } => reopen(item, actor, reason, *working_days, now, calendar),
         Command::Oversee { level } => {
             must_be(*actor == ItemActor::System, "monitor")?;
-            Ok(ItemEventData::Oversee { level: *level })
+            Ok(ItemEventData::Oversee {
+                level: *level,
+                number: None,
+            })
         }
     }
 }

@@ -26,18 +26,10 @@ impl Store {
             .map(|dir| dir.join(&hash[..2]).join(hash))
     }
 
-    /// Stores a photo under the SHA-256 `hash` of `bytes` (idempotent) and links it to a
-    /// request. On disk the file is written and synced before the row that names it.
-    pub async fn attach(
-        &self,
-        request_id: i64,
-        hash: &str,
-        mime: &str,
-        bytes: &[u8],
-        exif: Option<(f64, f64)>,
-        name: Option<&str>,
-    ) -> Result<()> {
-        let in_db = match self.attachment_path(hash) {
+    /// Writes the bytes to the photo folder (synced, before any row names them); gives
+    /// them back when they belong in the database instead.
+    fn write_photo_file<'b>(&self, hash: &str, bytes: &'b [u8]) -> Result<Option<&'b [u8]>> {
+        Ok(match self.attachment_path(hash) {
             Some(path) => {
                 if !path.exists() {
                     let Some(dir) = path.parent() else {
@@ -59,7 +51,50 @@ impl Store {
                 None
             }
             None => Some(bytes),
-        };
+        })
+    }
+
+    /// Stores a photo under the SHA-256 `hash` of `bytes` (idempotent) with no request:
+    /// the evidence of an action item, the photo of a posted 公示 sheet.
+    pub async fn keep_photo(
+        &self,
+        hash: &str,
+        mime: &str,
+        bytes: &[u8],
+        exif: Option<(f64, f64)>,
+    ) -> Result<()> {
+        let in_db = self.write_photo_file(hash, bytes)?;
+        let now = Utc::now();
+        on_pool!(&self.backend, write, |pool, DB| {
+            sqlx::query(
+                "INSERT INTO attachments (hash, mime, size, bytes, exif_lat, exif_lon, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (hash) DO NOTHING",
+            )
+            .bind(hash)
+            .bind(mime)
+            .bind(bytes.len() as i64)
+            .bind(in_db)
+            .bind(exif.map(|e| e.0))
+            .bind(exif.map(|e| e.1))
+            .bind(now)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a photo under the SHA-256 `hash` of `bytes` (idempotent) and links it to a
+    /// request. On disk the file is written and synced before the row that names it.
+    pub async fn attach(
+        &self,
+        request_id: i64,
+        hash: &str,
+        mime: &str,
+        bytes: &[u8],
+        exif: Option<(f64, f64)>,
+        name: Option<&str>,
+    ) -> Result<()> {
+        let in_db = self.write_photo_file(hash, bytes)?;
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;

@@ -16,12 +16,14 @@
 //! facts) come from `minhu_domain`; the store only maps them to rows.
 
 mod access_log;
+mod action_item;
 mod api_keys;
 mod attachments;
 mod bulk;
 mod calendar;
 mod catalogue;
 mod config_version;
+mod document_number;
 mod exclusions;
 mod grid_meeting;
 pub mod ledger;
@@ -30,6 +32,7 @@ mod login_attempts;
 mod org;
 mod outbox;
 mod places;
+mod publication;
 mod rating;
 mod requests;
 mod rows;
@@ -49,12 +52,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use action_item::{ItemFilter, ItemRow, NumberDraw};
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;
 pub use grid_meeting::BoardPost;
 pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
+pub use publication::PublicationRow;
 pub use rating::StoredRatingKey;
 pub use requests::{Dashboard, ListFilter, Page};
 pub use rows::{RequestSummary, StoredUser};

@@ -479,7 +479,7 @@ mod properties {
                     }
                     prop_assert!(!sent.contains(&level), "{level:?} twice");
                     sent.push(level);
-                    log.push(&ItemActor::System, now, ItemEventData::Oversee { level });
+                    log.push(&ItemActor::System, now, ItemEventData::Oversee { level, number: None });
                 }
             }
             let last = start + Duration::minutes(*minutes.last().unwrap());
