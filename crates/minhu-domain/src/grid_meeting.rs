@@ -408,6 +408,8 @@ pub struct Meeting {
     pub issued_by: Option<String>,
     #[serde(with = "crate::time::serde_local_opt")]
     pub issued_at: Option<DateTime<Utc>>,
+    /// Bumped by every change: an issue is written only on the version it was decided on.
+    pub version: i64,
 }
 
 /// An item of a meeting as the store holds it.
@@ -603,7 +605,10 @@ pub fn board_map(shape: &geo::MultiPolygon<f64>, width: f64, height: f64) -> Vec
     };
     let (min, max) = (rect.min(), rect.max());
     let squash = ((min.y + max.y) / 2.0).to_radians().cos().max(0.01);
-    let (w, h) = (((max.x - min.x) * squash).max(1e-9), (max.y - min.y).max(1e-9));
+    let (w, h) = (
+        ((max.x - min.x) * squash).max(1e-9),
+        (max.y - min.y).max(1e-9),
+    );
     let scale = (width / w).min(height / h) * 0.9;
     let (dx, dy) = ((width - w * scale) / 2.0, (height - h * scale) / 2.0);
     let point = |c: &geo::Coord<f64>| {

@@ -11,7 +11,23 @@ use minhu_domain::grid_meeting::{
 };
 use minhu_domain::request::State;
 
-use crate::{Result, Store, StoreError, on_pool};
+use minhu_domain::action_item::{ActionItem, ItemEvent};
+use minhu_domain::document_number::DocumentNumber;
+use minhu_domain::ids::UnitCode;
+use sqlx::types::Json;
+
+use crate::action_item::NEXT_NUMBER;
+use crate::{Backend, NumberDraw, Result, Store, StoreError, on_pool, per_backend};
+
+/// What issuing a meeting writes besides its state: the minutes' number to draw, the rollup
+/// to fix, and the action items its decisions become, each with the meeting item it
+/// follows up (the item's `issue` event and the state that event makes).
+#[derive(Debug, Clone, Default)]
+pub struct MeetingIssue {
+    pub number: Option<NumberDraw>,
+    pub rollup: Option<Rollup>,
+    pub actions: Vec<(i64, ItemEvent, ActionItem)>,
+}
 
 /// A post of a grid as its public board shows it: the post, the holder's name, the armband
 /// number and the work phone printed on the board. Nothing else of the person.
@@ -39,8 +55,9 @@ type MeetingRow = (
     DateTime<Utc>,
     Option<String>,
     Option<DateTime<Utc>>,
+    i64,
 );
-const MEETING_COLUMNS: &str = "id, community, kind, day, number_text, attendees, state, rollup, created_by, created_at, issued_by, issued_at";
+const MEETING_COLUMNS: &str = "id, community, kind, day, number_text, attendees, state, rollup, created_by, created_at, issued_by, issued_at, version";
 
 type ItemRow = (
     i64,
@@ -99,7 +116,10 @@ impl Store {
     pub async fn duty(&self, id: i64) -> Result<Option<Duty>> {
         let sql = format!("SELECT {DUTY_COLUMNS} FROM duty_items WHERE id = $1");
         let row: Option<DutyRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(duty).transpose()
     }
@@ -127,11 +147,13 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let attendees = serde_json::to_string(&m.attendees)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let attendees =
+            serde_json::to_string(&m.attendees).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let day = m.day.format("%Y-%m-%d").to_string();
-        let res: std::result::Result<i64, sqlx::Error> =
-            on_pool!(&self.backend, write, |pool, DB| {
+        let res: std::result::Result<i64, sqlx::Error> = on_pool!(
+            &self.backend,
+            write,
+            |pool, DB| {
                 sqlx::query_scalar("INSERT INTO grid_meetings (community, kind, day, attendees, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                     .bind(community)
                     .bind(m.kind.as_str())
@@ -141,12 +163,13 @@ impl Store {
                     .bind(now)
                     .fetch_one(pool)
                     .await
-            });
+            }
+        );
         match res {
             Ok(id) => Ok(id),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(
-                StoreError::Duplicate(format!("rollup of {community} on {day}")),
-            ),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Duplicate(
+                format!("rollup of {community} on {day}"),
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -154,7 +177,10 @@ impl Store {
     pub async fn grid_meeting(&self, id: i64) -> Result<Option<Meeting>> {
         let sql = format!("SELECT {MEETING_COLUMNS} FROM grid_meetings WHERE id = $1");
         let row: Option<MeetingRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(id).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(meeting).transpose()
     }
@@ -165,7 +191,10 @@ impl Store {
             "SELECT {MEETING_COLUMNS} FROM grid_meetings WHERE community = $1 ORDER BY day DESC, id DESC"
         );
         let rows: Vec<MeetingRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(community).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(community)
+                .fetch_all(pool)
+                .await?
         });
         rows.into_iter().map(meeting).collect()
     }
@@ -187,7 +216,10 @@ impl Store {
             "SELECT {ITEM_COLUMNS} FROM grid_meeting_items WHERE meeting_id = $1 ORDER BY seq"
         );
         let rows: Vec<ItemRow> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(meeting_id).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(meeting_id)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows.into_iter().map(item).collect())
     }
@@ -210,11 +242,13 @@ impl Store {
         let days = f.action.as_ref().map(|a| i64::from(a.working_days));
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
-            let held = sqlx::query("UPDATE grid_meetings SET version = version + 1 WHERE id = $1 AND state = 'draft'")
-                .bind(meeting_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let held = sqlx::query(
+                "UPDATE grid_meetings SET version = version + 1 WHERE id = $1 AND state = 'draft'",
+            )
+            .bind(meeting_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             let id: Option<i64> = if held == 0 {
                 None
             } else {
@@ -235,9 +269,43 @@ impl Store {
         }))
     }
 
+    /// Issues a draft meeting still at `version` (nothing added since the caller read it),
+    /// in one transaction: the state, the minutes' number, the fixed rollup and every action
+    /// item with its link from the meeting item. `None` when the meeting is issued already
+    /// or changed meanwhile: nothing is written. Else the number printed, if one was drawn.
+    pub async fn issue_grid_meeting(
+        &self,
+        id: i64,
+        version: i64,
+        by: &str,
+        now: DateTime<Utc>,
+        issue: &MeetingIssue,
+    ) -> Result<Option<Option<String>>> {
+        let rollup = match &issue.rollup {
+            Some(r) => {
+                Some(serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            }
+            None => None,
+        };
+        let claim = Claim {
+            id,
+            version,
+            by,
+            now,
+            rollup: rollup.as_deref(),
+        };
+        match &self.backend {
+            Backend::Sqlite { write, .. } => sqlite::issue(write, &claim, issue).await,
+            Backend::Postgres(pg) => postgres::issue(pg, &claim, issue).await,
+        }
+    }
+
     /// The open `grid_patrol` requests located in a community (its materialised path), the
     /// oldest first.
-    pub async fn open_grid_patrol_requests(&self, community_path: &str) -> Result<Vec<OpenRequestFact>> {
+    pub async fn open_grid_patrol_requests(
+        &self,
+        community_path: &str,
+    ) -> Result<Vec<OpenRequestFact>> {
         let open: Vec<String> = State::ALL
             .iter()
             .filter(|s| s.is_open())
@@ -250,18 +318,23 @@ impl Store {
         let pattern = format!("{community_path}%");
         let rows: Vec<(i64, String, String, String, String, DateTime<Utc>)> =
             on_pool!(&self.backend, read, |pool, DB| {
-                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(&pattern).fetch_all(pool).await?
+                sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                    .bind(&pattern)
+                    .fetch_all(pool)
+                    .await?
             });
         Ok(rows
             .into_iter()
-            .map(|(id, code, grid, state, subject, received_at)| OpenRequestFact {
-                id,
-                code,
-                grid,
-                state,
-                subject,
-                received_at,
-            })
+            .map(
+                |(id, code, grid, state, subject, received_at)| OpenRequestFact {
+                    id,
+                    code,
+                    grid,
+                    state,
+                    subject,
+                    received_at,
+                },
+            )
             .collect())
     }
 
@@ -277,13 +350,16 @@ impl Store {
 
     /// A grid's active posts as its board shows them, the grid head first.
     pub async fn board_posts(&self, grid: &str) -> Result<Vec<BoardPost>> {
-        let rows: Vec<(String, String, String, String)> =
-            on_pool!(&self.backend, read, |pool, DB| {
+        let rows: Vec<(String, String, String, String)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
                 sqlx::query_as("SELECT post, person_name, armband_no, board_phone FROM grid_posts WHERE grid = $1 AND state = 'active' ORDER BY CASE post WHEN 'grid_head' THEN 0 WHEN 'full_time' THEN 1 WHEN 'part_time' THEN 2 WHEN 'building_head' THEN 3 ELSE 4 END, id")
                     .bind(grid)
                     .fetch_all(pool)
                     .await?
-            });
+            }
+        );
         Ok(rows
             .into_iter()
             .map(|(post, person_name, armband_no, board_phone)| BoardPost {
@@ -298,10 +374,12 @@ impl Store {
     /// How many households of a grid are on the ledger (demolished ones left out).
     pub async fn grid_household_count(&self, grid: &str) -> Result<i64> {
         Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE grid = $1 AND state <> 'demolished'")
-                .bind(grid)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM households WHERE grid = $1 AND state <> 'demolished'",
+            )
+            .bind(grid)
+            .fetch_one(pool)
+            .await?
         }))
     }
 
@@ -313,6 +391,109 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         }))
+    }
+}
+
+/// The meeting an issue claims, and what it stamps on it.
+struct Claim<'a> {
+    id: i64,
+    version: i64,
+    by: &'a str,
+    now: DateTime<Utc>,
+    rollup: Option<&'a str>,
+}
+
+per_backend! {
+    pub(super) async fn issue(pool: &sqlx::Pool<DB>, c: &Claim<'_>, issue: &MeetingIssue) -> Result<Option<Option<String>>> {
+        let mut tx = pool.begin().await?;
+        let claimed = sqlx::query("UPDATE grid_meetings SET state = 'issued', issued_by = $2, issued_at = $3, rollup = $4, version = version + 1 WHERE id = $1 AND state = 'draft' AND version = $5")
+            .bind(c.id)
+            .bind(c.by)
+            .bind(c.now)
+            .bind(c.rollup)
+            .bind(c.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if claimed == 0 {
+            return Ok(None);
+        }
+        let number = match &issue.number {
+            Some(draw) => Some(draw_number(&mut tx, c.id, draw).await?),
+            None => None,
+        };
+        for (meeting_item, event, item) in &issue.actions {
+            let action_id = insert_item(&mut tx, event, item).await?;
+            sqlx::query("UPDATE grid_meeting_items SET action_item_id = $2 WHERE id = $1")
+                .bind(meeting_item)
+                .bind(action_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Some(number))
+    }
+
+    /// Draws the minutes' number and writes it on the meeting.
+    async fn draw_number(conn: &mut Conn, id: i64, draw: &NumberDraw) -> Result<String> {
+        let seq: i64 = sqlx::query_scalar(NEXT_NUMBER)
+            .bind(draw.key.kind.as_str())
+            .bind(draw.key.unit.as_str())
+            .bind(draw.key.year)
+            .fetch_one(&mut *conn)
+            .await?;
+        let seq = u32::try_from(seq).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let text = DocumentNumber::new(&draw.key, &draw.issuer, seq).text();
+        sqlx::query("UPDATE grid_meetings SET number = $2, number_text = $3 WHERE id = $1")
+            .bind(id)
+            .bind(i64::from(seq))
+            .bind(&text)
+            .execute(&mut *conn)
+            .await?;
+        Ok(text)
+    }
+
+    /// An action item's row, co-units and first event, as `Store::insert_action_item`
+    /// writes them, here inside the meeting's transaction: minutes and the items they
+    /// give are issued together or not at all.
+    async fn insert_item(conn: &mut Conn, issue: &ItemEvent, item: &ActionItem) -> Result<i64> {
+        let (Some(source), Some(due), Some(issued_at)) = (item.source, item.due, item.issued_at) else {
+            return Err(StoreError::Corrupt("an item without its issue event".into()));
+        };
+        let co_units: Vec<&str> = item.co_units.iter().map(UnitCode::as_str).collect();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO action_items (source_kind, source_id, title, issued_by, owner, co_units, due, state, oversight, issued_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1) RETURNING id",
+        )
+        .bind(source.kind.as_str())
+        .bind(source.id)
+        .bind(&item.title)
+        .bind(item.issued_by.as_str())
+        .bind(item.owner.as_str())
+        .bind(co_units.join(","))
+        .bind(due)
+        .bind(item.state.as_str())
+        .bind(issued_at)
+        .fetch_one(&mut *conn)
+        .await?;
+        for unit in &co_units {
+            sqlx::query("INSERT INTO action_item_units (item_id, unit) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(unit)
+                .execute(&mut *conn)
+                .await?;
+        }
+        sqlx::query("INSERT INTO action_item_events (item_id, seq, action, at, actor, unit, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind(issue.seq)
+            .bind(issue.data.action())
+            .bind(issue.at)
+            .bind(&issue.actor)
+            .bind(issue.unit.as_ref().map(UnitCode::as_str))
+            .bind(Json(&issue.data))
+            .execute(&mut *conn)
+            .await?;
+        Ok(id)
     }
 }
 
@@ -337,10 +518,25 @@ fn duty((id, grid, post, duty, frequency, source_document, state): DutyRow) -> R
 }
 
 fn meeting(row: MeetingRow) -> Result<Meeting> {
-    let (id, community, kind, day, number, attendees, state, rollup, created_by, created_at, issued_by, issued_at) =
-        row;
+    let (
+        id,
+        community,
+        kind,
+        day,
+        number,
+        attendees,
+        state,
+        rollup,
+        created_by,
+        created_at,
+        issued_by,
+        issued_at,
+        version,
+    ) = row;
     let rollup: Option<Rollup> = match rollup {
-        Some(text) => Some(serde_json::from_str(&text).map_err(|e| corrupt("rollup", &e.to_string()))?),
+        Some(text) => {
+            Some(serde_json::from_str(&text).map_err(|e| corrupt("rollup", &e.to_string()))?)
+        }
         None => None,
     };
     Ok(Meeting {
@@ -349,19 +545,32 @@ fn meeting(row: MeetingRow) -> Result<Meeting> {
         kind: MeetingKind::parse(&kind).ok_or_else(|| corrupt("meeting kind", &kind))?,
         day: NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| corrupt("day", &day))?,
         number,
-        attendees: serde_json::from_str(&attendees).map_err(|_| corrupt("attendees", &attendees))?,
+        attendees: serde_json::from_str(&attendees)
+            .map_err(|_| corrupt("attendees", &attendees))?,
         state: MeetingState::parse(&state).ok_or_else(|| corrupt("meeting state", &state))?,
         rollup,
         created_by,
         created_at,
         issued_by,
         issued_at,
+        version,
     })
 }
 
 fn item(row: ItemRow) -> MeetingItem {
-    let (id, meeting_id, seq, request_id, finding_id, grid, text, decision, owner_unit, days, action_item_id) =
-        row;
+    let (
+        id,
+        meeting_id,
+        seq,
+        request_id,
+        finding_id,
+        grid,
+        text,
+        decision,
+        owner_unit,
+        days,
+        action_item_id,
+    ) = row;
     let subject = match (request_id, finding_id) {
         (Some(r), _) => Some(Subject::Request(r)),
         (None, Some(f)) => Some(Subject::Finding(f)),

@@ -56,7 +56,7 @@ pub use action_item::{ItemFilter, ItemRow, NumberDraw};
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;
-pub use grid_meeting::BoardPost;
+pub use grid_meeting::{BoardPost, MeetingIssue};
 pub use outbox::{Delivery, Failure, OutboxMessage, Subscription};
 pub use places::normalize_address;
 pub use publication::PublicationRow;

@@ -271,7 +271,10 @@ fn the_board_map_fits_the_grid_in_its_box() {
     for xy in p.trim_matches(|c| c == 'M' || c == 'Z').split('L') {
         let (x, y) = xy.split_once(',').unwrap();
         let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
-        assert!((0.0..=400.0).contains(&x) && (0.0..=300.0).contains(&y), "{xy}");
+        assert!(
+            (0.0..=400.0).contains(&x) && (0.0..=300.0).contains(&y),
+            "{xy}"
+        );
     }
     assert!(board_map(&geo::MultiPolygon(vec![]), 400.0, 300.0).is_empty());
 }
