@@ -4,6 +4,7 @@
 //! front end turns them into its own answer.
 
 pub mod act;
+pub mod action_item;
 pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
@@ -16,6 +17,7 @@ pub mod login_limit;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
+pub mod publication;
 pub mod rating;
 pub mod reveal;
 pub mod snapshot;

@@ -17,6 +17,8 @@ pub struct SweepReport {
     pub escalated: usize,
     /// Requests left for the next sweep: changed under it again and again, or unreadable.
     pub skipped: usize,
+    /// The 督办 ladder of action items (催办, 督办通知, 通报), swept beside the requests.
+    pub action_items: crate::action_item::oversight::OversightReport,
 }
 
 /// The deadline monitor as of `at`: warnings, urging and escalation, each an event by the
@@ -39,6 +41,7 @@ pub async fn sweep(app: &App, at: DateTime<Utc>) -> Result<SweepReport, AppError
             tracing::warn!(id, error = %e, "deadline sweep skipped a request; the next sweep takes it up");
         }
     }
+    report.action_items = crate::action_item::oversight::sweep(app, at).await?;
     if report != SweepReport::default() {
         tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
     }
