@@ -31,6 +31,7 @@ mod ledger_horizon;
 mod login_attempts;
 mod org;
 mod outbox;
+pub mod patrol;
 mod places;
 mod publication;
 mod rating;
