@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use minhu_domain::grid_meeting::{
-    Duty, DutyFields, DutyState, Frequency, ItemFields, Meeting, MeetingFields, MeetingItem,
+    Duty, DutyFields, DutyState, FindingFact, Frequency, ItemFields, Meeting, MeetingFields, MeetingItem,
     MeetingKind, MeetingState, OpenRequestFact, PostKind, Rollup, Subject,
 };
 use minhu_domain::request::State;
@@ -336,6 +336,43 @@ impl Store {
                 },
             )
             .collect())
+    }
+
+    /// The findings made on `day` (Asia/Shanghai) in the grids of `community`, in id order.
+    pub async fn community_findings_of_day(
+        &self,
+        community: &str,
+        day: NaiveDate,
+    ) -> Result<Vec<FindingFact>> {
+        let day = day.format("%Y-%m-%d").to_string();
+        let rows: Vec<(i64, String, String, String, Option<i64>)> =
+            on_pool!(&self.backend, read, |pool, DB| {
+                sqlx::query_as("SELECT f.id, f.grid, f.class, f.outcome, f.request_id FROM findings f JOIN jurisdictions j ON j.code = f.grid WHERE f.day = $1 AND j.parent = $2 ORDER BY f.id")
+                    .bind(&day)
+                    .bind(community)
+                    .fetch_all(pool)
+                    .await?
+            });
+        Ok(rows
+            .into_iter()
+            .map(|(id, grid, class, outcome, request_id)| FindingFact {
+                id,
+                grid,
+                class,
+                solved_on_spot: outcome == "solved_on_spot",
+                request_id,
+            })
+            .collect())
+    }
+
+    /// The grid a finding was made in, if the finding exists.
+    pub async fn finding_grid(&self, id: i64) -> Result<Option<String>> {
+        Ok(on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_scalar("SELECT grid FROM findings WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 
     /// The jurisdiction a request lies in, if the request exists.

@@ -47,13 +47,13 @@ CREATE TABLE grid_meeting_items (
     meeting_id     BIGINT NOT NULL REFERENCES grid_meetings (id),
     seq            BIGINT NOT NULL,
     request_id     BIGINT REFERENCES requests (id),
-    finding_id     BIGINT,
+    finding_id     BIGINT REFERENCES findings (id),
     grid           TEXT REFERENCES jurisdictions (code),
     text           TEXT NOT NULL,
     decision       TEXT,
     owner_unit     TEXT REFERENCES units (code),
     working_days   BIGINT,
-    action_item_id BIGINT,
+    action_item_id BIGINT REFERENCES action_items (id),
     UNIQUE (meeting_id, seq)
 );
 CREATE INDEX grid_meeting_items_grid ON grid_meeting_items (grid, meeting_id);

@@ -47,13 +47,13 @@ CREATE TABLE grid_meeting_items (
     meeting_id     INTEGER NOT NULL REFERENCES grid_meetings (id),
     seq            INTEGER NOT NULL,
     request_id     INTEGER REFERENCES requests (id),
-    finding_id     INTEGER,
+    finding_id     INTEGER REFERENCES findings (id),
     grid           TEXT REFERENCES jurisdictions (code),
     text           TEXT NOT NULL,
     decision       TEXT,
     owner_unit     TEXT REFERENCES units (code),
     working_days   INTEGER,
-    action_item_id INTEGER,
+    action_item_id INTEGER REFERENCES action_items (id),
     UNIQUE (meeting_id, seq)
 );
 CREATE INDEX grid_meeting_items_grid ON grid_meeting_items (grid, meeting_id);
