@@ -9,7 +9,9 @@
 
 use chrono::NaiveDate;
 use minhu_domain::access;
-use minhu_domain::action_item::{self as items, ActionItem, ItemActor, ItemEvent, Source, SourceKind};
+use minhu_domain::action_item::{
+    self as items, ActionItem, ItemActor, ItemEvent, Source, SourceKind,
+};
 use minhu_domain::document_number::{DocumentKind, SequenceKey};
 use minhu_domain::grid_meeting::{
     self as domain, Duty, Meeting, MeetingItem, MeetingKind, NewDuty, NewItem, NewMeeting, Rollup,
@@ -90,10 +92,16 @@ pub async fn retire_duty(app: &App, actor: &Actor, id: i64) -> Result<Duty, AppE
     let community = domain::community_of(&org, &duty.grid).unwrap_or_default();
     domain::require_holder(actor, community)?;
     domain::check_retire(&duty)?;
-    if !app.store.retire_duty(id, &actor.username, app.now()).await? {
-        return Err(domain::check_retire(&retired(duty)).map_or_else(AppError::from, |_| {
-            AppError::internal("a duty retired twice")
-        }));
+    if !app
+        .store
+        .retire_duty(id, &actor.username, app.now())
+        .await?
+    {
+        return Err(
+            domain::check_retire(&retired(duty)).map_or_else(AppError::from, |_| {
+                AppError::internal("a duty retired twice")
+            }),
+        );
     }
     Ok(retired(duty))
 }
@@ -132,7 +140,9 @@ pub async fn create_meeting(
 ) -> Result<MeetingView, AppError> {
     let org = app.org();
     community(&org, code)?;
-    if !domain::reads_community(actor, &org, code) && domain::worker_grid(actor, &org, code).is_none() {
+    if !domain::reads_community(actor, &org, code)
+        && domain::worker_grid(actor, &org, code).is_none()
+    {
         return Err(access::outside_scope(code).into());
     }
     domain::require_holder(actor, code)?;
@@ -209,7 +219,10 @@ async fn held(app: &App, actor: &Actor, id: i64) -> Result<MeetingView, AppError
 fn issued_already() -> AppError {
     domain::check_draft(domain::MeetingState::Issued)
         .err()
-        .map_or_else(|| AppError::internal("an issued meeting passed as a draft"), AppError::from)
+        .map_or_else(
+            || AppError::internal("an issued meeting passed as a draft"),
+            AppError::from,
+        )
 }
 
 /// The unit that issues the community's action items: its own office.
@@ -349,7 +362,12 @@ fn action_of(
         co_units: Vec::new(),
         working_days: days,
     };
-    let data = items::issue(&new, &ItemActor::person(&actor.username, unit), now, &app.calendar())?;
+    let data = items::issue(
+        &new,
+        &ItemActor::person(&actor.username, unit),
+        now,
+        &app.calendar(),
+    )?;
     let event = ItemEvent {
         seq: 1,
         at: now,
@@ -373,7 +391,9 @@ pub async fn rollup(
 ) -> Result<Rollup, AppError> {
     let org = app.org();
     community(&org, code)?;
-    if !domain::reads_community(actor, &org, code) && domain::worker_grid(actor, &org, code).is_none() {
+    if !domain::reads_community(actor, &org, code)
+        && domain::worker_grid(actor, &org, code).is_none()
+    {
         return Err(access::outside_scope(code).into());
     }
     compute_rollup(app, &org, code, day).await

@@ -6,8 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use minhu_domain::grid_meeting::{
-    Duty, DutyFields, DutyState, FindingFact, Frequency, ItemFields, Meeting, MeetingFields, MeetingItem,
-    MeetingKind, MeetingState, OpenRequestFact, PostKind, Rollup, Subject,
+    Duty, DutyFields, DutyState, FindingFact, Frequency, ItemFields, Meeting, MeetingFields,
+    MeetingItem, MeetingKind, MeetingState, OpenRequestFact, PostKind, Rollup, Subject,
 };
 use minhu_domain::request::State;
 
@@ -345,14 +345,17 @@ impl Store {
         day: NaiveDate,
     ) -> Result<Vec<FindingFact>> {
         let day = day.format("%Y-%m-%d").to_string();
-        let rows: Vec<(i64, String, String, String, Option<i64>)> =
-            on_pool!(&self.backend, read, |pool, DB| {
+        let rows: Vec<(i64, String, String, String, Option<i64>)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
                 sqlx::query_as("SELECT f.id, f.grid, f.class, f.outcome, f.request_id FROM findings f JOIN jurisdictions j ON j.code = f.grid WHERE f.day = $1 AND j.parent = $2 ORDER BY f.id")
                     .bind(&day)
                     .bind(community)
                     .fetch_all(pool)
                     .await?
-            });
+            }
+        );
         Ok(rows
             .into_iter()
             .map(|(id, grid, class, outcome, request_id)| FindingFact {

@@ -12,7 +12,9 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, catalogue, deliveries, ledger, org, places, requests};
+use super::{
+    Created, Health, catalogue, deliveries, grid_meeting as gm, ledger, org, places, requests,
+};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -140,6 +142,24 @@ pub fn operations() -> Vec<Operation> {
             .ok("200", List(name::<deliveries::DeliveryItem>)),
         op("post", "/api/v1/deliveries/{id}/retry")
             .ok("200", One(name::<deliveries::DeliveryItem>)),
+        op("get", "/api/v1/grids/{grid}/duties")
+            .query(params::<gm::DutiesQuery>)
+            .ok("200", List(name::<gm::DutyItem>)),
+        op("post", "/api/v1/grids/{grid}/duties")
+            .body(One(name::<gm::DutyBody>))
+            .ok("201", One(name::<gm::DutyItem>)),
+        op("post", "/api/v1/duties/{id}/retire").ok("200", One(name::<gm::DutyItem>)),
+        op("get", "/api/v1/communities/{code}/meetings")
+            .ok("200", List(name::<gm::MeetingSummary>)),
+        op("post", "/api/v1/communities/{code}/meetings")
+            .body(One(name::<gm::MeetingBody>))
+            .ok("201", One(name::<gm::MeetingDetail>)),
+        op("get", "/api/v1/meetings/{id}").ok("200", One(name::<gm::MeetingDetail>)),
+        op("post", "/api/v1/meetings/{id}/items")
+            .body(One(name::<gm::MeetingItemBody>))
+            .ok("201", One(name::<gm::MeetingItemView>)),
+        op("post", "/api/v1/meetings/{id}/issue").ok("200", One(name::<gm::MeetingDetail>)),
+        op("get", "/api/v1/communities/{code}/rollup/{day}").ok("200", One(name::<gm::RollupView>)),
     ]
 }
 
@@ -175,6 +195,15 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<ledger::ExclusionBody>()
         .schema_from::<ledger::ExclusionMade>()
         .schema_from::<deliveries::DeliveryItem>()
+        .schema_from::<gm::DutyBody>()
+        .schema_from::<gm::DutyItem>()
+        .schema_from::<gm::MeetingBody>()
+        .schema_from::<gm::ActionBody>()
+        .schema_from::<gm::MeetingItemBody>()
+        .schema_from::<gm::MeetingItemView>()
+        .schema_from::<gm::MeetingSummary>()
+        .schema_from::<gm::MeetingDetail>()
+        .schema_from::<gm::RollupView>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {
