@@ -9,6 +9,7 @@ pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod grid_ledger;
 pub mod grid_meeting;
 pub mod import;
 pub mod intake;

@@ -26,6 +26,7 @@ mod config_version;
 mod document_number;
 mod exclusions;
 mod grid_meeting;
+pub mod grid_ledger;
 pub mod ledger;
 mod ledger_horizon;
 mod login_attempts;
