@@ -37,16 +37,8 @@ pub const MAX_DECISION: usize = crate::action_item::MAX_TITLE;
 pub const MAX_ATTENDEES: usize = 100;
 pub const MAX_ATTENDEE: usize = 50;
 
-code_enum!(
-    /// The posts of a grid a duty may belong to (as `grid_posts.post`).
-    PostKind {
-        GridHead = "grid_head" / "网格长",
-        FullTime = "full_time" / "专职网格员",
-        PartTime = "part_time" / "兼职网格员",
-        BuildingHead = "building_head" / "楼栋长",
-        UnitHead = "unit_head" / "单元长",
-    }
-);
+/// The posts of a grid a duty may belong to: the ledger's posts (`grid_posts.post`).
+pub use crate::grid_ledger::PostKind;
 
 code_enum!(
     /// How often a duty is done.

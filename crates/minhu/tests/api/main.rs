@@ -10,6 +10,7 @@ mod authz;
 mod deadlines;
 mod deliveries;
 mod errors;
+mod grid_meeting;
 mod import;
 mod input;
 mod ledger;
