@@ -636,3 +636,91 @@ async fn the_board_shows_posts_and_duties_and_no_resident() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
+
+/// A page fetched with a staff session cookie made for `who`.
+async fn staff_page(t: &TestApp, who: &str, path: &str) -> (StatusCode, String) {
+    let user = t.app.store.user_by_username(who).await.unwrap().unwrap();
+    let now = Utc::now();
+    let token = format!(
+        "test-session-{who}-{}",
+        now.timestamp_nanos_opt().unwrap_or_default()
+    );
+    t.app
+        .store
+        .create_session(
+            &minhu_app::credentials::hash_token(&token),
+            user.id,
+            now,
+            now + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let resp = t
+        .client
+        .get(format!("{}{path}", t.base))
+        .header("cookie", format!("minhu_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    (resp.status(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_minutes_and_the_rollup_print_on_a4() {
+    let t = TestApp::spawn().await;
+    let windows = t.walk_in("楼层过道窗户未封闭").await;
+    finding(
+        &t,
+        "dxy_g3",
+        "DXY-G03",
+        "p-1",
+        "sanitation",
+        "solved_on_spot",
+    )
+    .await;
+    let id = weekly(&t).await;
+    t.post("dxy_staff", &format!("/api/v1/meetings/{id}/items"), json!({"request_id": windows, "text": "过道窗户未封闭", "decision": "物业3个工作日内加装窗户", "action": {"owner_unit": "DXY-WY", "working_days": 3}}))
+        .await;
+    let (s, _) = t
+        .post(
+            "dxy_staff",
+            &format!("/api/v1/meetings/{id}/issue"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, html) = staff_page(&t, "dxy_staff", &format!("/staff/meetings/{id}")).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    for shown in [
+        "网格员工作例会纪要",
+        "纪要第1期",
+        "物业3个工作日内加装窗户",
+        "DXY-WY",
+        "/static/grid_meeting.css",
+    ] {
+        assert!(html.contains(shown), "{shown} missing from the minutes");
+    }
+    let (s, html) = staff_page(
+        &t,
+        "dxy_staff",
+        &format!("/staff/communities/DXY/rollup/{}", today()),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("id=\"total-findings\">1<"), "{html}");
+    let (s, html) = staff_page(&t, "dxy_staff", "/staff/communities/DXY/meetings").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains(&format!("/staff/meetings/{id}")));
+    let (s, _) = staff_page(&t, "ybsq_staff", &format!("/staff/meetings/{id}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let css = t
+        .client
+        .get(format!("{}/static/grid_meeting.css", t.base))
+        .send()
+        .await
+        .unwrap();
+    let css = css.text().await.unwrap();
+    assert!(css.contains("@page") && css.contains("size: A4") && css.contains("@media print"));
+}
