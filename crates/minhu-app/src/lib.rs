@@ -8,8 +8,10 @@ pub mod action_item;
 pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
+pub mod diary;
 pub mod error;
 pub mod grid_ledger;
+pub mod grid_meeting;
 pub mod import;
 pub mod intake;
 pub mod jobs;
@@ -18,6 +20,7 @@ pub mod login_limit;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
+pub mod patrol;
 pub mod publication;
 pub mod rating;
 pub mod reveal;

@@ -33,6 +33,7 @@ code_enum!(
         MeetingDecision = "meeting_decision" / "联席会议议定事项",
         MediationTerm = "mediation_term" / "调解协议履行事项",
         GridDuty = "grid_duty" / "网格责任清单事项",
+        GridMeeting = "grid_meeting" / "网格例会议定事项",
     }
 );
 

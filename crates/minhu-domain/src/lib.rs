@@ -22,19 +22,23 @@
 
 pub mod access;
 pub mod action_item;
+pub mod cadence;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
+pub mod diary;
 pub mod document_number;
 pub mod error;
 pub mod geo;
 pub mod grid_ledger;
+pub mod grid_meeting;
 pub mod ids;
 pub mod intake;
 pub mod ledger;
 pub mod lifecycle;
 pub mod notify;
 pub mod org;
+pub mod patrol;
 pub mod people;
 pub mod privacy;
 pub mod publication;

@@ -26,9 +26,13 @@ impl Store {
             .map(|dir| dir.join(&hash[..2]).join(hash))
     }
 
-    /// Writes the bytes to the photo folder (synced, before any row names them); gives
-    /// them back when they belong in the database instead.
-    fn write_photo_file<'b>(&self, hash: &str, bytes: &'b [u8]) -> Result<Option<&'b [u8]>> {
+    /// Writes a photo's bytes to the folder (synced, before any row names them) and answers
+    /// what the `attachments.bytes` column keeps: nothing on disk, the bytes in the database.
+    pub(crate) fn photo_bytes_for_row<'a>(
+        &self,
+        hash: &str,
+        bytes: &'a [u8],
+    ) -> Result<Option<&'a [u8]>> {
         Ok(match self.attachment_path(hash) {
             Some(path) => {
                 if !path.exists() {
@@ -63,7 +67,7 @@ impl Store {
         bytes: &[u8],
         exif: Option<(f64, f64)>,
     ) -> Result<()> {
-        let in_db = self.write_photo_file(hash, bytes)?;
+        let in_db = self.photo_bytes_for_row(hash, bytes)?;
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             sqlx::query(
@@ -94,7 +98,7 @@ impl Store {
         exif: Option<(f64, f64)>,
         name: Option<&str>,
     ) -> Result<()> {
-        let in_db = self.write_photo_file(hash, bytes)?;
+        let in_db = self.photo_bytes_for_row(hash, bytes)?;
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;

@@ -12,7 +12,10 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, action_item, catalogue, deliveries, ledger, org, places, requests};
+use super::{
+    Created, Health, action_item, catalogue, deliveries, grid_meeting as gm, ledger, org, places,
+    requests,
+};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -167,6 +170,24 @@ pub fn operations() -> Vec<Operation> {
             .ok("201", One(name::<action_item::PublicationView>)),
         op("post", "/api/v1/publications/{id}/withdraw")
             .ok("200", One(name::<action_item::PublicationView>)),
+        op("get", "/api/v1/grids/{code}/duties")
+            .query(params::<gm::DutiesQuery>)
+            .ok("200", List(name::<gm::DutyItem>)),
+        op("post", "/api/v1/grids/{code}/duties")
+            .body(One(name::<gm::DutyBody>))
+            .ok("201", One(name::<gm::DutyItem>)),
+        op("post", "/api/v1/duties/{id}/retire").ok("200", One(name::<gm::DutyItem>)),
+        op("get", "/api/v1/communities/{code}/meetings")
+            .ok("200", List(name::<gm::MeetingSummary>)),
+        op("post", "/api/v1/communities/{code}/meetings")
+            .body(One(name::<gm::MeetingBody>))
+            .ok("201", One(name::<gm::MeetingDetail>)),
+        op("get", "/api/v1/meetings/{id}").ok("200", One(name::<gm::MeetingDetail>)),
+        op("post", "/api/v1/meetings/{id}/items")
+            .body(One(name::<gm::MeetingItemBody>))
+            .ok("201", One(name::<gm::MeetingItemView>)),
+        op("post", "/api/v1/meetings/{id}/issue").ok("200", One(name::<gm::MeetingDetail>)),
+        op("get", "/api/v1/communities/{code}/rollup/{day}").ok("200", One(name::<gm::RollupView>)),
     ]
     .into_iter()
     .chain(super::grid_ledger::operations())
@@ -211,6 +232,15 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<action_item::ItemView>()
         .schema_from::<action_item::PublicationBody>()
         .schema_from::<action_item::PublicationView>()
+        .schema_from::<gm::DutyBody>()
+        .schema_from::<gm::DutyItem>()
+        .schema_from::<gm::MeetingBody>()
+        .schema_from::<gm::ActionBody>()
+        .schema_from::<gm::MeetingItemBody>()
+        .schema_from::<gm::MeetingItemView>()
+        .schema_from::<gm::MeetingSummary>()
+        .schema_from::<gm::MeetingDetail>()
+        .schema_from::<gm::RollupView>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

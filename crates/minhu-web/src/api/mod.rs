@@ -10,6 +10,7 @@ pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
 pub mod grid_ledger;
+pub(crate) mod grid_meeting;
 pub mod ledger;
 mod org;
 pub(crate) mod places;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalogue::router())
         .merge(deliveries::router())
         .merge(grid_ledger::router())
+        .merge(grid_meeting::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(places::router())

@@ -12,6 +12,7 @@ mod dashboard;
 mod deliveries;
 mod form;
 mod grid_ledger;
+mod grid_meeting;
 mod ledger;
 mod public;
 mod session;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(action_item::router())
         .merge(grid_ledger::router())
+        .merge(grid_meeting::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

@@ -12,6 +12,7 @@ mod deadlines;
 mod deliveries;
 mod errors;
 mod grid_ledger;
+mod grid_meeting;
 mod import;
 mod input;
 mod ledger;
