@@ -25,6 +25,7 @@ async fn with_ledger() -> TestApp {
         households_per_building: 6,
         care_every: 4,
         visited_every: 0,
+        visits_by: None,
         now: Utc::now(),
     };
     let store = &t.app.store;
