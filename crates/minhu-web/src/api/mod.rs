@@ -13,6 +13,7 @@ pub mod grid_ledger;
 pub(crate) mod grid_meeting;
 pub mod ledger;
 mod org;
+pub mod patrol;
 pub(crate) mod places;
 mod requests;
 
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(grid_meeting::router())
         .merge(ledger::router())
         .merge(org::router())
+        .merge(patrol::router())
         .merge(places::router())
         .merge(requests::router())
         .fallback(not_found)

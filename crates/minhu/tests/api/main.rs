@@ -21,6 +21,7 @@ mod login;
 mod open311;
 mod openapi;
 mod pages;
+mod patrol;
 mod privacy_register;
 mod rating;
 mod scenario;
