@@ -22,9 +22,11 @@
 
 pub mod access;
 pub mod action_item;
+pub mod cadence;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
+pub mod diary;
 pub mod document_number;
 pub mod error;
 pub mod geo;
@@ -34,6 +36,7 @@ pub mod ledger;
 pub mod lifecycle;
 pub mod notify;
 pub mod org;
+pub mod patrol;
 pub mod privacy;
 pub mod publication;
 pub mod rating_key;

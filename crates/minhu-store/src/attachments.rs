@@ -26,18 +26,14 @@ impl Store {
             .map(|dir| dir.join(&hash[..2]).join(hash))
     }
 
-    /// Stores a photo under the SHA-256 `hash` of `bytes` (idempotent) and links it to a
-    /// request. On disk the file is written and synced before the row that names it.
-    pub async fn attach(
+    /// Writes a photo's bytes to the folder (synced, before any row names them) and answers
+    /// what the `attachments.bytes` column keeps: nothing on disk, the bytes in the database.
+    pub(crate) fn photo_bytes_for_row<'a>(
         &self,
-        request_id: i64,
         hash: &str,
-        mime: &str,
-        bytes: &[u8],
-        exif: Option<(f64, f64)>,
-        name: Option<&str>,
-    ) -> Result<()> {
-        let in_db = match self.attachment_path(hash) {
+        bytes: &'a [u8],
+    ) -> Result<Option<&'a [u8]>> {
+        Ok(match self.attachment_path(hash) {
             Some(path) => {
                 if !path.exists() {
                     let Some(dir) = path.parent() else {
@@ -59,7 +55,21 @@ impl Store {
                 None
             }
             None => Some(bytes),
-        };
+        })
+    }
+
+    /// Stores a photo under the SHA-256 `hash` of `bytes` (idempotent) and links it to a
+    /// request. On disk the file is written and synced before the row that names it.
+    pub async fn attach(
+        &self,
+        request_id: i64,
+        hash: &str,
+        mime: &str,
+        bytes: &[u8],
+        exif: Option<(f64, f64)>,
+        name: Option<&str>,
+    ) -> Result<()> {
+        let in_db = self.photo_bytes_for_row(hash, bytes)?;
         let now = Utc::now();
         on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;

@@ -28,6 +28,7 @@ mod ledger_horizon;
 mod login_attempts;
 mod org;
 mod outbox;
+pub mod patrol;
 mod places;
 mod rating;
 mod requests;
