@@ -11,6 +11,7 @@ mod dashboard;
 mod deliveries;
 mod form;
 mod ledger;
+mod patrol;
 mod public;
 mod session;
 mod staff;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(ledger::router())
         .merge(deliveries::router())
+        .merge(patrol::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

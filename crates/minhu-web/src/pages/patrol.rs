@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sw.js", get(service_worker))
         .route("/static/phone.css", get(|| asset(PHONE_CSS, "text/css")))
-        .route("/static/phone.js", get(|| asset(PHONE_JS, "text/javascript")))
+        .route(
+            "/static/phone.js",
+            get(|| asset(PHONE_JS, "text/javascript")),
+        )
         .route(
             "/static/offline-queue.js",
             get(|| asset(QUEUE_JS, "text/javascript")),
@@ -99,7 +102,10 @@ async fn service_worker() -> impl IntoResponse {
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
-            (header::HeaderName::from_static("service-worker-allowed"), "/grid"),
+            (
+                header::HeaderName::from_static("service-worker-allowed"),
+                "/grid",
+            ),
         ],
         SERVICE_WORKER.as_str(),
     )
