@@ -7,6 +7,7 @@ pub mod act;
 pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
+pub mod diary;
 pub mod error;
 pub mod import;
 pub mod intake;
@@ -16,6 +17,7 @@ pub mod login_limit;
 /// Who hears of what: pure rules, in the domain.
 pub use minhu_domain::notify::rules as notify_rules;
 pub mod notify_sender;
+pub mod patrol;
 pub mod rating;
 pub mod reveal;
 pub mod snapshot;

@@ -111,6 +111,12 @@ type FindingTuple = (
     DateTime<Utc>,
 );
 
+type DiaryTuples = (Vec<(Option<i64>, String)>, Vec<(String, String)>);
+type WorkloadTuples = (
+    Vec<(String, String, i64, i64)>,
+    Vec<(String, String, i64, i64, i64)>,
+);
+
 const PATROL_COLUMNS: &str = "id, worker, grid, started_at, ended_at, state";
 const VISIT_COLUMNS: &str = "id, client_key, worker, grid, patrol_id, household_id, resident_id, place_id, kind, visited_at, duration_minutes, notes";
 const FINDING_COLUMNS: &str = "f.id, f.client_key, f.visit_id, f.patrol_id, f.worker, f.grid, f.class, f.category, f.text, f.location, f.outcome, f.request_id, f.found_at";
@@ -531,24 +537,23 @@ impl Store {
         day: NaiveDate,
     ) -> Result<(Vec<VisitFact>, Vec<FindingFact>)> {
         let day = day.format("%Y-%m-%d").to_string();
-        let (visits, findings): (Vec<(Option<i64>, String)>, Vec<(String, String)>) =
-            on_pool!(&self.backend, read, |pool, DB| {
-                let v = sqlx::query_as(
-                    "SELECT household_id, kind FROM visits WHERE worker = $1 AND day = $2",
-                )
-                .bind(worker)
-                .bind(&day)
-                .fetch_all(pool)
-                .await?;
-                let f = sqlx::query_as(
-                    "SELECT class, outcome FROM findings WHERE worker = $1 AND day = $2",
-                )
-                .bind(worker)
-                .bind(&day)
-                .fetch_all(pool)
-                .await?;
-                (v, f)
-            });
+        let (visits, findings): DiaryTuples = on_pool!(&self.backend, read, |pool, DB| {
+            let v = sqlx::query_as(
+                "SELECT household_id, kind FROM visits WHERE worker = $1 AND day = $2",
+            )
+            .bind(worker)
+            .bind(&day)
+            .fetch_all(pool)
+            .await?;
+            let f = sqlx::query_as(
+                "SELECT class, outcome FROM findings WHERE worker = $1 AND day = $2",
+            )
+            .bind(worker)
+            .bind(&day)
+            .fetch_all(pool)
+            .await?;
+            (v, f)
+        });
         let visits = visits
             .into_iter()
             .map(|(h, k)| {
@@ -796,10 +801,7 @@ impl Store {
             from.format("%Y-%m-%d").to_string(),
             to.format("%Y-%m-%d").to_string(),
         );
-        let (visits, findings): (
-            Vec<(String, String, i64, i64)>,
-            Vec<(String, String, i64, i64, i64)>,
-        ) = on_pool!(&self.backend, read, |pool, DB| {
+        let (visits, findings): WorkloadTuples = on_pool!(&self.backend, read, |pool, DB| {
             let mut q = sqlx::QueryBuilder::<DB>::new(
                 "SELECT worker, grid, COUNT(*), COUNT(DISTINCT household_id) FROM visits WHERE day >= ",
             );
@@ -855,5 +857,20 @@ impl Store {
             r.requests_raised = raised;
         }
         Ok(rows.into_values().collect())
+    }
+}
+
+impl Store {
+    /// Whether a user holds the `sensitive` grant (user_grants), read at each call.
+    pub async fn patrol_sensitive_grant(&self, username: &str) -> Result<bool> {
+        let n: i64 = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM user_grants WHERE username = $1 AND grant_name = 'sensitive'",
+            )
+            .bind(username)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(n > 0)
     }
 }
