@@ -159,9 +159,7 @@ impl Signal {
     }
 
     async fn set(&self, c: &Client, on: bool) {
-        if std::env::var("EXPERIMENT_NO_RELAY").is_err() {
-            self.on.send_replace(on);
-        }
+        self.on.send_replace(on);
         network(c, !on).await;
     }
 }
@@ -250,6 +248,47 @@ async fn wait_controlled(c: &Client) {
     panic!("the service worker never took control of /grid");
 }
 
+/// Adds households to 德馨苑's first two grids: two in DXY-G01, one in DXY-G02.
+async fn households(app: &AppState) -> Vec<i64> {
+    use minhu_domain::grid_ledger::Tenure;
+    use minhu_store::grid_ledger::{NewBuilding, NewHousehold};
+    let mut ids = Vec::new();
+    for (grid, number, room, head) in [
+        ("DXY-G01", "3", "301", "王秀英"),
+        ("DXY-G01", "3", "402", "李建国"),
+        ("DXY-G02", "7", "101", "张伟"),
+    ] {
+        let building = app
+            .store
+            .add_building(&NewBuilding {
+                community: "DXY".into(),
+                grid: grid.into(),
+                number: format!("{number}-{room}"),
+                name: format!("德馨苑{number}号楼"),
+                address: format!("德馨苑{number}号楼"),
+                floors: Some(6),
+            })
+            .await
+            .unwrap();
+        let id = app
+            .store
+            .add_household(&NewHousehold {
+                building_id: building,
+                unit_id: None,
+                grid: grid.into(),
+                room: room.into(),
+                head_name: head.into(),
+                head_phone: "13800001111".into(),
+                size: Some(1),
+                tenure: Tenure::Owner,
+            })
+            .await
+            .unwrap();
+        ids.push(id.0);
+    }
+    ids
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
     let Some((_driver, c, _profile)) = start_browser().await else {
@@ -270,6 +309,11 @@ async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
         let _ = stopped.await;
     }));
 
+    // Three households: two in the worker's grid (one never visited, so due), one in the
+    // next grid.
+    let homes = households(&app).await;
+    let requests_before = app.store.count_requests().await.unwrap();
+
     // 1. The grid worker logs in on the phone and opens /grid: the service worker installs.
     c.set_window_size(360, 740).await.unwrap();
     c.goto(&format!("{base}/login?next=/grid")).await.unwrap();
@@ -280,30 +324,142 @@ async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
     wait_controlled(&c).await;
     shot(&c, &shots, "offline-01-grid-today.png").await;
 
-    // 2. Offline: the page reloads from the cache. (The page on screen came before the
-    // worker; reloaded once, it is the copy the worker keeps.)
+    // 2. The visit form, opened from the queue's link while there is still signal.
     c.refresh().await.unwrap();
     wait_text(&c, "#sync-status", "已同步").await;
-    let key_online = c
-        .find(Locator::Css("input[name='client_key']"))
-        .await
-        .unwrap()
-        .attr("value")
+    click(&c, &format!("li[data-household='{}'] a.button", homes[0])).await;
+    c.wait()
+        .for_element(Locator::Css("#visit-form"))
         .await
         .unwrap();
+    let picked = c
+        .find(Locator::Css("#household_id"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        picked,
+        Some(homes[0].to_string()),
+        "preselected from the queue"
+    );
+
+    // 3. In the stairwell the signal goes, mid-visit.
+    select(&c, "#kind", "care").await;
+    fill(&c, "#notes", "独居老人，身体尚可，提醒冬季用电安全。").await;
     signal.set(&c, false).await;
+    click(&c, "#add-finding").await;
+    select(
+        &c,
+        "#findings .finding-row select[data-name='class']",
+        "public_security",
+    )
+    .await;
+    fill(
+        &c,
+        "#findings .finding-row textarea[data-name='text']",
+        "楼层过道未封闭，窗户敞开，冬天冷风直灌。",
+    )
+    .await;
+    click(&c, "#findings .finding-row input[value='reported']").await;
+    shot(&c, &shots, "offline-02-visit-form.png").await;
+    click(&c, "#save-visit").await;
+    wait_text(&c, "#sync-status", "已保存，待同步 1 条").await;
+    wait_text(&c, ".form-message", "已保存").await;
+    shot(&c, &shots, "offline-03-visit-queued.png").await;
+
+    // 4. A second item, a patrol finding, on a page opened offline (from the cache).
+    c.goto(&format!("{base}/grid/finding")).await.unwrap();
+    wait_text(&c, "#sync-status", "已保存，待同步 1 条").await;
+    select(&c, "#class", "sanitation").await;
+    fill(&c, "#text", "单元门口堆放的纸箱已当场清走。").await;
+    click(&c, "#finding-form input[value='solved_on_spot']").await;
+    click(&c, "#save-finding").await;
+    wait_text(&c, "#sync-status", "已保存，待同步 2 条").await;
+
+    // 5. Reloaded offline, the page still works and still holds both.
     c.refresh().await.unwrap();
-    wait_text(&c, "#sync-status", "已同步").await;
-    let key_offline = c
-        .find(Locator::Css("input[name='client_key']"))
-        .await
-        .unwrap()
-        .attr("value")
-        .await
-        .unwrap();
-    assert_eq!(key_online, key_offline, "the page came from the cache");
-    shot(&c, &shots, "offline-02-grid-offline.png").await;
+    wait_text(&c, "#sync-status", "已保存，待同步 2 条").await;
+    c.goto(&format!("{base}/grid")).await.unwrap();
+    wait_text(&c, "#sync-status", "已保存，待同步 2 条").await;
+    shot(&c, &shots, "offline-04-reloaded-offline.png").await;
+    assert_eq!(app.store.count_requests().await.unwrap(), requests_before);
+    let queued = run(
+        &c,
+        "var done = arguments[0]; MinhuQueue.all().then(function (items) { done(items); });",
+    )
+    .await;
+    assert_eq!(queued.as_array().unwrap().len(), 2, "{queued}");
+
+    // 6. The signal returns: the queue syncs by itself.
     signal.set(&c, true).await;
+    wait_text(&c, "#sync-status", "已同步").await;
+    shot(&c, &shots, "offline-05-synced.png").await;
+    let check = |app: AppState| async move {
+        let today = minhu_domain::time::local_date(app.now());
+        let (visits, findings) = app.store.diary_facts("dxy_g1", today).await.unwrap();
+        let mine = app.store.findings_of_worker("dxy_g1", 100).await.unwrap();
+        let reported: Vec<_> = mine.iter().filter(|f| f.request_code.is_some()).collect();
+        (
+            visits.len(),
+            findings.len(),
+            reported.len(),
+            app.store.count_requests().await.unwrap(),
+        )
+    };
+    assert_eq!(
+        check(app.clone()).await,
+        (1, 2, 1, requests_before + 1),
+        "one visit, two findings, one request for the reported finding"
+    );
+
+    // 7. The answers lost: the same items sent again (the queue replayed as it was saved).
+    let replay = format!(
+        "var done = arguments[0]; var items = {queued};
+         Promise.all(items.map(function (i) {{ return MinhuQueue.put(i); }}))
+           .then(function () {{ return MinhuQueue.sync(); }})
+           .then(function () {{ return MinhuQueue.all(); }})
+           .then(function (left) {{ done(left.length); }});"
+    );
+    assert_eq!(run(&c, &replay).await, json!(0), "the replay was answered");
+    wait_text(&c, "#sync-status", "已同步").await;
+    assert_eq!(
+        check(app.clone()).await,
+        (1, 2, 1, requests_before + 1),
+        "a replayed sync makes nothing new"
+    );
+
+    // 8. My findings show the request's state; the diary counts the day.
+    c.goto(&format!("{base}/grid/findings")).await.unwrap();
+    wait_text(&c, "#my-findings", "楼层过道未封闭").await;
+    wait_text(&c, "#my-findings .request-state", "已登记").await;
+    shot(&c, &shots, "offline-06-my-findings.png").await;
+    click(&c, "header nav a[href^='/grid/diary/']").await;
+    wait_text(&c, "#diary-households", "1").await;
+    assert_eq!(text_of(&c, "#diary-solved").await, "1");
+    assert_eq!(text_of(&c, "#diary-reported").await, "1");
+    shot(&c, &shots, "offline-07-diary.png").await;
+
+    // 9. A record the server refuses (another grid's household) is shown and kept.
+    let refused = format!(
+        "var done = arguments[0];
+         MinhuQueue.save('visit', '/grid/visits', {{grid: 'DXY-G01', household_id: {}, kind: 'routine', notes: '', findings: []}})
+           .then(function () {{ setTimeout(function () {{ MinhuQueue.all().then(done); }}, 1500); }});",
+        homes[2]
+    );
+    let left = run(&c, &refused).await;
+    assert_eq!(left[0]["state"], "rejected", "{left}");
+    wait_text(&c, "#sync-refused", "服务器退回").await;
+    let message = text_of(&c, "#sync-refused .refused-message").await;
+    assert!(
+        message
+            .chars()
+            .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+        "the refusal is told in Chinese: {message}"
+    );
+    shot(&c, &shots, "offline-08-refused.png").await;
+    assert_eq!(check(app.clone()).await.0, 1, "nothing recorded for it");
 
     c.close().await.unwrap();
     let _ = stop.send(());

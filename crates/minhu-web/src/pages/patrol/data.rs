@@ -3,13 +3,17 @@
 //! the templates show. The one place the pages meet those crates.
 
 use axum::http::StatusCode;
-use chrono::NaiveDate;
+use base64::Engine;
+use chrono::{DateTime, NaiveDate, Utc};
+use minhu_app::patrol::{self as uc, FindingInput, PatrolFindingInput, PhotoInput, VisitInput};
+use minhu_app::{AppError, diary as diary_uc, grid_ledger};
 use minhu_domain::org::Actor;
-use minhu_domain::patrol::{FindingClass, VisitKind};
+use minhu_domain::patrol::{FindingClass, FindingOutcome, VisitKind};
 use minhu_domain::text::Lang;
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Value, json};
 
-use crate::pages::text::{error, labelled};
+use crate::pages::text::{error, labelled, time};
 use crate::{ApiError, AppState};
 
 /// A household of the overdue-visit queue.
@@ -101,88 +105,386 @@ pub fn parse_day(day: &str) -> Result<NaiveDate, ApiError> {
     })
 }
 
-fn not_yet() -> ApiError {
-    ApiError::internal("the patrol use cases are not wired yet")
-}
+/// The households a picker lists at most (a grid has about 300).
+const PICKER_MAX: i64 = 500;
 
+/// The grid's overdue-visit queue, most overdue first.
 pub async fn visits_due(
-    _app: &AppState,
-    _actor: &Actor,
-    _grid: &str,
-    _lang: Lang,
+    app: &AppState,
+    actor: &Actor,
+    grid: &str,
+    lang: Lang,
 ) -> Result<Vec<DueRow>, ApiError> {
-    Ok(Vec::new())
+    let lines = uc::visits_due(app, actor, grid, None, app.now()).await?;
+    Ok(lines
+        .into_iter()
+        .map(|l| DueRow {
+            household_id: l.due.household.0,
+            label: place_label(&l.building, l.unit.as_deref()),
+            days_overdue: l.due.days_overdue.unwrap_or(0),
+            never: l.due.reason.never_visited,
+            reason: if lang.is_english() {
+                l.reason_en
+            } else {
+                l.reason_zh
+            },
+        })
+        .collect())
 }
 
+fn place_label(building: &str, unit: Option<&str>) -> String {
+    match unit {
+        Some(u) if !u.is_empty() => format!("{building} {u}"),
+        _ => building.to_string(),
+    }
+}
+
+/// The worker's patrol in progress in this grid, if any.
 pub async fn current_patrol(
-    _app: &AppState,
-    _actor: &Actor,
-    _grid: &str,
+    app: &AppState,
+    actor: &Actor,
+    grid: &str,
 ) -> Result<Option<PatrolNow>, ApiError> {
-    Ok(None)
+    let running = app.store.running_patrol(&actor.username, grid).await?;
+    Ok(running.map(|p| PatrolNow {
+        id: p.id.0,
+        since: time(&p.started_at),
+    }))
 }
 
+/// The grid's households by building, labelled with what a list may show (masked staff
+/// fields: the household number tells them apart; the queue's link preselects one).
 pub async fn households(
-    _app: &AppState,
-    _actor: &Actor,
-    _grid: &str,
+    app: &AppState,
+    actor: &Actor,
+    grid: &str,
 ) -> Result<Vec<BuildingRow>, ApiError> {
-    Ok(Vec::new())
+    let query = minhu_store::grid_ledger::HouseholdQuery {
+        grid: grid.to_string(),
+        page: 1,
+        per_page: PICKER_MAX,
+        ..Default::default()
+    };
+    let page = grid_ledger::households(app, actor, &query).await?;
+    let mut out: Vec<BuildingRow> = Vec::new();
+    for h in page.items {
+        let name = h.listing.building_name.clone();
+        let label = format!(
+            "{} {} · {} · #{}",
+            h.listing.unit_number.as_deref().unwrap_or(""),
+            h.view.room,
+            h.view.head_name,
+            h.listing.household.id.0
+        );
+        let row = HouseholdRow {
+            id: h.listing.household.id.0,
+            label,
+        };
+        match out.last_mut() {
+            Some(b) if b.name == name => b.households.push(row),
+            _ => out.push(BuildingRow {
+                name,
+                households: vec![row],
+            }),
+        }
+    }
+    Ok(out)
 }
 
+/// My findings, newest first, with their requests' state.
 pub async fn my_findings(
-    _app: &AppState,
-    _actor: &Actor,
-    _grid: &str,
-    _lang: Lang,
+    app: &AppState,
+    actor: &Actor,
+    grid: &str,
+    lang: Lang,
 ) -> Result<Vec<FindingRow>, ApiError> {
-    Ok(Vec::new())
+    let rows = uc::my_findings(app, actor, 200).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.finding.grid == grid)
+        .map(|r| FindingRow {
+            id: r.finding.id,
+            found_at: time(&r.finding.found_at),
+            class: class_label(lang, r.finding.class),
+            outcome: outcome_label(lang, r.finding.outcome),
+            text: r.finding.text,
+            request: r.request_code.map(|code| RequestRef {
+                state: r
+                    .request_state
+                    .as_deref()
+                    .map(|s| crate::pages::code_label(lang, "state", s))
+                    .unwrap_or_default(),
+                code,
+            }),
+        })
+        .collect())
 }
 
+fn outcome_label(lang: Lang, o: FindingOutcome) -> String {
+    labelled(lang, &format!("phone.outcome.{}", o.as_str()), o.zh())
+}
+
+/// The worker's diary of `day`: counts computed by the diary use case.
 pub async fn diary(
-    _app: &AppState,
-    _actor: &Actor,
-    _day: NaiveDate,
-    _lang: Lang,
+    app: &AppState,
+    actor: &Actor,
+    day: NaiveDate,
+    lang: Lang,
 ) -> Result<DiaryView, ApiError> {
-    Err(not_yet())
+    let v = diary_uc::day(app, actor, &actor.username, day).await?;
+    let c = v.counts;
+    Ok(DiaryView {
+        households_visited: c.households_visited,
+        visits: c.visits,
+        by_class: c
+            .findings_by_class
+            .iter()
+            .map(|(class, n)| (class_label(lang, *class), *n))
+            .collect(),
+        findings: c.findings,
+        solved_on_spot: c.solved_on_spot,
+        reported: c.reported,
+        state: labelled(
+            lang,
+            &format!("phone.diary_state.{}", v.state.as_str()),
+            v.state.zh(),
+        ),
+        editable: v.state == minhu_domain::diary::DiaryState::Open,
+        narrative: v.narrative,
+        comment: v.comment.unwrap_or_default(),
+    })
 }
 
+/// A finding as the queue sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingBody {
+    client_key: String,
+    class: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    location: Option<String>,
+    outcome: String,
+}
+
+impl From<FindingBody> for FindingInput {
+    fn from(b: FindingBody) -> Self {
+        FindingInput {
+            client_key: b.client_key,
+            class: b.class,
+            category: b.category,
+            text: b.text,
+            location: b.location,
+            outcome: b.outcome,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PhotoBody {
+    #[serde(default)]
+    name: Option<String>,
+    content_base64: String,
+}
+
+/// A visit as the queue sends it (the API's shape).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisitBody {
+    client_key: String,
+    grid: String,
+    #[serde(default)]
+    patrol_id: Option<i64>,
+    #[serde(default)]
+    household_id: Option<i64>,
+    #[serde(default)]
+    resident_id: Option<i64>,
+    #[serde(default)]
+    place_id: Option<i64>,
+    kind: String,
+    #[serde(default)]
+    visited_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    duration_minutes: Option<i64>,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    photos: Vec<PhotoBody>,
+    #[serde(default)]
+    findings: Vec<FindingBody>,
+}
+
+/// A patrol finding as the queue sends it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatrolFindingBody {
+    client_key: String,
+    grid: String,
+    #[serde(default)]
+    patrol_id: Option<i64>,
+    #[serde(default)]
+    found_at: Option<DateTime<Utc>>,
+    class: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    location: Option<String>,
+    outcome: String,
+    #[serde(default)]
+    photos: Vec<PhotoBody>,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(item: Value) -> Result<T, ApiError> {
+    serde_json::from_value(item).map_err(|e| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            "phone.error.bad_json",
+            &[("detail", &e.to_string())],
+        )
+    })
+}
+
+fn photos(list: Vec<PhotoBody>) -> Result<Vec<PhotoInput>, ApiError> {
+    list.into_iter()
+        .map(|p| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(p.content_base64.trim())
+                .map_err(|_| {
+                    let name = p.name.clone().unwrap_or_default();
+                    ApiError::from(
+                        AppError::new(minhu_app::Kind::Invalid, "invalid_parameter")
+                            .text("patrol.invalid.photo_base64")
+                            .arg("name", &name)
+                            .field("photos"),
+                    )
+                })?;
+            Ok(PhotoInput {
+                name: p.name,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+fn finding_answer(f: &uc::RecordedFinding) -> Value {
+    json!({
+        "id": f.finding.id,
+        "client_key": f.finding.client_key,
+        "class": f.finding.class.as_str(),
+        "outcome": f.finding.outcome.as_str(),
+        "request_code": f.request_code,
+    })
+}
+
+/// Records a queued visit; true when it is new (false: the key was seen, same answer).
 pub async fn record_visit(
-    _app: &AppState,
-    _actor: &Actor,
-    _item: Value,
+    app: &AppState,
+    actor: &Actor,
+    item: Value,
 ) -> Result<(bool, Value), ApiError> {
-    Err(not_yet())
+    let b: VisitBody = decode(item)?;
+    let input = VisitInput {
+        client_key: b.client_key,
+        grid: b.grid,
+        patrol_id: b.patrol_id,
+        household_id: b.household_id,
+        resident_id: b.resident_id,
+        place_id: b.place_id,
+        kind: b.kind,
+        visited_at: b.visited_at,
+        duration_minutes: b.duration_minutes,
+        notes: b.notes,
+        photos: photos(b.photos)?,
+        findings: b.findings.into_iter().map(FindingInput::from).collect(),
+    };
+    let out = uc::record_visit(app, actor, input, app.now()).await?;
+    let answer = json!({
+        "id": out.visit.id.0,
+        "client_key": out.visit.client_key,
+        "grid": out.visit.grid,
+        "visited_at": minhu_domain::time::rfc3339(out.visit.visited_at),
+        "photos": out.photos,
+        "findings": out.findings.iter().map(finding_answer).collect::<Vec<_>>(),
+    });
+    Ok((out.created, answer))
 }
 
+/// Records a queued patrol finding (photos are kept with visits only, so a finding's are
+/// refused rather than dropped unseen).
 pub async fn record_finding(
-    _app: &AppState,
-    _actor: &Actor,
-    _item: Value,
+    app: &AppState,
+    actor: &Actor,
+    item: Value,
 ) -> Result<(bool, Value), ApiError> {
-    Err(not_yet())
+    let b: PatrolFindingBody = decode(item)?;
+    if !b.photos.is_empty() {
+        return Err(AppError::new(minhu_app::Kind::Invalid, "invalid_parameter")
+            .text("patrol.invalid.too_many_photos")
+            .arg("max", "0")
+            .field("photos")
+            .into());
+    }
+    let input = PatrolFindingInput {
+        grid: b.grid,
+        patrol_id: b.patrol_id,
+        found_at: b.found_at,
+        finding: FindingInput {
+            client_key: b.client_key,
+            class: b.class,
+            category: b.category,
+            text: b.text,
+            location: b.location,
+            outcome: b.outcome,
+        },
+    };
+    let (f, created) = uc::record_finding(app, actor, input, app.now()).await?;
+    Ok((created, finding_answer(&f)))
 }
 
 pub async fn start_patrol(
-    _app: &AppState,
-    _actor: &Actor,
-    _grid: &str,
-    _key: &str,
+    app: &AppState,
+    actor: &Actor,
+    grid: &str,
+    key: &str,
 ) -> Result<(), ApiError> {
-    Err(not_yet())
+    uc::start_patrol(app, actor, grid, key, app.now()).await?;
+    Ok(())
 }
 
-pub async fn end_patrol(_app: &AppState, _actor: &Actor, _id: &str) -> Result<(), ApiError> {
-    Err(not_yet())
+pub async fn end_patrol(app: &AppState, actor: &Actor, id: &str) -> Result<(), ApiError> {
+    let id = id.parse::<i64>().map_err(|_| {
+        ApiError::from(
+            AppError::new(minhu_app::Kind::Invalid, "invalid_parameter")
+                .text("patrol.invalid.patrol")
+                .field("patrol_id"),
+        )
+    })?;
+    uc::end_patrol(app, actor, id, app.now()).await?;
+    Ok(())
 }
 
 pub async fn write_diary(
-    _app: &AppState,
-    _actor: &Actor,
-    _day: NaiveDate,
-    _narrative: &str,
-    _submit: bool,
+    app: &AppState,
+    actor: &Actor,
+    day: NaiveDate,
+    narrative: &str,
+    submit: bool,
 ) -> Result<(), ApiError> {
-    Err(not_yet())
+    diary_uc::write(
+        app,
+        actor,
+        &actor.username,
+        day,
+        narrative,
+        submit,
+        app.now(),
+    )
+    .await?;
+    Ok(())
 }
