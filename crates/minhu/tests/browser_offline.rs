@@ -115,6 +115,27 @@ impl WebDriverCompatibleCommand for Network {
     }
 }
 
+/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools command to the page.
+#[derive(Debug)]
+struct Cdp(&'static str, Value);
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.0, "params": self.1});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
 async fn network(c: &Client, offline: bool) {
     c.issue_cmd(Network { offline })
         .await
@@ -440,6 +461,22 @@ async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
     assert_eq!(text_of(&c, "#diary-solved").await, "1");
     assert_eq!(text_of(&c, "#diary-reported").await, "1");
     shot(&c, &shots, "offline-07-diary.png").await;
+    // The printable diary page (A4, the print stylesheet), kept beside the screenshots.
+    let pdf = c
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(shots.join("offline-07-diary-print.pdf"), pdf).unwrap();
+    c.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({"media": "print"})))
+        .await
+        .unwrap();
+    c.set_window_size(794, 1123).await.unwrap();
+    shot(&c, &shots, "offline-07b-diary-as-printed.png").await;
+    c.issue_cmd(Cdp("Emulation.setEmulatedMedia", json!({"media": ""})))
+        .await
+        .unwrap();
+    c.set_window_size(360, 740).await.unwrap();
 
     // 9. A record the server refuses (another grid's household) is shown and kept.
     let refused = format!(

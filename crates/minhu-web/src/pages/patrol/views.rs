@@ -166,6 +166,7 @@ pub(super) struct DiaryPage {
     pub today: String,
     pub tab: &'static str,
     pub day: String,
+    pub grid_name: String,
     pub worker: String,
     pub d: DiaryView,
     pub editable: bool,
@@ -195,6 +196,11 @@ pub(super) async fn diary_page(
     let d = data::diary(app, &me.actor, date, p.lang).await?;
     Ok(DiaryPage {
         today: super::today(app),
+        grid_name: app
+            .org()
+            .jurisdiction(&grid)
+            .map(|j| format!("{}（{}）", j.name, j.code))
+            .unwrap_or_else(|| grid.clone()),
         worker: me.display_name.clone(),
         editable: d.editable,
         day: date.format("%Y-%m-%d").to_string(),
