@@ -20,7 +20,7 @@ pub struct Attachment {
 
 impl Store {
     /// Where photo bytes go: a folder beside the SQLite file, or the database itself.
-    fn attachment_path(&self, hash: &str) -> Option<PathBuf> {
+    pub(crate) fn attachment_path(&self, hash: &str) -> Option<PathBuf> {
         self.files
             .as_ref()
             .map(|dir| dir.join(&hash[..2]).join(hash))

@@ -12,7 +12,7 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, catalogue, deliveries, ledger, org, places, requests};
+use super::{Created, Health, catalogue, deliveries, ledger, org, patrol, places, requests};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -140,6 +140,38 @@ pub fn operations() -> Vec<Operation> {
             .ok("200", List(name::<deliveries::DeliveryItem>)),
         op("post", "/api/v1/deliveries/{id}/retry")
             .ok("200", One(name::<deliveries::DeliveryItem>)),
+        op("post", "/api/v1/patrols")
+            .body(One(name::<patrol::PatrolBody>))
+            .ok("201", One(name::<patrol::PatrolView>)),
+        op("post", "/api/v1/patrols/{id}/end").ok("200", One(name::<patrol::PatrolView>)),
+        op("post", "/api/v1/visits")
+            .body(One(name::<patrol::VisitBody>))
+            .ok("201", One(name::<patrol::VisitView>)),
+        op("post", "/api/v1/findings")
+            .body(One(name::<patrol::PatrolFindingBody>))
+            .ok("201", One(name::<patrol::FindingView>)),
+        op("get", "/api/v1/findings")
+            .query(params::<patrol::FindingsQuery>)
+            .ok("200", List(name::<patrol::MyFinding>)),
+        op("get", "/api/v1/grids/{code}/visits-due")
+            .query(params::<patrol::DueQuery>)
+            .ok("200", One(name::<patrol::DueQueue>)),
+        op("get", "/api/v1/grids/{code}/coverage")
+            .query(params::<patrol::CoverageQuery>)
+            .ok("200", One(name::<patrol::GridCoverageView>)),
+        op("get", "/api/v1/communities/{code}/coverage")
+            .query(params::<patrol::CoverageQuery>)
+            .ok("200", One(name::<patrol::AreaCoverageView>)),
+        op("get", "/api/v1/diary/{username}/{day}").ok("200", One(name::<patrol::DiaryDayView>)),
+        op("put", "/api/v1/diary/{username}/{day}")
+            .body(One(name::<patrol::DiaryBody>))
+            .ok("200", One(name::<patrol::DiaryDayView>)),
+        op("post", "/api/v1/diary/{username}/{day}/comment")
+            .body(One(name::<patrol::CommentBody>))
+            .ok("200", One(name::<patrol::DiaryDayView>)),
+        op("get", "/api/v1/workload")
+            .query(params::<patrol::WorkloadQuery>)
+            .ok("200", One(name::<patrol::Workload>)),
     ]
 }
 
@@ -175,6 +207,20 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<ledger::ExclusionBody>()
         .schema_from::<ledger::ExclusionMade>()
         .schema_from::<deliveries::DeliveryItem>()
+        .schema_from::<patrol::PatrolBody>()
+        .schema_from::<patrol::PatrolView>()
+        .schema_from::<patrol::VisitBody>()
+        .schema_from::<patrol::VisitView>()
+        .schema_from::<patrol::PatrolFindingBody>()
+        .schema_from::<patrol::FindingView>()
+        .schema_from::<patrol::MyFinding>()
+        .schema_from::<patrol::DueQueue>()
+        .schema_from::<patrol::GridCoverageView>()
+        .schema_from::<patrol::AreaCoverageView>()
+        .schema_from::<patrol::DiaryDayView>()
+        .schema_from::<patrol::DiaryBody>()
+        .schema_from::<patrol::CommentBody>()
+        .schema_from::<patrol::Workload>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

@@ -10,6 +10,7 @@ pub(crate) mod deliveries;
 pub mod doc;
 pub mod ledger;
 mod org;
+pub mod patrol;
 pub(crate) mod places;
 mod requests;
 
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(ledger::router())
         .merge(org::router())
+        .merge(patrol::router())
         .merge(places::router())
         .merge(requests::router())
         .fallback(not_found)

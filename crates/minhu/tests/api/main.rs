@@ -18,6 +18,7 @@ mod login;
 mod open311;
 mod openapi;
 mod pages;
+mod patrol;
 mod patrol_pages;
 mod rating;
 mod scenario;
