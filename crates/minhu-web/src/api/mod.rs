@@ -8,6 +8,7 @@ mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
+pub mod grid_ledger;
 pub mod ledger;
 mod org;
 pub mod patrol;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .merge(catalogue::router())
         .merge(deliveries::router())
+        .merge(grid_ledger::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(patrol::router())

@@ -10,6 +10,7 @@ mod attachments;
 mod dashboard;
 mod deliveries;
 mod form;
+mod grid_ledger;
 mod ledger;
 mod patrol;
 mod public;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(ledger::router())
         .merge(deliveries::router())
         .merge(patrol::router())
+        .merge(grid_ledger::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 
