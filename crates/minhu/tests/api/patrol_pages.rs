@@ -112,12 +112,16 @@ impl Phone {
     }
 
     async fn post_json(&mut self, path: &str, body: &Value, token: Option<&str>) -> Answer {
+        self.post_raw(path, body.to_string(), token).await
+    }
+
+    async fn post_raw(&mut self, path: &str, body: String, token: Option<&str>) -> Answer {
         let mut req = self
             .client
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header())
             .header("content-type", "application/json")
-            .body(body.to_string());
+            .body(body);
         if let Some(t) = token {
             req = req.header("x-csrf-token", t);
         }
@@ -215,12 +219,8 @@ async fn a_queued_visit_is_recorded_once_however_often_it_is_sent() {
     assert_eq!(first.json(), again.json(), "a repeat answers the same body");
     let findings = first.json()["findings"].as_array().unwrap().clone();
     assert_eq!(findings.len(), 2);
-    assert!(
-        findings[0]["request_code"].is_string(),
-        "{first:?}",
-        first = first.body
-    );
-    assert!(findings[1]["request_code"].is_null());
+    assert!(findings[0]["request_id"].is_i64(), "{}", first.body);
+    assert!(findings[1]["request_id"].is_null());
     assert_eq!(app.app.store.count_requests().await.unwrap(), before + 1);
 
     // A patrol finding, twice: one.
@@ -362,11 +362,12 @@ async fn a_bad_field_is_refused_in_chinese_naming_the_field() {
     let r = phone.queue("/grid/visits", &body).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert_eq!(r.json()["error"]["field"], "findings[0].outcome");
+    let token = phone.get("/grid/csrf").await.json()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = phone
-        .queue(
-            "/grid/visits",
-            &json!({"client_key": "k", "grid": "DXY-G03", "nonsense": 1}),
-        )
+        .post_raw("/grid/visits", "{\"client_key\": ".into(), Some(&token))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(has_chinese(r.json()["error"]["message"].as_str().unwrap()));

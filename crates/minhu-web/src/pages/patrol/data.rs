@@ -3,15 +3,15 @@
 //! the templates show. The one place the pages meet those crates.
 
 use axum::http::StatusCode;
-use base64::Engine;
-use chrono::{DateTime, NaiveDate, Utc};
-use minhu_app::patrol::{self as uc, FindingInput, PatrolFindingInput, PhotoInput, VisitInput};
+use chrono::NaiveDate;
+use minhu_app::patrol as uc;
 use minhu_app::{AppError, diary as diary_uc, grid_ledger};
 use minhu_domain::org::Actor;
 use minhu_domain::patrol::{FindingClass, FindingOutcome, VisitKind};
 use minhu_domain::text::Lang;
-use serde::Deserialize;
 use serde_json::{Value, json};
+
+use crate::api::patrol::{self as api, PatrolFindingBody, VisitBody};
 
 use crate::pages::text::{error, labelled, time};
 use crate::{ApiError, AppState};
@@ -255,196 +255,27 @@ pub async fn diary(
     })
 }
 
-/// A finding as the queue sends it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FindingBody {
-    client_key: String,
-    class: String,
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    location: Option<String>,
-    outcome: String,
-}
-
-impl From<FindingBody> for FindingInput {
-    fn from(b: FindingBody) -> Self {
-        FindingInput {
-            client_key: b.client_key,
-            class: b.class,
-            category: b.category,
-            text: b.text,
-            location: b.location,
-            outcome: b.outcome,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct PhotoBody {
-    #[serde(default)]
-    name: Option<String>,
-    content_base64: String,
-}
-
-/// A visit as the queue sends it (the API's shape).
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct VisitBody {
-    client_key: String,
-    grid: String,
-    #[serde(default)]
-    patrol_id: Option<i64>,
-    #[serde(default)]
-    household_id: Option<i64>,
-    #[serde(default)]
-    resident_id: Option<i64>,
-    #[serde(default)]
-    place_id: Option<i64>,
-    kind: String,
-    #[serde(default)]
-    visited_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    duration_minutes: Option<i64>,
-    #[serde(default)]
-    notes: String,
-    #[serde(default)]
-    photos: Vec<PhotoBody>,
-    #[serde(default)]
-    findings: Vec<FindingBody>,
-}
-
-/// A patrol finding as the queue sends it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PatrolFindingBody {
-    client_key: String,
-    grid: String,
-    #[serde(default)]
-    patrol_id: Option<i64>,
-    #[serde(default)]
-    found_at: Option<DateTime<Utc>>,
-    class: String,
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    text: String,
-    #[serde(default)]
-    location: Option<String>,
-    outcome: String,
-    #[serde(default)]
-    photos: Vec<PhotoBody>,
-}
-
-fn decode<T: serde::de::DeserializeOwned>(item: Value) -> Result<T, ApiError> {
-    serde_json::from_value(item).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            "phone.error.bad_json",
-            &[("detail", &e.to_string())],
-        )
-    })
-}
-
-fn photos(list: Vec<PhotoBody>) -> Result<Vec<PhotoInput>, ApiError> {
-    list.into_iter()
-        .map(|p| {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(p.content_base64.trim())
-                .map_err(|_| {
-                    let name = p.name.clone().unwrap_or_default();
-                    ApiError::from(
-                        AppError::new(minhu_app::Kind::Invalid, "invalid_parameter")
-                            .text("patrol.invalid.photo_base64")
-                            .arg("name", &name)
-                            .field("photos"),
-                    )
-                })?;
-            Ok(PhotoInput {
-                name: p.name,
-                bytes,
-            })
-        })
-        .collect()
-}
-
-fn finding_answer(f: &uc::RecordedFinding) -> Value {
-    json!({
-        "id": f.finding.id,
-        "client_key": f.finding.client_key,
-        "class": f.finding.class.as_str(),
-        "outcome": f.finding.outcome.as_str(),
-        "request_code": f.request_code,
-    })
-}
-
-/// Records a queued visit; true when it is new (false: the key was seen, same answer).
+/// Records a queued visit, the API's body and answer (`crate::api::patrol`); true when it
+/// is new (false: the key was seen, and the answer is the first one's).
 pub async fn record_visit(
     app: &AppState,
     actor: &Actor,
-    item: Value,
+    body: VisitBody,
 ) -> Result<(bool, Value), ApiError> {
-    let b: VisitBody = decode(item)?;
-    let input = VisitInput {
-        client_key: b.client_key,
-        grid: b.grid,
-        patrol_id: b.patrol_id,
-        household_id: b.household_id,
-        resident_id: b.resident_id,
-        place_id: b.place_id,
-        kind: b.kind,
-        visited_at: b.visited_at,
-        duration_minutes: b.duration_minutes,
-        notes: b.notes,
-        photos: photos(b.photos)?,
-        findings: b.findings.into_iter().map(FindingInput::from).collect(),
-    };
+    let input = api::visit_input(body)?;
     let out = uc::record_visit(app, actor, input, app.now()).await?;
-    let answer = json!({
-        "id": out.visit.id.0,
-        "client_key": out.visit.client_key,
-        "grid": out.visit.grid,
-        "visited_at": minhu_domain::time::rfc3339(out.visit.visited_at),
-        "photos": out.photos,
-        "findings": out.findings.iter().map(finding_answer).collect::<Vec<_>>(),
-    });
-    Ok((out.created, answer))
+    Ok((out.created, json!(api::visit_view(out))))
 }
 
-/// Records a queued patrol finding (photos are kept with visits only, so a finding's are
-/// refused rather than dropped unseen).
+/// Records a queued patrol finding, as `POST /api/v1/findings` does.
 pub async fn record_finding(
     app: &AppState,
     actor: &Actor,
-    item: Value,
+    body: PatrolFindingBody,
 ) -> Result<(bool, Value), ApiError> {
-    let b: PatrolFindingBody = decode(item)?;
-    if !b.photos.is_empty() {
-        return Err(AppError::new(minhu_app::Kind::Invalid, "invalid_parameter")
-            .text("patrol.invalid.too_many_photos")
-            .arg("max", "0")
-            .field("photos")
-            .into());
-    }
-    let input = PatrolFindingInput {
-        grid: b.grid,
-        patrol_id: b.patrol_id,
-        found_at: b.found_at,
-        finding: FindingInput {
-            client_key: b.client_key,
-            class: b.class,
-            category: b.category,
-            text: b.text,
-            location: b.location,
-            outcome: b.outcome,
-        },
-    };
+    let input = api::patrol_finding_input(body)?;
     let (f, created) = uc::record_finding(app, actor, input, app.now()).await?;
-    Ok((created, finding_answer(&f)))
+    Ok((created, json!(api::finding_view(f))))
 }
 
 pub async fn start_patrol(

@@ -5,14 +5,15 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::{data, grid_of, staff_or_401, views};
+use crate::api::patrol::{PatrolFindingBody, VisitBody};
 use crate::pages::form::{CheckedForm, check_csrf};
-use crate::pages::text::error;
 use crate::pages::{Page, PageError, Staff, render, see_other};
 use crate::{ApiError, AppState};
 
@@ -22,72 +23,45 @@ pub async fn csrf(p: Page, me: Result<Staff, PageError>) -> Result<Response, Api
     Ok(Json(json!({ "csrf": p.csrf })).into_response())
 }
 
-/// The checks every queued item passes before it is read: a session, the CSRF header, JSON.
-fn checked_json(
-    p: &Page,
-    me: Result<Staff, PageError>,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(Staff, Value), ApiError> {
+/// The checks every queued item passes before it is read: a session, the CSRF header.
+fn checked(p: &Page, me: Result<Staff, PageError>, headers: &HeaderMap) -> Result<Staff, ApiError> {
     let me = staff_or_401(me)?;
     let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
     check_csrf(p, sent, headers).map_err(|e| match e {
         PageError::Api(e) => e,
         PageError::Login { .. } => ApiError::unauthorized(),
     })?;
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
-        return Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "phone.error.not_json",
-            &[],
-        ));
-    }
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        error(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            "phone.error.bad_json",
-            &[("detail", &e.to_string())],
-        )
-    })?;
-    Ok((me, value))
+    Ok(me)
 }
 
-/// The grid the item names (a grid worker may name only their own).
-fn item_grid(app: &AppState, me: &Staff, item: &Value) -> Result<String, ApiError> {
-    grid_of(app, me, item.get("grid").and_then(Value::as_str))
-}
-
-/// `POST /grid/visits`: one queued visit with its findings.
+/// `POST /grid/visits`: one queued visit with its findings, the body and answer of
+/// `POST /api/v1/visits`.
 pub async fn visit(
     State(app): State<AppState>,
     p: Page,
     me: Result<Staff, PageError>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (me, item) = checked_json(&p, me, &headers, &body)?;
-    item_grid(&app, &me, &item)?;
-    let (created, answer) = data::record_visit(&app, &me.actor, item).await?;
+    let me = checked(&p, me, &headers)?;
+    let body: VisitBody = crate::api::typed_body(&headers, body)?;
+    grid_of(&app, &me, Some(&body.grid))?;
+    let (created, answer) = data::record_visit(&app, &me.actor, body).await?;
     Ok(answered(created, answer))
 }
 
-/// `POST /grid/findings`: one queued patrol finding.
+/// `POST /grid/findings`: one queued patrol finding, as `POST /api/v1/findings`.
 pub async fn finding(
     State(app): State<AppState>,
     p: Page,
     me: Result<Staff, PageError>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (me, item) = checked_json(&p, me, &headers, &body)?;
-    item_grid(&app, &me, &item)?;
-    let (created, answer) = data::record_finding(&app, &me.actor, item).await?;
+    let me = checked(&p, me, &headers)?;
+    let body: PatrolFindingBody = crate::api::typed_body(&headers, body)?;
+    grid_of(&app, &me, Some(&body.grid))?;
+    let (created, answer) = data::record_finding(&app, &me.actor, body).await?;
     Ok(answered(created, answer))
 }
 
