@@ -455,6 +455,11 @@ async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
     c.goto(&format!("{base}/grid/findings")).await.unwrap();
     wait_text(&c, "#my-findings", "楼层过道未封闭").await;
     wait_text(&c, "#my-findings .request-state", "已登记").await;
+    let code = text_of(&c, "#my-findings .code").await;
+    assert!(
+        code.len() >= 12 && code.chars().all(|ch| ch.is_ascii_digit()),
+        "{code}"
+    );
     shot(&c, &shots, "offline-06-my-findings.png").await;
     click(&c, "header nav a[href^='/grid/diary/']").await;
     wait_text(&c, "#diary-households", "1").await;

@@ -220,6 +220,12 @@ async fn a_queued_visit_is_recorded_once_however_often_it_is_sent() {
     let findings = first.json()["findings"].as_array().unwrap().clone();
     assert_eq!(findings.len(), 2);
     assert!(findings[0]["request_id"].is_i64(), "{}", first.body);
+    let code = findings[0]["tracking_code"].as_str().unwrap_or_default();
+    assert!(
+        code.len() >= 12 && code.chars().all(|c| c.is_ascii_digit()),
+        "the request has its tracking code: {}",
+        first.body
+    );
     assert!(findings[1]["request_id"].is_null());
     assert_eq!(app.app.store.count_requests().await.unwrap(), before + 1);
 
@@ -246,6 +252,10 @@ async fn a_queued_visit_is_recorded_once_however_often_it_is_sent() {
     let page = phone.get("/grid/findings").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("楼层过道未封闭") && page.body.contains("已登记"));
+    assert!(
+        page.body.contains(code),
+        "my findings show the request's code"
+    );
     let today = minhu_domain::time::local_date(app.app.now()).format("%Y-%m-%d");
     let diary = phone.get(&format!("/grid/diary/{today}")).await;
     assert_eq!(diary.status, StatusCode::OK);
