@@ -901,6 +901,9 @@ pub struct LedgerFill {
     pub households_per_building: usize,
     pub care_every: usize,
     pub visited_every: usize,
+    /// Also a visit row for each visited household, by this user (benchmarks: the day is
+    /// `now`'s, whatever the visit's time).
+    pub visits_by: Option<String>,
     pub now: DateTime<Utc>,
 }
 
@@ -982,6 +985,18 @@ impl Store {
                     .await?;
                 }
             }
+            if let Some(worker) = &fill.visits_by {
+                sqlx::query(
+                    "INSERT INTO visits (client_key, worker, grid, household_id, kind, visited_at, day, recorded_at)
+                     SELECT 'fill-' || CAST(id AS TEXT), $1, grid, id, 'routine', last_visit_at, $2, last_visit_at
+                     FROM households WHERE grid = $3 AND last_visit_at IS NOT NULL",
+                )
+                .bind(worker)
+                .bind(day_text(fill.now))
+                .bind(grid)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
         });
         Ok(rows.len() as u64)
@@ -1030,5 +1045,59 @@ impl Store {
             (None, None) => return Ok(None),
         };
         Ok(Some((mime, bytes)))
+    }
+}
+
+impl Store {
+    /// What the cadence needs of every occupied household of several grids (the
+    /// workload's overdue counts), in two reads.
+    pub async fn cadence_of_grids(&self, grids: &[String]) -> Result<Vec<HouseholdCadence>> {
+        if grids.is_empty() {
+            return Ok(Vec::new());
+        }
+        type H = (i64, String, Option<DateTime<Utc>>);
+        let (households, tags): (Vec<H>, Vec<(i64, String, i64)>) = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "SELECT id, grid, last_visit_at FROM households WHERE state = 'occupied' AND grid IN (",
+                );
+                let mut list = q.separated(", ");
+                for g in grids {
+                    list.push_bind(g);
+                }
+                q.push(") ORDER BY id");
+                let h = q.build_query_as().fetch_all(pool).await?;
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "SELECT r.household_id, c.kind, c.cadence_days FROM households h
+                     JOIN residents r ON r.household_id = h.id JOIN care_tags c ON c.resident_id = r.id
+                     WHERE h.state = 'occupied' AND r.state = 'current' AND c.state = 'active' AND h.grid IN (",
+                );
+                let mut list = q.separated(", ");
+                for g in grids {
+                    list.push_bind(g);
+                }
+                q.push(")");
+                let t = q.build_query_as().fetch_all(pool).await?;
+                (h, t)
+            }
+        );
+        let mut care: std::collections::HashMap<i64, Vec<CareCadence>> = Default::default();
+        for (h, kind, days) in tags {
+            care.entry(h).or_default().push(CareCadence {
+                kind,
+                cadence_days: u32::try_from(days).unwrap_or(0),
+            });
+        }
+        Ok(households
+            .into_iter()
+            .map(|(id, grid, last)| HouseholdCadence {
+                household: HouseholdId(id),
+                grid,
+                last_visit_at: last,
+                care: care.remove(&id).unwrap_or_default(),
+            })
+            .collect())
     }
 }

@@ -103,6 +103,15 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// Measure the visit cadence and coverage queries on GRIDS grids × HOUSEHOLDS households.
+    BenchGridCoverage {
+        #[arg(long, default_value_t = 1000)]
+        grids: usize,
+        #[arg(long, default_value_t = 300)]
+        households: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
 }
 
 /// Runs the command.
@@ -122,6 +131,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench { n, concurrency } => bench::store(db, n, concurrency).await,
         Command::BenchSweep { n, due } => bench::sweep::run(db, n, due).await,
         Command::BenchPages { n, rounds } => bench::pages::run(db, n, rounds).await,
+        Command::BenchGridCoverage {
+            grids,
+            households,
+            rounds,
+        } => bench::grid_coverage::run(db, grids, households, rounds).await,
         Command::Ledger { command } => ledger::run(db, command).await,
         Command::Gen(args) => ledger::gen_data(db, args).await,
     }

@@ -25,6 +25,7 @@ async fn with_ledger() -> TestApp {
         households_per_building: 6,
         care_every: 4,
         visited_every: 0,
+        visits_by: None,
         now: Utc::now(),
     };
     let store = &t.app.store;
@@ -571,4 +572,53 @@ async fn a_visits_photo_is_kept_without_its_gps() {
     assert_eq!(mime, "image/jpeg");
     assert!(!bytes.windows(4).any(|w| w == b"Exif"), "EXIF kept");
     assert!(bytes.len() < jpeg.len());
+}
+
+#[tokio::test]
+async fn a_patrol_finding_without_a_visit_is_recorded_once_and_counted() {
+    let t = with_ledger().await;
+    let (_, patrol) = t
+        .post(
+            "dxy_g3",
+            "/api/v1/patrols",
+            json!({"grid": "DXY-G03", "client_key": "p-eve"}),
+        )
+        .await;
+    let body = json!({
+        "client_key": "finding-fire-lane", "grid": "DXY-G03", "patrol_id": patrol["id"],
+        "class": "fire_hazard", "text": "消防通道被私家车占用", "location": "德馨苑5号楼北侧",
+        "outcome": "reported"
+    });
+    let (s, first) = t.post("dxy_g3", "/api/v1/findings", body.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    assert!(first["visit_id"].is_null());
+    assert!(first["tracking_code"].is_string());
+    let (s, again) = t.post("dxy_g3", "/api/v1/findings", body).await;
+    assert_eq!((s, &again), (StatusCode::OK, &first));
+    // Another grid's worker may not record in this grid, nor end this patrol.
+    let (s, _) = t
+        .post(
+            "dxy_g1",
+            "/api/v1/findings",
+            json!({"client_key": "x1", "grid": "DXY-G03",
+            "class": "other", "text": "t", "outcome": "solved_on_spot"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = t
+        .post(
+            "dxy_g1",
+            &format!("/api/v1/patrols/{}/end", patrol["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, diary) = t
+        .get("dxy_staff", &format!("/api/v1/diary/dxy_g3/{}", today()))
+        .await;
+    assert_eq!(
+        (diary["visits"].as_u64(), diary["findings"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert_eq!(diary["reported"], 1);
 }
