@@ -525,7 +525,8 @@ fn finding_intake(f: &Finding) -> Intake {
         &[("class", f.class.zh())],
     );
     Intake {
-        code: String::new(),
+        // The tracking code (查询码) is drawn by the caller, as every intake path does.
+        code: minhu_store::new_code(f.found_at),
         channel: Channel::GridPatrol,
         kind,
         subject: Some(subject),

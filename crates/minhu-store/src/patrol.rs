@@ -227,6 +227,22 @@ impl Store {
         row.map(patrol_of).transpose()
     }
 
+    /// The worker's patrol in progress in a grid, the latest if several (the phone's /grid).
+    pub async fn running_patrol(&self, worker: &str, grid: &str) -> Result<Option<Patrol>> {
+        let sql = format!(
+            "SELECT {PATROL_COLUMNS} FROM patrols WHERE worker = $1 AND grid = $2 AND state = 'in_progress'
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<PatrolTuple> = on_pool!(&self.backend, write, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(worker)
+                .bind(grid)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(patrol_of).transpose()
+    }
+
     /// Ends a running patrol; false when it had ended already (of two ends, one wins).
     pub async fn end_patrol(&self, id: PatrolId, now: DateTime<Utc>) -> Result<bool> {
         let now = truncate_ms(now);

@@ -425,7 +425,7 @@ fn patrol_view(p: Patrol) -> PatrolView {
     }
 }
 
-fn finding_view(r: RecordedFinding) -> FindingView {
+pub(crate) fn finding_view(r: RecordedFinding) -> FindingView {
     let f = r.finding;
     FindingView {
         id: f.id,
@@ -445,7 +445,7 @@ fn finding_view(r: RecordedFinding) -> FindingView {
     }
 }
 
-fn visit_view(o: VisitOutcome) -> VisitView {
+pub(crate) fn visit_view(o: VisitOutcome) -> VisitView {
     use minhu_domain::patrol::VisitTarget;
     let v = o.visit;
     let (resident, place) = match v.target {
@@ -647,7 +647,7 @@ fn photo_inputs(photos: Vec<PhotoBody>) -> Result<Vec<PhotoInput>, ApiError> {
         .collect()
 }
 
-fn visit_input(b: VisitBody) -> Result<VisitInput, ApiError> {
+pub(crate) fn visit_input(b: VisitBody) -> Result<VisitInput, ApiError> {
     Ok(VisitInput {
         patrol_id: id_field("patrol_id", b.patrol_id)?,
         household_id: id_field("household_id", b.household_id)?,
@@ -732,7 +732,14 @@ async fn record_finding(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<FindingView>), ApiError> {
     let b: PatrolFindingBody = super::typed_body(&headers, body)?;
-    let input = PatrolFindingInput {
+    let input = patrol_finding_input(b)?;
+    let (finding, created) = app_patrol::record_finding(&app, &actor, input, Utc::now()).await?;
+    Ok((created_or_repeat(created), Json(finding_view(finding))))
+}
+
+/// A patrol finding's body as the use case takes it (the phone's queue posts the same).
+pub(crate) fn patrol_finding_input(b: PatrolFindingBody) -> Result<PatrolFindingInput, ApiError> {
+    Ok(PatrolFindingInput {
         patrol_id: id_field("patrol_id", b.patrol_id)?,
         found_at: time_field("found_at", &b.found_at)?,
         grid: b.grid,
@@ -744,9 +751,7 @@ async fn record_finding(
             location: optional(b.location),
             outcome: b.outcome,
         },
-    };
-    let (finding, created) = app_patrol::record_finding(&app, &actor, input, Utc::now()).await?;
-    Ok((created_or_repeat(created), Json(finding_view(finding))))
+    })
 }
 
 async fn my_findings(

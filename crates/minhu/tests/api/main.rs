@@ -22,6 +22,7 @@ mod open311;
 mod openapi;
 mod pages;
 mod patrol;
+mod patrol_pages;
 mod privacy_register;
 mod rating;
 mod scenario;

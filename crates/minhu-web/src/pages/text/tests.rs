@@ -23,6 +23,7 @@ const PREFIXES: &[&str] = &[
     "code.",
     "staff.",
     "ledger.page.",
+    "phone.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
