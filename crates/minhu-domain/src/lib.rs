@@ -28,6 +28,7 @@ mod codes;
 pub mod document_number;
 pub mod error;
 pub mod geo;
+pub mod grid_import;
 pub mod ids;
 pub mod intake;
 pub mod ledger;
