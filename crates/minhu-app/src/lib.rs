@@ -8,6 +8,7 @@ pub mod catalogue_load;
 pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod grid_import;
 pub mod import;
 pub mod intake;
 pub mod jobs;

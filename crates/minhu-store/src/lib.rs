@@ -23,6 +23,7 @@ mod calendar;
 mod catalogue;
 mod config_version;
 mod exclusions;
+pub mod grid_import;
 pub mod ledger;
 mod ledger_horizon;
 mod login_attempts;
