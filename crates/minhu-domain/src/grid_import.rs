@@ -556,6 +556,11 @@ pub struct BuildingRow {
     pub built: Option<Option<i64>>,
 }
 
+/// A 楼栋 row's building number (read before the rest of the row).
+pub fn building_key(cells: &dyn Cells) -> Result<String, Problem> {
+    key_cell(cells, H_BUILDING, building_number)
+}
+
 pub fn building_row(cells: &dyn Cells) -> Result<BuildingRow, Problem> {
     Ok(BuildingRow {
         number: key_cell(cells, H_BUILDING, building_number)?,
@@ -575,7 +580,9 @@ pub struct Address {
     pub room: String,
 }
 
-fn address(cells: &dyn Cells) -> Result<Address, Problem> {
+/// Where a 户 or 人 row's household is (read before the rest of the row, so a row refused
+/// for another cell still names its household).
+pub fn address(cells: &dyn Cells) -> Result<Address, Problem> {
     Ok(Address {
         building: key_cell(cells, H_BUILDING, building_number)?,
         unit: match text(cells, H_UNIT)? {

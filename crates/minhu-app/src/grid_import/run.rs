@@ -269,16 +269,17 @@ impl<'a> Run<'a> {
         n: u64,
         seen: &mut HashMap<String, u64>,
     ) -> Result<(bool, Write<LedgerBuilding>), (Option<String>, Problem)> {
-        let r = g::building_row(&cols.row(cells)).map_err(|p| (None, p))?;
-        let key = Some(r.number.clone());
-        if let Some(first) = seen.get(&r.number) {
+        let number = g::building_key(&cols.row(cells)).map_err(|p| (None, p))?;
+        if let Some(first) = seen.get(&number) {
             let first = first.to_string();
             return Err((
                 None,
                 problem(H_BUILDING, "grid_import.duplicate", &[("first", &first)]),
             ));
         }
-        seen.insert(r.number.clone(), n);
+        seen.insert(number.clone(), n);
+        let key = Some(number);
+        let r = g::building_row(&cols.row(cells)).map_err(|p| (key.clone(), p))?;
         let grid =
             g::resolve_grid(self.org, self.o.community, &r.grid).map_err(|p| (key.clone(), p))?;
         let stored = self.buildings.get(&r.number);
@@ -352,16 +353,17 @@ impl<'a> Run<'a> {
         n: u64,
         seen: &mut HashMap<Address, u64>,
     ) -> Result<(bool, Write<LedgerHousehold>), (Option<Address>, Problem)> {
-        let r = g::household_row(&cols.row(cells)).map_err(|p| (None, p))?;
-        let key = Some(r.address.clone());
-        if let Some(first) = seen.get(&r.address) {
+        let address = g::address(&cols.row(cells)).map_err(|p| (None, p))?;
+        if let Some(first) = seen.get(&address) {
             let first = first.to_string();
             return Err((
                 None,
                 problem(H_ROOM, "grid_import.duplicate", &[("first", &first)]),
             ));
         }
-        seen.insert(r.address.clone(), n);
+        seen.insert(address.clone(), n);
+        let key = Some(address);
+        let r = g::household_row(&cols.row(cells)).map_err(|p| (key.clone(), p))?;
         let building = self
             .building_of(&r.address.building)
             .map_err(|p| (key.clone(), p))?;

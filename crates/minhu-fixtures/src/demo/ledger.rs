@@ -292,7 +292,7 @@ fn generate(buildings: &[(String, String, String, usize)], seed: u64) -> Ledger 
             number.clone(),
             bname.clone(),
             grid.clone(),
-            format!("德馨苑小区{bname}"),
+            bname.clone(),
             floors.to_string(),
             built.to_string(),
         ]);

@@ -12,7 +12,7 @@ use utoipa::openapi::ComponentsBuilder;
 use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Created, Health, catalogue, deliveries, ledger, org, places, requests};
+use super::{Created, Health, catalogue, deliveries, grid_import, ledger, org, places, requests};
 use crate::error::ErrorBody;
 
 /// The document as served.
@@ -140,6 +140,11 @@ pub fn operations() -> Vec<Operation> {
             .ok("200", List(name::<deliveries::DeliveryItem>)),
         op("post", "/api/v1/deliveries/{id}/retry")
             .ok("200", One(name::<deliveries::DeliveryItem>)),
+        op("post", "/api/v1/communities/{code}/ledger/import")
+            .query(params::<grid_import::LedgerImportQuery>)
+            .ok("200", One(name::<grid_import::LedgerImportReport>)),
+        op("get", "/api/v1/communities/{code}/ledger.xlsx")
+            .query(params::<grid_import::LedgerExportQuery>),
     ]
 }
 
@@ -175,6 +180,7 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<ledger::ExclusionBody>()
         .schema_from::<ledger::ExclusionMade>()
         .schema_from::<deliveries::DeliveryItem>()
+        .schema_from::<grid_import::LedgerImportReport>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

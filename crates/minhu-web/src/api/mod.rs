@@ -8,6 +8,7 @@ mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
+pub(crate) mod grid_import;
 pub mod ledger;
 mod org;
 pub(crate) mod places;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .merge(catalogue::router())
         .merge(deliveries::router())
+        .merge(grid_import::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(places::router())

@@ -10,6 +10,7 @@ mod authz;
 mod deadlines;
 mod deliveries;
 mod errors;
+mod grid_import;
 mod import;
 mod input;
 mod ledger;
