@@ -52,8 +52,11 @@ pub async fn import_ledger(
             ));
         }
     }
+    let started = std::time::Instant::now();
     let (tables, ignored) = read_file(bytes, o.csv_sheet)?;
+    tracing::debug!(elapsed = ?started.elapsed(), "ledger import: file read");
     let stored = store.community_ledger(o.community).await?;
+    tracing::debug!(elapsed = ?started.elapsed(), "ledger import: register read");
     let mut run = Run::new(store, org, o, stored);
     run.report.ignored_sheets = ignored;
     for t in &tables {
@@ -66,6 +69,7 @@ pub async fn import_ledger(
             Sheet::Residents => run.residents(t, &cols).await?,
             Sheet::Places => run.places(t, &cols).await?,
         }
+        tracing::debug!(elapsed = ?started.elapsed(), sheet = t.sheet.zh(), "ledger import: sheet done");
     }
     if !o.dry_run {
         store.log_ledger_edits(o.actor, o.now, &run.edits).await?;
