@@ -9,6 +9,7 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod grid_import;
+pub mod grid_ledger;
 pub mod import;
 pub mod intake;
 pub mod jobs;

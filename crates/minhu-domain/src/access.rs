@@ -30,6 +30,8 @@ use crate::error::{Arg, DomainError, ErrorKind};
 use crate::org::{Actor, Jurisdiction, Org, Role, Tier, UnitLevel};
 use crate::request::Request;
 
+pub mod register;
+
 /// What an actor is to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Relation {

@@ -24,6 +24,7 @@ mod catalogue;
 mod config_version;
 mod exclusions;
 pub mod grid_import;
+pub mod grid_ledger;
 pub mod ledger;
 mod ledger_horizon;
 mod login_attempts;

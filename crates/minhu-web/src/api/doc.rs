@@ -43,15 +43,15 @@ pub struct Operation {
     pub ok: Option<(&'static str, Shape)>,
 }
 
-fn name<T: ToSchema>() -> String {
+pub(crate) fn name<T: ToSchema>() -> String {
     T::name().into_owned()
 }
 
-fn params<T: IntoParams>() -> Value {
+pub(crate) fn params<T: IntoParams>() -> Value {
     serde_json::to_value(T::into_params(|| Some(ParameterIn::Query))).unwrap_or(Value::Null)
 }
 
-const fn op(method: &'static str, path: &'static str) -> Operation {
+pub(crate) const fn op(method: &'static str, path: &'static str) -> Operation {
     Operation {
         method,
         path,
@@ -62,15 +62,15 @@ const fn op(method: &'static str, path: &'static str) -> Operation {
 }
 
 impl Operation {
-    const fn query(mut self, q: fn() -> Value) -> Self {
+    pub(crate) const fn query(mut self, q: fn() -> Value) -> Self {
         self.query = Some(q);
         self
     }
-    const fn body(mut self, b: Shape) -> Self {
+    pub(crate) const fn body(mut self, b: Shape) -> Self {
         self.body = Some(b);
         self
     }
-    const fn ok(mut self, status: &'static str, s: Shape) -> Self {
+    pub(crate) const fn ok(mut self, status: &'static str, s: Shape) -> Self {
         self.ok = Some((status, s));
         self
     }
@@ -146,11 +146,14 @@ pub fn operations() -> Vec<Operation> {
         op("get", "/api/v1/communities/{code}/ledger.xlsx")
             .query(params::<grid_import::LedgerExportQuery>),
     ]
+    .into_iter()
+    .chain(super::grid_ledger::operations())
+    .collect()
 }
 
 /// The component schemas of every DTO (and the schemas they refer to), by name.
 pub fn schemas() -> Map<String, Value> {
-    let components = ComponentsBuilder::new()
+    let components = super::grid_ledger::schemas(ComponentsBuilder::new())
         .schema_from::<ErrorBody>()
         .schema_from::<Health>()
         .schema_from::<Created>()

@@ -9,6 +9,7 @@ pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
 pub(crate) mod grid_import;
+pub mod grid_ledger;
 pub mod ledger;
 mod org;
 pub(crate) mod places;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(catalogue::router())
         .merge(deliveries::router())
         .merge(grid_import::router())
+        .merge(grid_ledger::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(places::router())

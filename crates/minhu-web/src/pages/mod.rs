@@ -10,6 +10,7 @@ mod attachments;
 mod dashboard;
 mod deliveries;
 mod form;
+mod grid_ledger;
 mod ledger;
 mod public;
 mod session;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(ledger::router())
         .merge(deliveries::router())
+        .merge(grid_ledger::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 
