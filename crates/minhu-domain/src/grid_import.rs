@@ -8,6 +8,7 @@
 //! a value not given leaves what is stored alone, so a sheet without the ID column, or an
 //! export's masked phones, never clears a stored value.
 
+pub use crate::grid_ledger::CareKind;
 use crate::org::{Level, Org};
 use crate::privacy::{digit_of, is_number_separator, normalize_phone};
 
@@ -321,53 +322,28 @@ pub fn id_gender(id: &str) -> Option<&'static str> {
     (d < 10).then_some(if d % 2 == 1 { "male" } else { "female" })
 }
 
-/// A kind of care tag (special group) the import reads, with its visit cadence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CareKind {
-    pub code: &'static str,
-    pub zh: &'static str,
-    pub aliases: &'static [&'static str],
-    pub cadence_days: i64,
-}
-
-/// The care tag kinds (the `ledger` slice's `grid_ledger` module has the canonical list;
-/// these match its codes). Cadences: hardship and key persons monthly or weekly (入户走访制度).
-pub const CARE_KINDS: [CareKind; 8] = [
-    care("living_alone", "独居老人", &["独居", "独居老年人"], 7),
-    care("empty_nest", "空巢", &["空巢老人"], 30),
-    care("disabled", "残疾", &["残疾人", "残障"], 30),
-    care("subsistence", "低保", &["低保户", "最低生活保障"], 30),
-    care(
-        "extreme_poverty",
-        "特困",
-        &["特困供养", "特困人员", "五保"],
-        30,
-    ),
-    care("left_behind_child", "留守儿童", &["留守"], 30),
-    care("entitled", "优抚", &["优抚对象", "退役军人"], 90),
-    care("key_person", "重点人员", &[], 7),
+/// The other names a care kind goes by in the sheets communities keep (besides its code
+/// and its label, `CareKind::zh`).
+const CARE_ALIASES: [(CareKind, &[&str]); 8] = [
+    (CareKind::LivingAlone, &["独居", "独居老年人"]),
+    (CareKind::EmptyNest, &["空巢", "空巢老年人"]),
+    (CareKind::Disabled, &["残疾", "残障", "残障人士"]),
+    (CareKind::Subsistence, &["低保", "最低生活保障"]),
+    (CareKind::ExtremePoverty, &["特困", "特困供养", "五保"]),
+    (CareKind::LeftBehindChild, &["留守"]),
+    (CareKind::Entitled, &["优抚", "退役军人"]),
+    (CareKind::KeyPerson, &[]),
 ];
 
-const fn care(
-    code: &'static str,
-    zh: &'static str,
-    aliases: &'static [&'static str],
-    cadence_days: i64,
-) -> CareKind {
-    CareKind {
-        code,
-        zh,
-        aliases,
-        cadence_days,
-    }
-}
-
-/// The care kind a label (Chinese, an alias or the code) stands for.
-pub fn care_kind(label: &str) -> Option<&'static CareKind> {
+/// The care kind a label (its code, its label or an alias) stands for.
+pub fn care_kind(label: &str) -> Option<CareKind> {
     let l = label.trim();
-    CARE_KINDS
-        .iter()
-        .find(|k| k.code == l || k.zh == l || k.aliases.contains(&l))
+    CareKind::parse(l).or_else(|| {
+        CARE_ALIASES
+            .iter()
+            .find(|(k, aliases)| k.zh() == l || aliases.contains(&l))
+            .map(|(k, _)| *k)
+    })
 }
 
 /// A comma-separated list of care kinds (`独居老人,低保`, `、` and `；` too): the codes,
@@ -379,9 +355,9 @@ pub fn care_kinds(raw: &str) -> Result<Vec<&'static str>, Problem> {
             continue;
         }
         match care_kind(label) {
-            Some(k) => out.push(k.code),
+            Some(k) => out.push(k.as_str()),
             None => {
-                let list: Vec<&str> = CARE_KINDS.iter().map(|k| k.zh).collect();
+                let list: Vec<&str> = CareKind::ALL.iter().map(|k| k.zh()).collect();
                 return Err(problem(
                     H_CARE,
                     "grid_import.bad_care_kind",
@@ -393,15 +369,6 @@ pub fn care_kinds(raw: &str) -> Result<Vec<&'static str>, Problem> {
     out.sort_unstable();
     out.dedup();
     Ok(out)
-}
-
-/// The Chinese labels of care kind codes, joined as a cell shows them.
-pub fn care_labels(codes: &[String]) -> String {
-    let labels: Vec<&str> = codes
-        .iter()
-        .filter_map(|c| CARE_KINDS.iter().find(|k| k.code == c).map(|k| k.zh))
-        .collect();
-    labels.join(",")
 }
 
 /// A coded choice read from its Chinese labels: (code, labels).

@@ -7,8 +7,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use minhu_domain::grid_import::{
-    self as g, Address, CARE_KINDS, H_BUILDING, H_NAME, H_PERSON, H_ROOM, Problem, Sheet,
+    self as g, Address, H_BUILDING, H_NAME, H_PERSON, H_ROOM, Problem, Sheet,
 };
+use minhu_domain::grid_ledger::ORDINARY_CADENCE_DAYS;
 use minhu_domain::org::{Level, Org};
 use minhu_domain::time::ZONE;
 use minhu_store::Store;
@@ -513,11 +514,9 @@ impl<'a> Run<'a> {
         care: Vec<Option<Vec<&'static str>>>,
     ) -> Result<(), AppError> {
         let cadence = |k: &str| {
-            CARE_KINDS
-                .iter()
-                .find(|c| c.code == k)
-                .map(|c| c.cadence_days)
-                .unwrap_or(30)
+            g::CareKind::parse(k)
+                .map(|c| i64::from(c.default_cadence_days()))
+                .unwrap_or(i64::from(ORDINARY_CADENCE_DAYS))
         };
         let (mut fresh, mut changed) = (Vec::new(), Vec::new());
         for ((r, id), tags) in rows.iter().zip(ids).zip(care) {
