@@ -45,6 +45,9 @@ const PLACE_HEADERS: [&str; 7] = [
     "风险等级",
 ];
 
+/// A sheet to write: its name, headers and rows.
+type Sheet<'a> = (&'a str, &'a [&'a str], &'a Vec<Vec<String>>);
+
 /// A generated ledger: each sheet's rows as text cells, in the headers' order.
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
@@ -126,7 +129,7 @@ impl Ledger {
         // A fixed creation time: the same ledger is the same bytes.
         let created = ExcelDateTime::from_ymd(2026, 1, 1)?;
         wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
-        let sheets: [(&str, &[&str], &Vec<Vec<String>>); 4] = [
+        let sheets: [Sheet<'_>; 4] = [
             ("楼栋", &BUILDING_HEADERS, &self.buildings),
             ("户", &HOUSEHOLD_HEADERS, &self.households),
             ("人", &RESIDENT_HEADERS, &self.residents),
@@ -342,7 +345,7 @@ fn household(d: &mut Draw, l: &mut Ledger, building: &str, unit: &str, room: &st
     let floating = tenure == "出租" && d.chance(700);
     let hardship = d.chance(25);
     for (i, ((relation, male, year), n)) in people.iter().zip(&names).enumerate() {
-        let care = care_tags(d, size, *year, i == 0 && hardship, *relation);
+        let care = care_tags(d, size, *year, i == 0 && hardship, relation);
         let phone = if i == 0 {
             head_phone.clone()
         } else if *year < 2008 {

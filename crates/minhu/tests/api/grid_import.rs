@@ -195,8 +195,11 @@ async fn dexinyuan_ledger_imports_once_and_a_second_import_changes_nothing() {
     );
 }
 
+/// A sheet of a test workbook: name, headers, rows.
+type TestSheet<'a> = (&'a str, &'a [&'a str], &'a [&'a [&'a str]]);
+
 /// A small workbook: each sheet's headers and rows.
-fn workbook(sheets: &[(&str, &[&str], &[&[&str]])]) -> Vec<u8> {
+fn workbook(sheets: &[TestSheet<'_>]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     for (name, headers, rows) in sheets {
         let ws = wb.add_worksheet();
