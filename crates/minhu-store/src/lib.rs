@@ -25,6 +25,7 @@ mod catalogue;
 mod config_version;
 mod document_number;
 mod exclusions;
+pub mod grid_import;
 pub mod grid_ledger;
 mod grid_meeting;
 pub mod ledger;

@@ -13,8 +13,8 @@ use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    Created, Health, action_item, catalogue, deliveries, grid_meeting as gm, ledger, org, patrol,
-    places, requests,
+    Created, Health, action_item, catalogue, deliveries, grid_import, grid_meeting as gm, ledger,
+    org, patrol, places, requests,
 };
 use crate::error::ErrorBody;
 
@@ -220,6 +220,11 @@ pub fn operations() -> Vec<Operation> {
         op("get", "/api/v1/workload")
             .query(params::<patrol::WorkloadQuery>)
             .ok("200", One(name::<patrol::Workload>)),
+        op("post", "/api/v1/communities/{code}/ledger/import")
+            .query(params::<grid_import::LedgerImportQuery>)
+            .ok("200", One(name::<grid_import::LedgerImportReport>)),
+        op("get", "/api/v1/communities/{code}/ledger.xlsx")
+            .query(params::<grid_import::LedgerExportQuery>),
     ]
     .into_iter()
     .chain(super::grid_ledger::operations())
@@ -287,6 +292,7 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<patrol::DiaryBody>()
         .schema_from::<patrol::CommentBody>()
         .schema_from::<patrol::Workload>()
+        .schema_from::<grid_import::LedgerImportReport>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

@@ -9,6 +9,7 @@ mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
+pub(crate) mod grid_import;
 pub mod grid_ledger;
 pub(crate) mod grid_meeting;
 pub mod ledger;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(action_item::router())
         .merge(catalogue::router())
         .merge(deliveries::router())
+        .merge(grid_import::router())
         .merge(grid_ledger::router())
         .merge(grid_meeting::router())
         .merge(ledger::router())

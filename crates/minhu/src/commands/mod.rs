@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod classify;
 pub mod demo;
+pub mod grid;
 pub mod import;
 pub mod ledger;
 pub mod open311;
@@ -77,6 +78,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
     },
+    /// The grid base ledger (网格基础台账): import, export, generated samples.
+    Grid {
+        #[command(subcommand)]
+        command: grid::GridCommand,
+    },
     /// Generate a city of requests with whole histories (for tests and benchmarks).
     Gen(ledger::GenArgs),
     /// Measure the storage layer's durable intake rate (no HTTP).
@@ -137,6 +143,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             rounds,
         } => bench::grid_coverage::run(db, grids, households, rounds).await,
         Command::Ledger { command } => ledger::run(db, command).await,
+        Command::Grid { command } => grid::run(db, command).await,
         Command::Gen(args) => ledger::gen_data(db, args).await,
     }
 }

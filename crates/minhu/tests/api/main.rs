@@ -11,6 +11,7 @@ mod authz;
 mod deadlines;
 mod deliveries;
 mod errors;
+mod grid_import;
 mod grid_ledger;
 mod grid_meeting;
 mod import;
