@@ -55,7 +55,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use action_item::{ItemFilter, ItemRow, NumberDraw};
+pub use action_item::{ItemFilter, ItemNotices, ItemRow, NumberDraw};
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;

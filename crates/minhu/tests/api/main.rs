@@ -7,6 +7,7 @@
 mod helpers;
 
 mod action_item;
+mod action_item_followup;
 mod authz;
 mod deadlines;
 mod deliveries;

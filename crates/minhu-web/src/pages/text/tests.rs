@@ -24,6 +24,7 @@ const PREFIXES: &[&str] = &[
     "staff.",
     "ledger.page.",
     "phone.",
+    "governance.page.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
