@@ -557,11 +557,7 @@ pub async fn care_tag_household(
 
 /// Who read the household's or its residents' personal data, when and why, newest first
 /// (PIPL art. 45): 404 outside the actor's grids, 403 for a reader who is not the office.
-pub async fn access_log(
-    app: &App,
-    actor: &Actor,
-    id: HouseholdId,
-) -> Result<(HouseholdListing, Vec<SubjectAccess>), AppError> {
+pub async fn access_log(app: &App, actor: &Actor, id: HouseholdId) -> Result<AccessLog, AppError> {
     let listing = app.store.household(id).await?.ok_or_else(not_found)?;
     readable_grid(app, actor, &listing.household.grid)?;
     if !register::may_read_access_log(actor, &app.org(), &listing.household.grid) {
@@ -569,8 +565,30 @@ pub async fn access_log(
             .text("grid_ledger.forbidden.access_log")
             .field("access_log"));
     }
-    let log = app.store.household_access_log(id).await?;
-    Ok((listing, log))
+    let entries = app.store.household_access_log(id).await?;
+    let residents = app
+        .store
+        .residents_of_household(id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.0, minhu_domain::privacy::mask_name(&r.name)))
+        .collect();
+    Ok(AccessLog {
+        listing,
+        entries,
+        residents,
+    })
+}
+
+/// A household's access log with its residents' masked names (the log names records by
+/// id; the log itself reveals nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLog {
+    pub listing: HouseholdListing,
+    /// Newest first.
+    pub entries: Vec<SubjectAccess>,
+    /// Each resident's id and masked name (贺**).
+    pub residents: Vec<(i64, String)>,
 }
 
 /// Closes a place of the grid (kept, marked closed); answers its grid. 409 when closed.
@@ -585,4 +603,11 @@ pub async fn close_place(app: &App, actor: &Actor, id: i64) -> Result<String, Ap
         return Ok(place.grid);
     }
     Err(ended())
+}
+
+/// The grid of a post the actor reads (404 otherwise), for a page to return to.
+pub async fn post_grid(app: &App, actor: &Actor, id: i64) -> Result<String, AppError> {
+    let post = app.store.grid_post(id).await?.ok_or_else(not_found)?;
+    readable_grid(app, actor, &post.grid)?;
+    Ok(post.grid)
 }

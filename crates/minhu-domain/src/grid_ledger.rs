@@ -371,6 +371,30 @@ pub fn date(field: &str, raw: &str) -> Result<Option<NaiveDate>, DomainError> {
         })
 }
 
+/// A whole number as a form field holds it (half- or full-width digits), or a 422 naming
+/// the field; empty is none.
+pub fn whole_number(field: &str, raw: &str) -> Result<Option<i64>, DomainError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let digits: Option<String> = raw
+        .chars()
+        .map(|c| digit_of(c).map(|d| char::from(b'0' + d)))
+        .collect();
+    digits
+        .and_then(|d| d.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            DomainError::invalid_keyed(
+                field,
+                "invalid_parameter",
+                "grid_ledger.invalid.number",
+                vec![Arg::new("field", field)],
+            )
+        })
+}
+
 /// A whole number in `lo..=hi`, or a 422 naming the field.
 pub fn in_range(field: &str, value: i64, lo: i64, hi: i64) -> Result<i64, DomainError> {
     if (lo..=hi).contains(&value) {

@@ -12,6 +12,7 @@ mod deadlines;
 mod deliveries;
 mod errors;
 mod grid_ledger;
+mod grid_ledger_pages;
 mod grid_meeting;
 mod import;
 mod input;
