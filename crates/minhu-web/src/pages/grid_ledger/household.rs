@@ -157,14 +157,14 @@ fn household_form(lang: Lang, r: &HouseholdRecord, refusal: Option<&Refusal>) ->
         .select(
             "tenure",
             "tenure",
-            &codes(&Tenure::ALL, Tenure::as_str),
+            &codes(Tenure::ALL, Tenure::as_str),
             h.tenure.as_str(),
             false,
         )
         .select(
             "state",
             "occupancy",
-            &codes(&Occupancy::ALL, Occupancy::as_str),
+            &codes(Occupancy::ALL, Occupancy::as_str),
             h.state.as_str(),
             false,
         )
@@ -207,7 +207,7 @@ fn resident_form(
         .select(
             "residence",
             "residence",
-            &codes(&Residence::ALL, Residence::as_str),
+            &codes(Residence::ALL, Residence::as_str),
             if v.revealed { r.residence.as_str() } else { "" },
             !v.revealed,
         )
@@ -220,7 +220,7 @@ fn resident_form(
         .select(
             "state",
             "resident_state",
-            &codes(&ResidentState::ALL, ResidentState::as_str),
+            &codes(ResidentState::ALL, ResidentState::as_str),
             r.state.as_str(),
             false,
         );
@@ -271,7 +271,7 @@ fn tag_form(lang: Lang, resident: ResidentId, refusal: Option<&Refusal>) -> Form
         .select(
             "kind",
             "care_kind",
-            &codes(&CareKind::ALL, CareKind::as_str),
+            &codes(CareKind::ALL, CareKind::as_str),
             CareKind::ALL[0].as_str(),
             false,
         )

@@ -79,7 +79,7 @@ fn post_form(lang: Lang, grid: &str, refusal: Option<&Refusal>) -> FormView {
         .select(
             "post",
             "post",
-            &codes(&PostKind::ALL, PostKind::as_str),
+            &codes(PostKind::ALL, PostKind::as_str),
             "",
             false,
         )
@@ -222,7 +222,7 @@ fn place_form(lang: Lang, grid: &str, refusal: Option<&Refusal>) -> FormView {
         .select(
             "kind",
             "place_kind",
-            &codes(&PlaceKind::ALL, PlaceKind::as_str),
+            &codes(PlaceKind::ALL, PlaceKind::as_str),
             "",
             false,
         )
@@ -233,7 +233,7 @@ fn place_form(lang: Lang, grid: &str, refusal: Option<&Refusal>) -> FormView {
         .select(
             "risk_level",
             "risk_level",
-            &codes(&RiskLevel::ALL, RiskLevel::as_str),
+            &codes(RiskLevel::ALL, RiskLevel::as_str),
             "low",
             false,
         )

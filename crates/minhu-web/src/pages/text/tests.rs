@@ -23,6 +23,7 @@ const PREFIXES: &[&str] = &[
     "code.",
     "staff.",
     "ledger.page.",
+    "grid_ledger.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
