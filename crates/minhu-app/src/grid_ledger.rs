@@ -10,16 +10,16 @@
 use chrono::NaiveDate;
 use minhu_domain::access::register::{self, SENSITIVE};
 use minhu_domain::grid_ledger::{
-    Building, CareTag, CareTagDraft, GridPost, HouseholdDraft, Place, PlaceDraft, PostDraft,
-    Resident, ResidentDraft,
+    Building, CareTag, CareTagDraft, GridPost, Household, HouseholdDraft, Place, PlaceDraft,
+    PostDraft, Resident, ResidentDraft,
 };
 use minhu_domain::ids::{HouseholdId, ResidentId};
-use minhu_domain::org::{Actor, Level, Role};
+use minhu_domain::org::{Actor, Jurisdiction, Level, Role};
 use minhu_domain::people::{
     self, HouseholdView, ResidentView, SENSITIVE_FIELDS, STAFF_FIELDS, Sight,
 };
 use minhu_store::StoreError;
-use minhu_store::grid_ledger::{HouseholdListing, HouseholdQuery, TagAdded};
+use minhu_store::grid_ledger::{HouseholdListing, HouseholdQuery, SubjectAccess, TagAdded};
 
 use crate::{App, AppError, Kind};
 
@@ -279,6 +279,11 @@ pub async fn edit_resident(
     let grid = app.store.resident_grid(id).await?.ok_or_else(not_found)?;
     editable_grid(app, actor, &grid)?;
     let edit = draft.check()?;
+    if edit.id_number.is_some() && require_sensitive(app, actor, &grid).await.is_err() {
+        return Err(AppError::new(Kind::Forbidden, "forbidden")
+            .text("grid_ledger.forbidden.id_number")
+            .field("id_number"));
+    }
     match app
         .store
         .edit_resident(id, &edit, &actor.username, app.now())
@@ -479,4 +484,130 @@ pub async fn revoke_sensitive(app: &App, actor: &Actor, username: &str) -> Resul
     let (role, scope) = grantee(app, username).await?;
     register::may_grant_sensitive(actor, &app.org(), role, &scope)?;
     Ok(app.store.remove_grant(username, SENSITIVE).await?)
+}
+
+// ---- what the staff pages need besides ---------------------------------------------------
+
+/// The grids whose register the actor reads, in the organisation's order (the pages'
+/// index of a community's grids).
+pub fn grids(app: &App, actor: &Actor) -> Vec<Jurisdiction> {
+    let org = app.org();
+    org.jurisdictions()
+        .filter(|j| j.level == Level::Grid && register::may_read(actor, &org, &j.code))
+        .cloned()
+        .collect()
+}
+
+/// 404 unless the actor reads `grid`, 403 unless they edit it: checked before a form's
+/// fields, so another grid's worker learns nothing from a form's errors.
+pub fn require_editable(app: &App, actor: &Actor, grid: &str) -> Result<(), AppError> {
+    editable_grid(app, actor, grid)
+}
+
+/// 404 unless the actor holds the `sensitive` grant now and reads `grid`: a care tag's
+/// form, like the tag, does not exist for anyone else.
+pub async fn require_sensitive(app: &App, actor: &Actor, grid: &str) -> Result<(), AppError> {
+    let granted = holds_sensitive(app, actor).await?;
+    if register::may_read_sensitive(actor, &app.org(), grid, granted) {
+        return Ok(());
+    }
+    Err(not_found())
+}
+
+/// The household as stored, for an editor's form to compare with (never shown: the page
+/// shows the masked record).
+pub async fn household_to_edit(
+    app: &App,
+    actor: &Actor,
+    id: HouseholdId,
+) -> Result<Household, AppError> {
+    let listing = app.store.household(id).await?.ok_or_else(not_found)?;
+    editable_grid(app, actor, &listing.household.grid)?;
+    Ok(listing.household)
+}
+
+/// The resident as stored and their grid, for an editor's form to compare with.
+pub async fn resident_to_edit(
+    app: &App,
+    actor: &Actor,
+    id: ResidentId,
+) -> Result<(Resident, String), AppError> {
+    let resident = app.store.resident(id).await?.ok_or_else(not_found)?;
+    let grid = app.store.resident_grid(id).await?.ok_or_else(not_found)?;
+    editable_grid(app, actor, &grid)?;
+    Ok((resident, grid))
+}
+
+/// The household a care tag belongs to, for a reader holding the grant (404 otherwise).
+pub async fn care_tag_household(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<HouseholdId, AppError> {
+    let (tag, grid) = app.store.care_tag(id).await?.ok_or_else(not_found)?;
+    readable_grid(app, actor, &grid)?;
+    require_sensitive(app, actor, &grid).await?;
+    let resident = app
+        .store
+        .resident(tag.resident_id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(resident.household_id)
+}
+
+/// Who read the household's or its residents' personal data, when and why, newest first
+/// (PIPL art. 45): 404 outside the actor's grids, 403 for a reader who is not the office.
+pub async fn access_log(app: &App, actor: &Actor, id: HouseholdId) -> Result<AccessLog, AppError> {
+    let listing = app.store.household(id).await?.ok_or_else(not_found)?;
+    readable_grid(app, actor, &listing.household.grid)?;
+    if !register::may_read_access_log(actor, &app.org(), &listing.household.grid) {
+        return Err(AppError::new(Kind::Forbidden, "forbidden")
+            .text("grid_ledger.forbidden.access_log")
+            .field("access_log"));
+    }
+    let entries = app.store.household_access_log(id).await?;
+    let residents = app
+        .store
+        .residents_of_household(id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.0, minhu_domain::privacy::mask_name(&r.name)))
+        .collect();
+    Ok(AccessLog {
+        listing,
+        entries,
+        residents,
+    })
+}
+
+/// A household's access log with its residents' masked names (the log names records by
+/// id; the log itself reveals nothing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLog {
+    pub listing: HouseholdListing,
+    /// Newest first.
+    pub entries: Vec<SubjectAccess>,
+    /// Each resident's id and masked name (贺**).
+    pub residents: Vec<(i64, String)>,
+}
+
+/// Closes a place of the grid (kept, marked closed); answers its grid. 409 when closed.
+pub async fn close_place(app: &App, actor: &Actor, id: i64) -> Result<String, AppError> {
+    let place = app.store.place(id).await?.ok_or_else(not_found)?;
+    editable_grid(app, actor, &place.grid)?;
+    if app
+        .store
+        .close_place(id, &actor.username, app.now())
+        .await?
+    {
+        return Ok(place.grid);
+    }
+    Err(ended())
+}
+
+/// The grid of a post the actor reads (404 otherwise), for a page to return to.
+pub async fn post_grid(app: &App, actor: &Actor, id: i64) -> Result<String, AppError> {
+    let post = app.store.grid_post(id).await?.ok_or_else(not_found)?;
+    readable_grid(app, actor, &post.grid)?;
+    Ok(post.grid)
 }

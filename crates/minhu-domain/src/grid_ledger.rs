@@ -371,6 +371,30 @@ pub fn date(field: &str, raw: &str) -> Result<Option<NaiveDate>, DomainError> {
         })
 }
 
+/// A whole number as a form field holds it (half- or full-width digits), or a 422 naming
+/// the field; empty is none.
+pub fn whole_number(field: &str, raw: &str) -> Result<Option<i64>, DomainError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let digits: Option<String> = raw
+        .chars()
+        .map(|c| digit_of(c).map(|d| char::from(b'0' + d)))
+        .collect();
+    digits
+        .and_then(|d| d.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            DomainError::invalid_keyed(
+                field,
+                "invalid_parameter",
+                "grid_ledger.invalid.number",
+                vec![Arg::new("field", field)],
+            )
+        })
+}
+
 /// A whole number in `lo..=hi`, or a 422 naming the field.
 pub fn in_range(field: &str, value: i64, lo: i64, hi: i64) -> Result<i64, DomainError> {
     if (lo..=hi).contains(&value) {
@@ -534,6 +558,61 @@ impl HouseholdEdit {
         given(self.tenancy_until.is_some(), "tenancy_until");
         given(self.state.is_some(), "state");
         f
+    }
+}
+
+/// Drops `value` when it says what is stored already.
+fn drop_same<T>(value: &mut Option<T>, same: impl Fn(&T) -> bool) {
+    if value.as_ref().is_some_and(same) {
+        *value = None;
+    }
+}
+
+/// Whether two phones are one number however they are written.
+fn same_phone(written: &str, stored: &str) -> bool {
+    written.trim() == stored.trim()
+        || normalize_phone(written).is_some_and(|p| normalize_phone(stored) == Some(p))
+}
+
+impl HouseholdDraft {
+    /// The draft without the fields that would set what `current` holds already: a form
+    /// sends every field, and the audit should name only what changed.
+    pub fn changes_from(mut self, current: &Household) -> HouseholdDraft {
+        drop_same(&mut self.room, |v| v.trim() == current.room);
+        drop_same(&mut self.head_name, |v| v.trim() == current.head_name);
+        drop_same(&mut self.head_phone, |v| same_phone(v, &current.head_phone));
+        drop_same(&mut self.size, |v| Some(*v) == current.size);
+        drop_same(&mut self.tenure, |v| v.trim() == current.tenure.as_str());
+        drop_same(&mut self.tenancy_from, |v| {
+            date("tenancy_from", v).is_ok_and(|d| d == current.tenancy_from)
+        });
+        drop_same(&mut self.tenancy_until, |v| {
+            date("tenancy_until", v).is_ok_and(|d| d == current.tenancy_until)
+        });
+        drop_same(&mut self.state, |v| v.trim() == current.state.as_str());
+        self
+    }
+}
+
+impl ResidentDraft {
+    /// The draft without the fields that would set what `current` holds already.
+    pub fn changes_from(mut self, current: &Resident) -> ResidentDraft {
+        drop_same(&mut self.name, |v| v.trim() == current.name);
+        drop_same(&mut self.phone, |v| same_phone(v, &current.phone));
+        drop_same(&mut self.id_number, |v| {
+            id_number(v).is_ok_and(|n| n == current.id_number)
+        });
+        drop_same(&mut self.birth_year, |v| Some(*v) == current.birth_year);
+        drop_same(&mut self.gender, |v| {
+            Some(v.trim()) == current.gender.map(|g| g.as_str())
+        });
+        drop_same(&mut self.relation, |v| v.trim() == current.relation);
+        drop_same(&mut self.residence, |v| {
+            v.trim() == current.residence.as_str()
+        });
+        drop_same(&mut self.occupation, |v| v.trim() == current.occupation);
+        drop_same(&mut self.state, |v| v.trim() == current.state.as_str());
+        self
     }
 }
 
@@ -818,6 +897,43 @@ mod tests {
         .unwrap();
         assert_eq!(ok.head_phone.as_deref(), Some("13812345678"));
         assert_eq!(ok.fields(), vec!["head_phone", "tenure"]);
+    }
+
+    #[test]
+    fn a_form_changes_only_what_differs_from_the_record() {
+        let current = Household {
+            id: HouseholdId(1),
+            building_id: BuildingId(1),
+            unit_id: None,
+            grid: "G".into(),
+            room: "501".into(),
+            head_name: "贺桂莲".into(),
+            head_phone: "１３８ １２３４ ５６７８".into(),
+            size: Some(2),
+            tenure: Tenure::Owner,
+            tenancy_from: None,
+            tenancy_until: None,
+            state: Occupancy::Occupied,
+            last_visit_at: None,
+        };
+        let form = HouseholdDraft {
+            head_name: Some("贺桂莲".into()),
+            head_phone: Some("13812345678".into()),
+            size: Some(3),
+            tenure: Some("owner".into()),
+            state: Some("occupied".into()),
+            ..Default::default()
+        };
+        let changed = form.changes_from(&current);
+        assert_eq!(changed.check().unwrap().fields(), vec!["size"]);
+        let same = HouseholdDraft {
+            size: Some(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            field(same.changes_from(&current).check().unwrap_err()),
+            "body"
+        );
     }
 
     #[test]

@@ -956,6 +956,48 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// A place by id.
+    pub async fn place(&self, id: i64) -> Result<Option<Place>> {
+        let sql = format!("SELECT {PLACE_COLS} FROM places WHERE id = $1");
+        let row: Option<PlaceRow> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(PlaceRow::into_domain).transpose()
+    }
+
+    /// Closes an active place (kept for the record, never deleted), audited. False when it
+    /// is closed already.
+    pub async fn close_place(&self, id: i64, actor: &str, at: DateTime<Utc>) -> Result<bool> {
+        let n = on_pool!(&self.backend, write, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "UPDATE places SET state = 'closed' WHERE id = $1 AND state = 'active'",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n > 0 {
+                sqlx::query(EDIT_INSERT)
+                    .bind(at)
+                    .bind(actor)
+                    .bind("place")
+                    .bind(id)
+                    .bind("end")
+                    .bind("state")
+                    .bind(r#"{"state":"closed"}"#)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            n
+        });
+        Ok(n > 0)
+    }
+
     /// Registers a place in a grid, audited. `Duplicate` when the community has a place
     /// of that name.
     pub async fn add_place(
@@ -1092,6 +1134,33 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+
+    /// The access log of a household: reads of the household itself and of each of its
+    /// residents (moved-out ones too), newest first, so a clerk can tell a resident who
+    /// looked at their data (PIPL art. 45).
+    pub async fn household_access_log(&self, household: HouseholdId) -> Result<Vec<SubjectAccess>> {
+        type Row = (DateTime<Utc>, String, String, String, i64, String, String);
+        let rows: Vec<Row> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as("SELECT at, actor, role, subject_kind, subject_id, fields, purpose FROM access_log WHERE (subject_kind = 'household' AND subject_id = $1) OR (subject_kind = 'resident' AND subject_id IN (SELECT id FROM residents WHERE household_id = $1)) ORDER BY id DESC")
+                .bind(household.0)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(at, actor, role, subject_kind, subject_id, fields, purpose)| SubjectAccess {
+                    at,
+                    actor,
+                    role,
+                    subject_kind,
+                    subject_id,
+                    fields,
+                    purpose,
+                },
+            )
+            .collect())
     }
 
     /// The access log of one register record, oldest first.

@@ -45,6 +45,16 @@ pub fn may_read_sensitive(actor: &Actor, org: &Org, grid: &str, granted: bool) -
     granted && may_read(actor, org, grid)
 }
 
+/// May `actor` read who looked at a record of `grid` (the access log, PIPL art. 45)? The
+/// jurisdiction's staff, who answer a resident's question, and auditors; a grid worker
+/// reads the register but not the log of its readers.
+pub fn may_read_access_log(actor: &Actor, org: &Org, grid: &str) -> bool {
+    let staff = actor
+        .role
+        .is_some_and(|r| super::staff_role(r) || r == Role::Auditor);
+    staff && covers(actor, org, grid)
+}
+
 /// 403 unless the actor is a district admin, the only role that grants `sensitive`:
 /// checked before the grantee is looked up, so a refusal tells nothing of who exists.
 pub fn require_granter(actor: &Actor) -> Result<(), DomainError> {
@@ -123,6 +133,17 @@ mod tests {
         assert!(!read(Role::GridWorker, "G2"), "another grid's worker");
         assert!(!read(Role::UnitHandler, "C1"), "units read nothing");
         assert!(!may_read(&Actor::requester(), &org, "G1"));
+    }
+
+    #[test]
+    fn the_access_log_is_read_by_the_office_not_by_grid_workers() {
+        let org = org();
+        let log = |role, scope| may_read_access_log(&person(role, scope), &org, "G1");
+        assert!(log(Role::CommunityStaff, "C1"));
+        assert!(log(Role::Auditor, "D"));
+        assert!(!log(Role::GridWorker, "G1"));
+        assert!(!log(Role::CommunityStaff, "C2"));
+        assert!(!log(Role::UnitHandler, "C1"));
     }
 
     #[test]

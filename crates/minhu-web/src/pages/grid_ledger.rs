@@ -3,28 +3,72 @@
 //! (`/staff/households/{id}`, masked, with a reveal form that asks for a purpose). ID
 //! numbers and care tags appear only for a reader holding the `sensitive` grant at that
 //! moment. The same use cases as the JSON API (`minhu_app::grid_ledger`).
+//!
+//! The forms: a household's and a resident's edits, care tags (only for a reader holding
+//! the grant: for anyone else the page says nothing of them), in [`household`]; the
+//! grid's posts and places, the index of grids and a household's access log in [`team`].
+//! A refused form is shown again with what was typed and the refusal next to its field.
+
+mod forms;
+mod household;
+mod team;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use minhu_app::grid_ledger::{self as use_case, HouseholdPage, HouseholdRecord};
+use minhu_app::grid_ledger::{self as use_case, HouseholdPage};
+use minhu_domain::access::register;
 use minhu_domain::grid_ledger::Building;
 use minhu_domain::ids::{BuildingId, HouseholdId};
+use minhu_domain::org::Role;
 use minhu_store::grid_ledger::HouseholdQuery;
 use serde::Deserialize;
 
-use super::form::CheckedForm;
 use super::{Page, PageError, Staff, render};
 use crate::api::ApiQuery;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/staff/grids", get(team::grids_page))
         .route("/staff/grids/{code}/ledger", get(grid_page))
-        .route("/staff/households/{id}", get(household_page))
-        .route("/staff/households/{id}/reveal", post(reveal))
+        .route(
+            "/staff/grids/{code}/posts",
+            get(team::posts_page).post(team::add_post),
+        )
+        .route("/staff/posts/{id}/end", post(team::end_post))
+        .route(
+            "/staff/grids/{code}/places",
+            get(team::places_page).post(team::add_place),
+        )
+        .route("/staff/places/{id}/close", post(team::close_place))
+        .route("/staff/households/{id}", get(household::page))
+        .route("/staff/households/{id}/reveal", post(household::reveal))
+        .route(
+            "/staff/households/{id}/edit",
+            post(household::edit_household),
+        )
+        .route(
+            "/staff/households/{id}/access-log",
+            get(team::access_log_page),
+        )
+        .route("/staff/residents/{id}/edit", post(household::edit_resident))
+        .route("/staff/residents/{id}/care-tags", post(household::add_tag))
+        .route("/staff/care-tags/{id}/end", post(household::end_tag))
+}
+
+impl Staff {
+    /// Where the staff navigation's link to the register leads: a grid worker's own grid,
+    /// a community clerk's index of the community's grids; none for anyone else.
+    pub fn register_link(&self) -> Option<String> {
+        match self.actor.role? {
+            Role::GridWorker => Some(format!("/staff/grids/{}/ledger", self.actor.scope)),
+            Role::CommunityStaff => Some("/staff/grids".to_string()),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -44,14 +88,6 @@ struct GridPage {
     households: HouseholdPage,
     q: String,
     next: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "grid_ledger/household.html")]
-struct HouseholdView {
-    p: Page,
-    me: Staff,
-    r: HouseholdRecord,
 }
 
 async fn grid_page(
@@ -91,34 +127,19 @@ async fn grid_page(
     .into_response())
 }
 
-fn household_id(raw: &str) -> Result<HouseholdId, ApiError> {
+/// A path's id, or 404.
+fn path_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .map(HouseholdId)
         .ok_or_else(ApiError::not_found)
 }
 
-async fn household_page(
-    State(app): State<AppState>,
-    p: Page,
-    me: Staff,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let r = use_case::household(&app, &me.actor, household_id(&id)?).await?;
-    Ok(render(&HouseholdView { p, me, r })?.into_response())
+fn household_id(raw: &str) -> Result<HouseholdId, ApiError> {
+    path_id(raw).map(HouseholdId)
 }
 
-/// Shows the staff fields for the purpose given (logged); the page is rendered, not
-/// redirected to, so the revealed fields live only in this answer.
-async fn reveal(
-    State(app): State<AppState>,
-    p: Page,
-    me: Staff,
-    Path(id): Path<String>,
-    CheckedForm(form): CheckedForm,
-) -> Result<Response, PageError> {
-    let purpose = form.get("purpose").unwrap_or("");
-    let r = use_case::reveal_household(&app, &me.actor, household_id(&id)?, purpose).await?;
-    Ok(render(&HouseholdView { p, me, r })?.into_response())
+/// Whether the actor edits `grid`'s register (for showing a page's forms).
+fn editable(app: &AppState, me: &Staff, grid: &str) -> bool {
+    register::may_edit(&me.actor, &app.org(), grid)
 }

@@ -14,6 +14,7 @@ mod deliveries;
 mod errors;
 mod grid_import;
 mod grid_ledger;
+mod grid_ledger_pages;
 mod grid_meeting;
 mod import;
 mod input;

@@ -25,6 +25,7 @@ const PREFIXES: &[&str] = &[
     "ledger.page.",
     "phone.",
     "governance.page.",
+    "grid_ledger.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
