@@ -12,6 +12,7 @@
 //! dispatch routes are data, `data/catalogue.json` and `data/routes.csv`, loaded through
 //! `minhu_app::catalogue_load` as a deployment loads its own with `minhu catalogue load`.
 
+mod grid_work;
 mod history;
 pub mod ledger;
 mod org;
@@ -111,6 +112,7 @@ pub async fn load(app: &App) -> Result<bool, DemoError> {
     let items = history(&org, &app.calendar(), &app.sla(), app.now())?;
     store.bulk_insert(&items).await?;
     app.reload().await?;
+    grid_work::seed_grid_work(app, app.now()).await?;
     Ok(true)
 }
 
