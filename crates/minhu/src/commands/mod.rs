@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod classify;
 pub mod demo;
+pub mod grid_meeting;
 pub mod import;
 pub mod ledger;
 pub mod open311;
@@ -77,6 +78,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
     },
+    /// The grid's papers: the daily 社情日汇总 (merge: flatten into `grid::GridCommand`).
+    Grid {
+        #[command(subcommand)]
+        command: grid_meeting::GridMeetingCommand,
+    },
     /// Generate a city of requests with whole histories (for tests and benchmarks).
     Gen(ledger::GenArgs),
     /// Measure the storage layer's durable intake rate (no HTTP).
@@ -123,6 +129,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::BenchSweep { n, due } => bench::sweep::run(db, n, due).await,
         Command::BenchPages { n, rounds } => bench::pages::run(db, n, rounds).await,
         Command::Ledger { command } => ledger::run(db, command).await,
+        Command::Grid { command } => grid_meeting::run(db, command).await,
         Command::Gen(args) => ledger::gen_data(db, args).await,
     }
 }
