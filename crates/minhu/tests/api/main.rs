@@ -13,6 +13,7 @@ mod deliveries;
 mod errors;
 mod grid_ledger;
 mod grid_meeting;
+mod grid_meeting_pages;
 mod import;
 mod input;
 mod ledger;
