@@ -95,6 +95,10 @@ async fn a_clerk_holds_a_weekly_meeting_from_the_pages_and_issues_its_minutes() 
         assert!(page.body.contains(&offered), "{offered} not offered");
     }
     assert!(!page.body.contains("value=\"DXY\""), "not its own office");
+    assert!(
+        page.body.contains(&format!("#{spot} · DXY-G03 · 环境卫生")),
+        "the finding by its class"
+    );
 
     let items = format!("/staff/meetings/{id}/items");
     let request_subject = format!("request:{request}");

@@ -107,6 +107,14 @@ fn echo(form: &FormData, keys: &[&str]) -> Echo {
     Echo(values)
 }
 
+/// A finding's class in the reader's language (an unknown code as it is).
+fn class_label(p: &Page, code: &str) -> String {
+    match minhu_domain::patrol::FindingClass::parse(code) {
+        Some(c) => label(p, c.as_str(), c.zh()),
+        None => code.to_string(),
+    }
+}
+
 /// A coded value's label in the reader's language.
 fn label(p: &Page, code: &'static str, zh: &'static str) -> String {
     if p.lang.is_english() { code } else { zh }.to_string()
@@ -348,7 +356,8 @@ async fn agenda_page(
         (format!("request:{}", r.id), label)
     });
     let findings = choices.findings.iter().map(|f| {
-        let label = format!("#{} · {} · {}", f.id, f.grid, f.class);
+        let class = class_label(&p, &f.class);
+        let label = format!("#{} · {} · {class}", f.id, f.grid);
         (format!("finding:{}", f.id), label)
     });
     let units = choices
@@ -409,7 +418,7 @@ async fn refused(
 
 /// The item a posted agenda form describes. The subject is `request:ID`, `finding:ID` or
 /// empty (free text); an empty text takes the picked request's subject or finding's label.
-fn new_item(form: &FormData, choices: &AgendaChoices) -> Result<NewItem, ApiError> {
+fn new_item(p: &Page, form: &FormData, choices: &AgendaChoices) -> Result<NewItem, ApiError> {
     let mut item = NewItem {
         text: form.get("text").unwrap_or("").to_string(),
         decision: form.get("decision").unwrap_or("").to_string(),
@@ -442,7 +451,7 @@ fn new_item(form: &FormData, choices: &AgendaChoices) -> Result<NewItem, ApiErro
                     .findings
                     .iter()
                     .find(|f| f.id == id)
-                    .map(|f| format!("{} {}", f.grid, f.class))
+                    .map(|f| format!("{} {}", f.grid, class_label(p, &f.class)))
             }
             _ => return Err(bad()),
         };
@@ -483,7 +492,7 @@ async fn add_item(
     let view = app_meeting::meeting(&app, &me.actor, id).await?;
     let choices = app_meeting::agenda_choices(&app, &me.actor, &view).await?;
     let values = echo(&form, &ITEM_FIELDS);
-    let new = match new_item(&form, &choices) {
+    let new = match new_item(&p, &form, &choices) {
         Ok(new) => new,
         Err(e) => return refused(&app, p, me, id, values, e).await,
     };
