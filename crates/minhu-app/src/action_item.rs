@@ -3,7 +3,9 @@
 //! `minhu_domain::action_item` on the state replayed from the item's events and appended
 //! only if nobody changed the item meanwhile; a step that lost that race reads the item
 //! again and is decided again. Who acts for which unit comes from the login
-//! ([`acting_unit`]); reading is by scope, and an item outside it is a 404.
+//! ([`acting_unit`]); reading is by scope, and an item outside it is a 404. The owner unit
+//! is told of the issue and of each rung of the ladder (`minhu_domain::notify::items`),
+//! queued in the outbox with the event.
 
 use chrono::{DateTime, Utc};
 use minhu_domain::access;
@@ -11,6 +13,7 @@ use minhu_domain::action_item::{
     self as domain, ActionItem, Command, Evidence, EvidenceKind, ItemActor, ItemEvent, NewItem,
 };
 use minhu_domain::ids::{ActionItemId, UnitCode};
+use minhu_domain::notify::items::item_messages;
 use minhu_domain::org::{Actor, Org, Role};
 use minhu_store::ItemFilter;
 
@@ -93,7 +96,17 @@ pub async fn issue(
         data,
     };
     let mut item = ActionItem::replay(ActionItemId(0), std::slice::from_ref(&event));
-    item.id = app.store.insert_action_item(&event, &item).await?;
+    let subs = app.subscriptions();
+    let notices = |id, e: &ItemEvent| {
+        let mut issued = item.clone();
+        issued.id = id;
+        item_messages(&subs, &org, &issued, e)
+    };
+    let id = app
+        .store
+        .insert_action_item(&event, &item, &notices)
+        .await?;
+    item.id = id;
     Ok((item, vec![event]))
 }
 
@@ -131,6 +144,29 @@ pub async fn list(app: &App, actor: &Actor, filter: &ItemFilter) -> Result<Vec<I
             may_read(actor, &org, &r.issued_by, &units)
         })
         .collect())
+}
+
+/// The type and bytes of a photo cited as evidence on an item `actor` may read; 404 for
+/// an item out of scope or a photo the item does not cite, as for a request's photos.
+pub async fn evidence_photo(
+    app: &App,
+    actor: &Actor,
+    id: ActionItemId,
+    hash: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let (item, _) = show(app, actor, id).await?;
+    let cited = item.progress.iter().any(|p| {
+        p.evidence
+            .iter()
+            .any(|e| e.kind == EvidenceKind::Photo && e.reference == hash)
+    });
+    if !cited {
+        return Err(AppError::not_found());
+    }
+    app.store
+        .photo_bytes(hash)
+        .await?
+        .ok_or_else(AppError::not_found)
 }
 
 /// A step on an item by a person: the photos are cleaned first (a bad one is a 422 naming
@@ -213,11 +249,13 @@ async fn append(
     draw: Option<&minhu_store::NumberDraw>,
 ) -> Result<Option<(ActionItem, ItemEvent)>, AppError> {
     item.apply(&event);
-    Ok(app
+    let (subs, org) = (app.subscriptions(), app.org());
+    let notices = |_, e: &ItemEvent| item_messages(&subs, &org, &item, e);
+    let stored = app
         .store
-        .append_item_event(&item, &event, draw)
-        .await?
-        .map(|stored| (item, stored)))
+        .append_item_event(&item, &event, draw, &notices)
+        .await?;
+    Ok(stored.map(|stored| (item, stored)))
 }
 
 pub mod oversight {

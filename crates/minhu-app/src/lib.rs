@@ -10,6 +10,7 @@ pub mod config;
 pub mod credentials;
 pub mod diary;
 pub mod error;
+pub mod grid_import;
 pub mod grid_ledger;
 pub mod grid_meeting;
 pub mod import;

@@ -525,7 +525,8 @@ fn finding_intake(f: &Finding) -> Intake {
         &[("class", f.class.zh())],
     );
     Intake {
-        code: String::new(),
+        // The tracking code (查询码) is drawn by the caller, as every intake path does.
+        code: minhu_store::new_code(f.found_at),
         channel: Channel::GridPatrol,
         kind,
         subject: Some(subject),
@@ -645,6 +646,7 @@ pub async fn visits_due(
     let rows = app.store.cadence_households(&grid.code).await?;
     let show_kind = sensitive(app, actor).await?;
     let mut places = std::collections::HashMap::new();
+    let mut reasons = std::collections::HashMap::new();
     let cadences: Vec<_> = rows
         .into_iter()
         .map(|r| {
@@ -661,9 +663,24 @@ pub async fn visits_due(
                 None
             };
             let (building, unit) = places.remove(&due.household).unwrap_or_default();
+            // Most lines share a handful of reasons: each is written once.
+            let key = (
+                due.reason.cadence_days,
+                kind.clone(),
+                due.reason.never_visited,
+            );
+            let (reason_zh, reason_en) = reasons
+                .entry(key)
+                .or_insert_with(|| {
+                    (
+                        reason_text(&due, kind.as_deref(), text::Lang::Zh),
+                        reason_text(&due, kind.as_deref(), text::Lang::En),
+                    )
+                })
+                .clone();
             DueLine {
-                reason_zh: reason_text(&due, kind.as_deref(), text::Lang::Zh),
-                reason_en: reason_text(&due, kind.as_deref(), text::Lang::En),
+                reason_zh,
+                reason_en,
                 care_kind: kind,
                 building,
                 unit,
@@ -719,8 +736,15 @@ pub async fn area_coverage(
     let days = cadence::window_days(days).map_err(refuse)?;
     let since = cadence::window_start(now, days);
     let by_grid = app.store.coverage_by_grid(&grids, since).await?;
-    let occupied_of = |g: &str| by_grid.iter().find(|r| r.0 == g).map_or(0, |r| r.1);
-    let visited = app.store.visited_by_worker(&grids, since).await?;
+    let occupied: std::collections::HashMap<&str, i64> =
+        by_grid.iter().map(|r| (r.0.as_str(), r.1)).collect();
+    let visited: std::collections::HashMap<(String, String), i64> = app
+        .store
+        .visited_by_worker(&grids, since)
+        .await?
+        .into_iter()
+        .map(|(w, g, n)| ((w, g), n))
+        .collect();
     let workers = app.store.grid_workers(&grids).await?;
     let (mut total_occ, mut total_vis) = (0, 0);
     let grids_out = by_grid
@@ -738,13 +762,12 @@ pub async fn area_coverage(
     let workers = workers
         .into_iter()
         .map(|(w, g)| {
-            let seen = visited
-                .iter()
-                .filter(|v| v.0 == w && v.1 == g)
-                .map(|v| v.2)
-                .sum::<i64>();
+            let seen = visited.get(&(w.clone(), g.clone())).copied().unwrap_or(0);
             WorkerCoverage {
-                coverage: Coverage::new(seen as u32, occupied_of(&g) as u32),
+                coverage: Coverage::new(
+                    seen as u32,
+                    occupied.get(g.as_str()).copied().unwrap_or(0) as u32,
+                ),
                 worker: w,
                 grid: g,
             }
@@ -801,7 +824,10 @@ pub async fn workload(
         .into_iter()
         .map(|(g, occ, _)| (g, occ))
         .collect::<std::collections::HashMap<_, _>>();
-    let mut overdue = std::collections::HashMap::new();
+    let mut overdue: std::collections::HashMap<String, i64> = Default::default();
+    for due in cadence::queue(&app.store.cadence_of_grids(&grids).await?, now) {
+        *overdue.entry(due.grid).or_default() += 1;
+    }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (worker, grid) in app.store.grid_workers(&grids).await? {
@@ -811,38 +837,31 @@ pub async fn workload(
             .find(|r| r.worker == worker && r.grid == grid)
             .cloned()
             .unwrap_or_default();
-        out.push(month_line(app, &mut overdue, &occupied, worker, grid, &row, now).await?);
+        out.push(month_line(&overdue, &occupied, worker, grid, &row));
     }
     for row in rows
         .iter()
         .filter(|r| !seen.contains(&(r.worker.clone(), r.grid.clone())))
     {
         let (w, g) = (row.worker.clone(), row.grid.clone());
-        out.push(month_line(app, &mut overdue, &occupied, w, g, row, now).await?);
+        out.push(month_line(&overdue, &occupied, w, g, row));
     }
     Ok(out)
 }
 
-async fn month_line(
-    app: &App,
-    overdue: &mut std::collections::HashMap<String, i64>,
+fn month_line(
+    overdue: &std::collections::HashMap<String, i64>,
     occupied: &std::collections::HashMap<String, i64>,
     worker: String,
     grid: String,
     row: &minhu_store::patrol::WorkloadRow,
-    now: DateTime<Utc>,
-) -> Result<WorkerMonth, AppError> {
-    if !overdue.contains_key(&grid) {
-        let rows = app.store.cadence_households(&grid).await?;
-        let cadences: Vec<_> = rows.into_iter().map(|r| r.cadence).collect();
-        overdue.insert(grid.clone(), cadence::queue(&cadences, now).len() as i64);
-    }
+) -> WorkerMonth {
     let on_spot_rate = if row.findings == 0 {
         0.0
     } else {
         (row.solved_on_spot as f64 * 1000.0 / row.findings as f64).round() / 10.0
     };
-    Ok(WorkerMonth {
+    WorkerMonth {
         coverage: Coverage::new(
             row.households_visited as u32,
             occupied.get(&grid).copied().unwrap_or(0) as u32,
@@ -855,5 +874,5 @@ async fn month_line(
         requests_raised: row.requests_raised,
         worker,
         grid,
-    })
+    }
 }

@@ -30,6 +30,7 @@ pub mod diary;
 pub mod document_number;
 pub mod error;
 pub mod geo;
+pub mod grid_import;
 pub mod grid_ledger;
 pub mod grid_meeting;
 pub mod ids;

@@ -81,6 +81,11 @@ pub struct Unit {
     pub level: UnitLevel,
     /// The jurisdiction the unit sits in (a community's own office sits in the community).
     pub jurisdiction: String,
+    /// Whether the unit is the office of its jurisdiction (区综合办公室 of a district): the
+    /// unit its staff act for. Without a marked office, the unit bearing the
+    /// jurisdiction's own code is its office (see [`Org::own_unit`]).
+    #[serde(default)]
+    pub office: bool,
 }
 
 code_enum!(
@@ -186,6 +191,8 @@ pub struct Org {
     units: HashMap<String, Unit>,
     order: Vec<String>,
     unit_order: Vec<String>,
+    /// Jurisdiction → the unit marked as its office (the first one, if data marks two).
+    offices: HashMap<String, String>,
 }
 
 impl Org {
@@ -197,6 +204,11 @@ impl Org {
         }
         for u in units {
             org.unit_order.push(u.code.clone());
+            if u.office {
+                org.offices
+                    .entry(u.jurisdiction.clone())
+                    .or_insert_with(|| u.code.clone());
+            }
             org.units.insert(u.code.clone(), u);
         }
         org
@@ -253,12 +265,18 @@ impl Org {
             .find(|j| j.level == level)
     }
 
-    /// The office of a community or street as a unit (its own 社区/街道 unit). By convention
-    /// it carries the same code as its jurisdiction.
+    /// The office of a jurisdiction as a unit: the unit sitting in it that the data marks
+    /// as its office (a district's 区综合办公室 has a code of its own), else, by the
+    /// convention communities and streets follow, the unit bearing the jurisdiction's code.
     pub fn own_unit(&self, jurisdiction: &str) -> Option<&Unit> {
-        self.units
+        self.offices
             .get(jurisdiction)
-            .filter(|u| u.jurisdiction == jurisdiction)
+            .and_then(|code| self.units.get(code))
+            .or_else(|| {
+                self.units
+                    .get(jurisdiction)
+                    .filter(|u| u.jurisdiction == jurisdiction)
+            })
     }
 
     /// Checks that a role may be given this scope.

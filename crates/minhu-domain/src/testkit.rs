@@ -30,6 +30,7 @@ fn u(code: &str, level: UnitLevel, jurisdiction: &str) -> Unit {
         name: format!("{code}单位"),
         level,
         jurisdiction: jurisdiction.into(),
+        office: false,
     }
 }
 

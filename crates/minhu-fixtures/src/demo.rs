@@ -13,6 +13,7 @@
 //! `minhu_app::catalogue_load` as a deployment loads its own with `minhu catalogue load`.
 
 mod history;
+pub mod ledger;
 mod org;
 mod places;
 mod sim;

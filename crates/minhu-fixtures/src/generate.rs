@@ -121,6 +121,7 @@ pub fn gen_org(cfg: &GenConfig) -> GenOrg {
                 name: format!("生成{}区{name}", d + 1),
                 level: UnitLevel::District,
                 jurisdiction: dc.clone(),
+                office: false,
             });
             deps.push(uc);
         }
@@ -141,6 +142,7 @@ pub fn gen_org(cfg: &GenConfig) -> GenOrg {
             name: format!("生成{}街道办事处", s + 1),
             level: UnitLevel::Street,
             jurisdiction: sc.clone(),
+            office: false,
         });
         for c in 0..cfg.communities_per_street.max(1) {
             let cc = format!("{sc}C{:02}", c + 1);
@@ -155,6 +157,7 @@ pub fn gen_org(cfg: &GenConfig) -> GenOrg {
                 name: format!("生成{}街道{}社区居委会", s + 1, c + 1),
                 level: UnitLevel::Community,
                 jurisdiction: cc.clone(),
+                office: false,
             });
             let jpath = format!("/{dc}/{sc}/{cc}/");
             communities.push((cc, sc.clone(), dc.clone(), jpath));

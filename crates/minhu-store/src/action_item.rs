@@ -3,7 +3,9 @@
 //! row the registers and the deadline monitor read, written in the same transaction as each
 //! event and only if the item's version is still the one the caller decided on, as the
 //! requests writer guarantees for requests. Of two servers appending to one item at once,
-//! one wins; the other gets `None` and decides again on the fresh log.
+//! one wins; the other gets `None` and decides again on the fresh log. The messages an
+//! event causes (the owner unit's notices) go into the outbox in the same transaction, so
+//! an event is told exactly once, whichever server appended it.
 
 use chrono::{DateTime, Utc};
 use minhu_domain::action_item::{ActionItem, ItemEvent, ItemEventData, ItemState, OversightLevel};
@@ -11,7 +13,34 @@ use minhu_domain::document_number::{DocumentNumber, SequenceKey};
 use minhu_domain::ids::{ActionItemId, UnitCode};
 use sqlx::types::Json;
 
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{OutboxItem, Result, Store, StoreError, on_pool};
+
+/// The messages an item's event causes, worked out inside the appending transaction once
+/// the event is final: the item's id is known and a 督办通知 carries its 文号.
+pub type ItemNotices<'a> = &'a (dyn Fn(ActionItemId, &ItemEvent) -> Vec<OutboxItem> + Sync);
+
+/// Queues `$messages` for item `$id`'s event `$event` on the transaction `$tx`: subject
+/// `action_item`, no request; due at once by the real clock (see `outbox::insert_outbox`).
+macro_rules! queue_item_notices {
+    ($tx:expr, $id:expr, $event:expr, $messages:expr) => {
+        for m in $messages {
+            sqlx::query(
+                "INSERT INTO outbox (request_id, subject_kind, subject_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+                 VALUES (NULL, 'action_item', $1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind($id)
+            .bind($event.seq)
+            .bind(m.channel.as_str())
+            .bind(m.target.as_str())
+            .bind(m.secret.as_deref())
+            .bind(Json(&m.payload))
+            .bind($event.at)
+            .bind(Utc::now())
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
 
 /// The SQL that hands out the next number of a document sequence, inside the caller's
 /// transaction: the upsert takes the counter's row lock, so concurrent callers queue.
@@ -102,12 +131,14 @@ fn co_units_text(units: &[UnitCode]) -> String {
 }
 
 impl Store {
-    /// Records a new item: its first (`issue`) event and its row, in one transaction.
-    /// `item` is the state that event makes (`ActionItem::replay` of it alone).
+    /// Records a new item: its first (`issue`) event, its row and the messages `notices`
+    /// gives for it, in one transaction. `item` is the state that event makes
+    /// (`ActionItem::replay` of it alone).
     pub async fn insert_action_item(
         &self,
         issue: &ItemEvent,
         item: &ActionItem,
+        notices: ItemNotices<'_>,
     ) -> Result<ActionItemId> {
         let (Some(source), Some(due), Some(issued_at)) = (item.source, item.due, item.issued_at)
         else {
@@ -149,6 +180,7 @@ impl Store {
                 .bind(Json(&issue.data))
                 .execute(&mut *tx)
                 .await?;
+            queue_item_notices!(tx, id, issue, notices(ActionItemId(id), issue));
             tx.commit().await?;
             id
         });
@@ -158,13 +190,15 @@ impl Store {
     /// Appends `event` to its item if the item is still at `event.seq - 1`, and writes the
     /// row from `after` (the state with the event applied), in one transaction. With a
     /// `draw`, the next number of that sequence goes into the event (a 督办通知's 文号),
-    /// drawn only once the version check has passed. `None` when the item changed since it
-    /// was read: nothing is written and the caller decides again.
+    /// drawn only once the version check has passed; then the messages `notices` gives for
+    /// the event as stored join the outbox. `None` when the item changed since it was read:
+    /// nothing is written and the caller decides again.
     pub async fn append_item_event(
         &self,
         after: &ActionItem,
         event: &ItemEvent,
         draw: Option<&NumberDraw>,
+        notices: ItemNotices<'_>,
     ) -> Result<Option<ItemEvent>> {
         let Some(due) = after.due else {
             return Err(StoreError::Corrupt("an item without a due date".into()));
@@ -209,6 +243,7 @@ impl Store {
                     .bind(Json(&event.data))
                     .execute(&mut *tx)
                     .await?;
+                queue_item_notices!(tx, after.id.0, event, notices(after.id, &event));
                 tx.commit().await?;
                 Some(event)
             }

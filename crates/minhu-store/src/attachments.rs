@@ -20,7 +20,7 @@ pub struct Attachment {
 
 impl Store {
     /// Where photo bytes go: a folder beside the SQLite file, or the database itself.
-    fn attachment_path(&self, hash: &str) -> Option<PathBuf> {
+    pub(crate) fn attachment_path(&self, hash: &str) -> Option<PathBuf> {
         self.files
             .as_ref()
             .map(|dir| dir.join(&hash[..2]).join(hash))
@@ -158,6 +158,27 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
+        self.photo_of_row(hash, row)
+    }
+
+    /// A kept photo's type and bytes by its hash, linked to a request or not (an action
+    /// item's evidence): the caller has checked the reader may see what cites it.
+    pub async fn photo_bytes(&self, hash: &str) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(String, Option<Vec<u8>>)> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as("SELECT mime, bytes FROM attachments WHERE hash = $1")
+                .bind(hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        self.photo_of_row(hash, row)
+    }
+
+    /// The bytes of an attachments row: in the row, or in the photo folder.
+    fn photo_of_row(
+        &self,
+        hash: &str,
+        row: Option<(String, Option<Vec<u8>>)>,
+    ) -> Result<Option<(String, Vec<u8>)>> {
         let Some((mime, bytes)) = row else {
             return Ok(None);
         };

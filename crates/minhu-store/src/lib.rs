@@ -25,6 +25,7 @@ mod catalogue;
 mod config_version;
 mod document_number;
 mod exclusions;
+pub mod grid_import;
 pub mod grid_ledger;
 mod grid_meeting;
 pub mod ledger;
@@ -54,7 +55,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use action_item::{ItemFilter, ItemRow, NumberDraw};
+pub use action_item::{ItemFilter, ItemNotices, ItemRow, NumberDraw};
 pub use attachments::Attachment;
 pub use catalogue::DispatchRule;
 pub use exclusions::ExclusionProposal;

@@ -8,8 +8,10 @@ use crate::{Result, Store, StoreError, StoredUser, on_pool, rows};
 
 impl Store {
     pub async fn load_org(&self) -> Result<Org> {
-        let (js, us): (Vec<rows::JurisdictionRow>, Vec<rows::UnitRow>) =
-            on_pool!(&self.backend, read, |pool, DB| {
+        let (js, us): (Vec<rows::JurisdictionRow>, Vec<rows::UnitRow>) = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
                 (
                     sqlx::query_as(
                         "SELECT code, name, level, parent FROM jurisdictions ORDER BY sort, code",
@@ -17,12 +19,13 @@ impl Store {
                     .fetch_all(pool)
                     .await?,
                     sqlx::query_as(
-                        "SELECT code, name, level, jurisdiction FROM units ORDER BY sort, code",
+                        "SELECT code, name, level, jurisdiction, office FROM units ORDER BY sort, code",
                     )
                     .fetch_all(pool)
                     .await?,
                 )
-            });
+            }
+        );
         let js = js
             .into_iter()
             .map(|r| {
@@ -45,6 +48,7 @@ impl Store {
                     code: r.code,
                     name: r.name,
                     jurisdiction: r.jurisdiction,
+                    office: r.office,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -70,14 +74,15 @@ impl Store {
             }
             for (i, u) in units.iter().enumerate() {
                 sqlx::query(
-                    "INSERT INTO units (code, name, level, jurisdiction, sort) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, jurisdiction = excluded.jurisdiction, sort = excluded.sort",
+                    "INSERT INTO units (code, name, level, jurisdiction, sort, office) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, jurisdiction = excluded.jurisdiction, sort = excluded.sort, office = excluded.office",
                 )
                 .bind(&u.code)
                 .bind(&u.name)
                 .bind(u.level.as_str())
                 .bind(&u.jurisdiction)
                 .bind(i as i64)
+                .bind(u.office)
                 .execute(&mut *tx)
                 .await?;
             }

@@ -52,10 +52,11 @@ macro_rules! insert_outbox {
         let rows: &[(i64, i64, chrono::DateTime<chrono::Utc>, $crate::OutboxItem)] = $rows;
         for chunk in rows.chunks($crate::outbox::OUTBOX_ROWS_PER_INSERT) {
             let mut qb = sqlx::QueryBuilder::<$db>::new(
-                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at) ",
+                "INSERT INTO outbox (request_id, subject_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at) ",
             );
             qb.push_values(chunk, |mut b, (id, seq, at, m)| {
                 b.push_bind(*id)
+                    .push_bind(*id)
                     .push_bind(*seq)
                     .push_bind(m.channel.as_str())
                     .push_bind(m.target.as_str())
@@ -75,8 +76,8 @@ pub(crate) use insert_outbox;
 /// The columns of an [`OutboxMessage`] (a literal, for `concat!`).
 macro_rules! outbox_columns {
     () => {
-        "id, request_id, event_seq, channel, target, secret, payload, attempts, \
-         delivered_at, last_error, next_attempt_at, dead_at"
+        "id, request_id, subject_kind, subject_id, event_seq, channel, target, secret, \
+         payload, attempts, delivered_at, last_error, next_attempt_at, dead_at"
     };
 }
 
@@ -123,7 +124,12 @@ pub struct Delivery {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: i64,
-    pub request_id: i64,
+    /// The request the message is about; `None` for another subject (an action item).
+    pub request_id: Option<i64>,
+    /// What the message is about: `request` or `action_item`, and its id.
+    pub subject_kind: String,
+    pub subject_id: i64,
+    /// The seq of the subject's event that caused it.
     pub event_seq: i64,
     pub channel: String,
     pub target: String,
@@ -177,7 +183,8 @@ impl Store {
     /// Claims up to `limit` messages due at `now` for `claimant` until `until`, oldest first,
     /// in one statement: no other sender can claim them before the lease lapses. Never one
     /// with an earlier undelivered message (dead ones included) for the same request and
-    /// target, so delivery stays in order across servers; never a dead one. PostgreSQL
+    /// target (requests and action items alike: their subject), so delivery stays in order
+    /// across servers; never a dead one. PostgreSQL
     /// skips the rows another sender is claiming at that moment (`FOR UPDATE SKIP LOCKED`);
     /// SQLite has one writer, so its one UPDATE is atomic as it stands.
     pub async fn claim_due(
@@ -194,8 +201,8 @@ impl Store {
                      WHERE id IN (SELECT o.id FROM outbox o
                        WHERE o.delivered_at IS NULL AND o.dead_at IS NULL AND o.next_attempt_at <= $1
                          AND (o.claimed_until IS NULL OR o.claimed_until <= $1)
-                         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.request_id = o.request_id
-                                         AND p.target = o.target AND p.delivered_at IS NULL AND p.id < o.id)
+                         AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.subject_kind = o.subject_kind
+                                         AND p.subject_id = o.subject_id AND p.target = o.target AND p.delivered_at IS NULL AND p.id < o.id)
                        ORDER BY o.id LIMIT $4",
                     $lock,
                     ") RETURNING ",
@@ -355,6 +362,21 @@ impl Store {
                 " FROM outbox WHERE request_id = $1 ORDER BY id"
             ))
             .bind(request_id)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// The messages about a subject other than a request (`action_item`), in order.
+    pub async fn outbox_for_subject(&self, kind: &str, id: i64) -> Result<Vec<OutboxMessage>> {
+        Ok(on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                outbox_columns!(),
+                " FROM outbox WHERE subject_kind = $1 AND subject_id = $2 ORDER BY id"
+            ))
+            .bind(kind)
+            .bind(id)
             .fetch_all(pool)
             .await?
         }))

@@ -227,6 +227,22 @@ impl Store {
         row.map(patrol_of).transpose()
     }
 
+    /// The worker's patrol in progress in a grid, the latest if several (the phone's /grid).
+    pub async fn running_patrol(&self, worker: &str, grid: &str) -> Result<Option<Patrol>> {
+        let sql = format!(
+            "SELECT {PATROL_COLUMNS} FROM patrols WHERE worker = $1 AND grid = $2 AND state = 'in_progress'
+             ORDER BY started_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<PatrolTuple> = on_pool!(&self.backend, write, |pool, DB| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(worker)
+                .bind(grid)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(patrol_of).transpose()
+    }
+
     /// Ends a running patrol; false when it had ended already (of two ends, one wins).
     pub async fn end_patrol(&self, id: PatrolId, now: DateTime<Utc>) -> Result<bool> {
         let now = truncate_ms(now);
@@ -872,5 +888,216 @@ impl Store {
             .await?
         });
         Ok(n > 0)
+    }
+}
+
+/// A synthetic base ledger for tests and the coverage benchmark: per grid, buildings of
+/// households with one resident each, every `care_every`-th with a care tag (cycling
+/// living_alone 30 days, subsistence 30 days, disabled 90 days), and every
+/// `visited_every`-th visited some days before `now` (0: none).
+#[derive(Debug, Clone)]
+pub struct LedgerFill {
+    pub households_per_grid: usize,
+    pub households_per_building: usize,
+    pub care_every: usize,
+    pub visited_every: usize,
+    /// Also a visit row for each visited household, by this user (benchmarks: the day is
+    /// `now`'s, whatever the visit's time).
+    pub visits_by: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+const FILL_CARE: [(&str, i64); 3] = [("living_alone", 30), ("subsistence", 30), ("disabled", 90)];
+
+impl Store {
+    /// Writes [`LedgerFill`]'s ledger for each (community, grid), in multi-row inserts.
+    /// Answers the number of households written.
+    pub async fn fill_grid_ledger(
+        &self,
+        grids: &[(String, String)],
+        fill: &LedgerFill,
+    ) -> Result<u64> {
+        let mut written = 0;
+        for (community, grid) in grids {
+            written += self.fill_one_grid(community, grid, fill).await?;
+        }
+        Ok(written)
+    }
+
+    async fn fill_one_grid(&self, community: &str, grid: &str, fill: &LedgerFill) -> Result<u64> {
+        let per_building = fill.households_per_building.max(1);
+        let buildings = fill.households_per_grid.div_ceil(per_building);
+        let rows: Vec<(usize, usize, Option<DateTime<Utc>>)> = (0..fill.households_per_grid)
+            .map(|i| {
+                let visited = fill.visited_every > 0 && i % fill.visited_every == 0;
+                let at = visited
+                    .then(|| truncate_ms(fill.now - chrono::Duration::days((i % 200) as i64 + 1)));
+                (i / per_building, i % per_building, at)
+            })
+            .collect();
+        let care_every = fill.care_every as i64;
+        on_pool!(&self.backend, write, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(buildings);
+            for b in 0..buildings {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO buildings (community, grid, number, name) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(community)
+                .bind(grid)
+                .bind(format!("{grid}-{}", b + 1))
+                .bind(format!("{}号楼", b + 1))
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            for chunk in rows.chunks(1000) {
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "INSERT INTO households (building_id, grid, room, state, last_visit_at) ",
+                );
+                q.push_values(chunk, |mut row, (b, n, at)| {
+                    row.push_bind(ids[*b])
+                        .push_bind(grid)
+                        .push_bind(format!("{}{:02}", n / 4 + 1, n % 4 + 1))
+                        .push_bind("occupied")
+                        .push_bind(*at);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO residents (household_id, name) SELECT id, 'R' || CAST(id AS TEXT) FROM households WHERE grid = $1",
+            )
+            .bind(grid)
+            .execute(&mut *tx)
+            .await?;
+            if care_every > 0 {
+                for (k, (kind, days)) in FILL_CARE.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO care_tags (resident_id, kind, cadence_days) SELECT r.id, $1, $2 FROM residents r
+                         JOIN households h ON h.id = r.household_id WHERE h.grid = $3 AND (h.id % $4) = 0 AND ((h.id / $4) % 3) = $5",
+                    )
+                    .bind(*kind)
+                    .bind(*days)
+                    .bind(grid)
+                    .bind(care_every)
+                    .bind(k as i64)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            if let Some(worker) = &fill.visits_by {
+                sqlx::query(
+                    "INSERT INTO visits (client_key, worker, grid, household_id, kind, visited_at, day, recorded_at)
+                     SELECT 'fill-' || CAST(id AS TEXT), $1, grid, id, 'routine', last_visit_at, $2, last_visit_at
+                     FROM households WHERE grid = $3 AND last_visit_at IS NOT NULL",
+                )
+                .bind(worker)
+                .bind(day_text(fill.now))
+                .bind(grid)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(rows.len() as u64)
+    }
+}
+
+impl Store {
+    /// Grants `sensitive` to a user, for tests and benchmarks that fill a synthetic
+    /// ledger (the ledger's own use cases grant through their audited path).
+    pub async fn fill_sensitive_grant(&self, username: &str, now: DateTime<Utc>) -> Result<()> {
+        let now = truncate_ms(now);
+        on_pool!(&self.backend, write, |pool, DB| {
+            sqlx::query("INSERT INTO user_grants (username, grant_name, granted_by, granted_at) VALUES ($1, 'sensitive', 'fill', $2) ON CONFLICT DO NOTHING")
+                .bind(username)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A visit's photo: its type and its (cleaned) bytes.
+    pub async fn visit_photo_bytes(
+        &self,
+        visit: VisitId,
+        hash: &str,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let row: Option<(String, Option<Vec<u8>>)> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as(
+                "SELECT a.mime, a.bytes FROM visit_photos v JOIN attachments a ON a.hash = v.hash
+                 WHERE v.visit_id = $1 AND v.hash = $2",
+            )
+            .bind(visit.0)
+            .bind(hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some((mime, bytes)) = row else {
+            return Ok(None);
+        };
+        let bytes = match (bytes, self.attachment_path(hash)) {
+            (Some(b), _) => b,
+            (None, Some(path)) => std::fs::read(path)?,
+            (None, None) => return Ok(None),
+        };
+        Ok(Some((mime, bytes)))
+    }
+}
+
+impl Store {
+    /// What the cadence needs of every occupied household of several grids (the
+    /// workload's overdue counts), in two reads.
+    pub async fn cadence_of_grids(&self, grids: &[String]) -> Result<Vec<HouseholdCadence>> {
+        if grids.is_empty() {
+            return Ok(Vec::new());
+        }
+        type H = (i64, String, Option<DateTime<Utc>>);
+        let (households, tags): (Vec<H>, Vec<(i64, String, i64)>) = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "SELECT id, grid, last_visit_at FROM households WHERE state = 'occupied' AND grid IN (",
+                );
+                let mut list = q.separated(", ");
+                for g in grids {
+                    list.push_bind(g);
+                }
+                q.push(") ORDER BY id");
+                let h = q.build_query_as().fetch_all(pool).await?;
+                let mut q = sqlx::QueryBuilder::<DB>::new(
+                    "SELECT r.household_id, c.kind, c.cadence_days FROM households h
+                     JOIN residents r ON r.household_id = h.id JOIN care_tags c ON c.resident_id = r.id
+                     WHERE h.state = 'occupied' AND r.state = 'current' AND c.state = 'active' AND h.grid IN (",
+                );
+                let mut list = q.separated(", ");
+                for g in grids {
+                    list.push_bind(g);
+                }
+                q.push(")");
+                let t = q.build_query_as().fetch_all(pool).await?;
+                (h, t)
+            }
+        );
+        let mut care: std::collections::HashMap<i64, Vec<CareCadence>> = Default::default();
+        for (h, kind, days) in tags {
+            care.entry(h).or_default().push(CareCadence {
+                kind,
+                cadence_days: u32::try_from(days).unwrap_or(0),
+            });
+        }
+        Ok(households
+            .into_iter()
+            .map(|(id, grid, last)| HouseholdCadence {
+                household: HouseholdId(id),
+                grid,
+                last_visit_at: last,
+                care: care.remove(&id).unwrap_or_default(),
+            })
+            .collect())
     }
 }

@@ -103,6 +103,7 @@ pub(crate) struct UnitRow {
     pub name: String,
     pub level: String,
     pub jurisdiction: String,
+    pub office: bool,
 }
 
 /// A person as stored.

@@ -493,8 +493,8 @@ per_backend! {
     /// Queues the SMS giving a requester their key; its outbox id.
     async fn insert_sms(conn: &mut Conn, id: i64, first: &Event, m: &OutboxItem) -> Result<i64> {
         Ok(sqlx::query_scalar(
-            "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+            "INSERT INTO outbox (request_id, subject_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+             VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         )
         .bind(id)
         .bind(first.seq)
@@ -547,8 +547,8 @@ per_backend! {
         insert_event!(r.id, event).execute(&mut *conn).await?;
         for m in outbox {
             sqlx::query(
-                "INSERT INTO outbox (request_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO outbox (request_id, subject_id, event_seq, channel, target, secret, payload, created_at, next_attempt_at)
+                 VALUES ($1, $1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(r.id)
             .bind(event.seq)

@@ -31,6 +31,7 @@ fn org() -> Org {
             name: "C1".into(),
             level: UnitLevel::Community,
             jurisdiction: "C1".into(),
+            office: false,
         }],
     )
 }

@@ -202,12 +202,14 @@ fn two_districts() -> Org {
         name: "ECG".into(),
         level: UnitLevel::District,
         jurisdiction: "E".into(),
+        office: false,
     });
     us.push(crate::org::Unit {
         code: "CITY".into(),
         name: "CITY".into(),
         level: UnitLevel::City,
         jurisdiction: "E".into(),
+        office: false,
     });
     Org::new(js, us)
 }

@@ -1,6 +1,7 @@
 //! Who hears of what: subscriptions (webhooks, SMS, e-mail), the messages a step produces
 //! for them, and the formats they receive.
 
+pub mod items;
 pub mod rules;
 
 use serde::Serialize;

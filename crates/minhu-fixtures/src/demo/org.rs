@@ -5,6 +5,8 @@ use minhu_domain::org::{Jurisdiction, Level, Org, Role, Unit, UnitLevel};
 
 pub const DISTRICT: &str = "SFQ";
 pub const DEXINYUAN: &str = "DXY";
+/// The district's office (区综合办公室): the unit the district admins act for.
+pub const DISTRICT_OFFICE: &str = "ZHB";
 
 fn j(code: &str, name: &str, level: Level, parent: Option<&str>) -> Jurisdiction {
     Jurisdiction {
@@ -20,6 +22,7 @@ fn u(code: &str, name: &str, level: UnitLevel, jurisdiction: &str) -> Unit {
         name: name.into(),
         level,
         jurisdiction: jurisdiction.into(),
+        office: false,
     }
 }
 
@@ -134,7 +137,9 @@ pub fn organisation() -> (Vec<Jurisdiction>, Vec<Unit>) {
         us.push(u(code, name, UnitLevel::Community, DEXINYUAN));
     }
     for (code, name, level) in DEPARTMENTS {
-        us.push(u(code, name, level, DISTRICT));
+        let mut unit = u(code, name, level, DISTRICT);
+        unit.office = code == DISTRICT_OFFICE;
+        us.push(unit);
     }
     (js, us)
 }
@@ -191,11 +196,13 @@ pub fn accounts(org: &Org) -> Vec<(String, String, Role, String)> {
         Role::CommunityStaff,
         DEXINYUAN.to_string(),
     ));
+    // Community and street offices are worked by their staff; every other unit, the
+    // district office included, has a handler of its own.
     for unit in org.units().filter(|u| {
         !matches!(u.level, UnitLevel::Street)
             && org
                 .own_unit(&u.jurisdiction)
-                .map(|o| o.code != u.code)
+                .map(|o| o.code != u.code || u.office)
                 .unwrap_or(true)
     }) {
         a.push((

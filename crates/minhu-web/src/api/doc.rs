@@ -13,8 +13,8 @@ use utoipa::openapi::path::ParameterIn;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    Created, Health, action_item, catalogue, deliveries, grid_meeting as gm, ledger, org, places,
-    requests,
+    Created, Health, action_item, catalogue, deliveries, grid_import, grid_meeting as gm, ledger,
+    org, patrol, places, requests,
 };
 use crate::error::ErrorBody;
 
@@ -188,6 +188,43 @@ pub fn operations() -> Vec<Operation> {
             .ok("201", One(name::<gm::MeetingItemView>)),
         op("post", "/api/v1/meetings/{id}/issue").ok("200", One(name::<gm::MeetingDetail>)),
         op("get", "/api/v1/communities/{code}/rollup/{day}").ok("200", One(name::<gm::RollupView>)),
+        op("post", "/api/v1/patrols")
+            .body(One(name::<patrol::PatrolBody>))
+            .ok("201", One(name::<patrol::PatrolView>)),
+        op("post", "/api/v1/patrols/{id}/end").ok("200", One(name::<patrol::PatrolView>)),
+        op("post", "/api/v1/visits")
+            .body(One(name::<patrol::VisitBody>))
+            .ok("201", One(name::<patrol::VisitView>)),
+        op("post", "/api/v1/findings")
+            .body(One(name::<patrol::PatrolFindingBody>))
+            .ok("201", One(name::<patrol::FindingView>)),
+        op("get", "/api/v1/findings")
+            .query(params::<patrol::FindingsQuery>)
+            .ok("200", List(name::<patrol::MyFinding>)),
+        op("get", "/api/v1/grids/{code}/visits-due")
+            .query(params::<patrol::DueQuery>)
+            .ok("200", One(name::<patrol::DueQueue>)),
+        op("get", "/api/v1/grids/{code}/coverage")
+            .query(params::<patrol::CoverageQuery>)
+            .ok("200", One(name::<patrol::GridCoverageView>)),
+        op("get", "/api/v1/communities/{code}/coverage")
+            .query(params::<patrol::CoverageQuery>)
+            .ok("200", One(name::<patrol::AreaCoverageView>)),
+        op("get", "/api/v1/diary/{username}/{day}").ok("200", One(name::<patrol::DiaryDayView>)),
+        op("put", "/api/v1/diary/{username}/{day}")
+            .body(One(name::<patrol::DiaryBody>))
+            .ok("200", One(name::<patrol::DiaryDayView>)),
+        op("post", "/api/v1/diary/{username}/{day}/comment")
+            .body(One(name::<patrol::CommentBody>))
+            .ok("200", One(name::<patrol::DiaryDayView>)),
+        op("get", "/api/v1/workload")
+            .query(params::<patrol::WorkloadQuery>)
+            .ok("200", One(name::<patrol::Workload>)),
+        op("post", "/api/v1/communities/{code}/ledger/import")
+            .query(params::<grid_import::LedgerImportQuery>)
+            .ok("200", One(name::<grid_import::LedgerImportReport>)),
+        op("get", "/api/v1/communities/{code}/ledger.xlsx")
+            .query(params::<grid_import::LedgerExportQuery>),
     ]
     .into_iter()
     .chain(super::grid_ledger::operations())
@@ -241,6 +278,21 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<gm::MeetingSummary>()
         .schema_from::<gm::MeetingDetail>()
         .schema_from::<gm::RollupView>()
+        .schema_from::<patrol::PatrolBody>()
+        .schema_from::<patrol::PatrolView>()
+        .schema_from::<patrol::VisitBody>()
+        .schema_from::<patrol::VisitView>()
+        .schema_from::<patrol::PatrolFindingBody>()
+        .schema_from::<patrol::FindingView>()
+        .schema_from::<patrol::MyFinding>()
+        .schema_from::<patrol::DueQueue>()
+        .schema_from::<patrol::GridCoverageView>()
+        .schema_from::<patrol::AreaCoverageView>()
+        .schema_from::<patrol::DiaryDayView>()
+        .schema_from::<patrol::DiaryBody>()
+        .schema_from::<patrol::CommentBody>()
+        .schema_from::<patrol::Workload>()
+        .schema_from::<grid_import::LedgerImportReport>()
         .build();
     match serde_json::to_value(components) {
         Ok(Value::Object(mut c)) => match c.remove("schemas") {

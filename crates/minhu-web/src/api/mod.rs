@@ -9,10 +9,12 @@ mod catalogue;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
+pub(crate) mod grid_import;
 pub mod grid_ledger;
 pub(crate) mod grid_meeting;
 pub mod ledger;
 mod org;
+pub mod patrol;
 pub(crate) mod places;
 mod requests;
 
@@ -43,10 +45,12 @@ pub fn router() -> Router<AppState> {
         .merge(action_item::router())
         .merge(catalogue::router())
         .merge(deliveries::router())
+        .merge(grid_import::router())
         .merge(grid_ledger::router())
         .merge(grid_meeting::router())
         .merge(ledger::router())
         .merge(org::router())
+        .merge(patrol::router())
         .merge(places::router())
         .merge(requests::router())
         .fallback(not_found)

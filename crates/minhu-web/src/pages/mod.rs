@@ -14,6 +14,7 @@ mod form;
 mod grid_ledger;
 mod grid_meeting;
 mod ledger;
+mod patrol;
 mod public;
 mod session;
 mod staff;
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .merge(ledger::router())
         .merge(deliveries::router())
         .merge(action_item::router())
+        .merge(patrol::router())
         .merge(grid_ledger::router())
         .merge(grid_meeting::router())
         .layer(axum::middleware::from_fn(page_context))

@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod classify;
 pub mod demo;
+pub mod grid;
 pub mod grid_meeting;
 pub mod import;
 pub mod ledger;
@@ -78,10 +79,10 @@ pub enum Command {
         #[command(subcommand)]
         command: ledger::LedgerCommand,
     },
-    /// The grid's papers: the daily 社情日汇总 (merge: flatten into `grid::GridCommand`).
+    /// The grid base ledger (网格基础台账): import, export, generated samples.
     Grid {
         #[command(subcommand)]
-        command: grid_meeting::GridMeetingCommand,
+        command: grid::GridCommand,
     },
     /// Generate a city of requests with whole histories (for tests and benchmarks).
     Gen(ledger::GenArgs),
@@ -109,6 +110,15 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         rounds: usize,
     },
+    /// Measure the visit cadence and coverage queries on GRIDS grids × HOUSEHOLDS households.
+    BenchGridCoverage {
+        #[arg(long, default_value_t = 1000)]
+        grids: usize,
+        #[arg(long, default_value_t = 300)]
+        households: usize,
+        #[arg(long, default_value_t = 20)]
+        rounds: usize,
+    },
 }
 
 /// Runs the command.
@@ -128,8 +138,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Bench { n, concurrency } => bench::store(db, n, concurrency).await,
         Command::BenchSweep { n, due } => bench::sweep::run(db, n, due).await,
         Command::BenchPages { n, rounds } => bench::pages::run(db, n, rounds).await,
+        Command::BenchGridCoverage {
+            grids,
+            households,
+            rounds,
+        } => bench::grid_coverage::run(db, grids, households, rounds).await,
         Command::Ledger { command } => ledger::run(db, command).await,
-        Command::Grid { command } => grid_meeting::run(db, command).await,
+        Command::Grid { command } => grid::run(db, command).await,
         Command::Gen(args) => ledger::gen_data(db, args).await,
     }
 }

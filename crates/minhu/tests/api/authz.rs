@@ -643,6 +643,7 @@ async fn add_second_district(t: &TestApp) {
         name: "邻区城管局".into(),
         level: UnitLevel::District,
         jurisdiction: "QTQ".into(),
+        office: false,
     }];
     t.app.store.upsert_org(&js, &us).await.expect("org");
     t.app.reload().await.expect("reload");

@@ -7,10 +7,12 @@
 mod helpers;
 
 mod action_item;
+mod action_item_followup;
 mod authz;
 mod deadlines;
 mod deliveries;
 mod errors;
+mod grid_import;
 mod grid_ledger;
 mod grid_meeting;
 mod grid_meeting_pages;
@@ -22,6 +24,8 @@ mod login;
 mod open311;
 mod openapi;
 mod pages;
+mod patrol;
+mod patrol_pages;
 mod privacy_register;
 mod rating;
 mod scenario;

@@ -23,6 +23,8 @@ const PREFIXES: &[&str] = &[
     "code.",
     "staff.",
     "ledger.page.",
+    "phone.",
+    "governance.page.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.

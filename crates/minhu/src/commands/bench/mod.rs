@@ -1,6 +1,7 @@
 //! `minhu bench`, `bench-sweep` and `bench-pages`: measurements of the storage layer's
 //! durable intake rate (no HTTP), of one deadline sweep, and of the pages' render times.
 
+pub mod grid_coverage;
 pub mod pages;
 pub mod sweep;
 
