@@ -1,7 +1,8 @@
-//! `minhu grid rollup` (flattened into `commands::grid::GridCommand`): a community's 社情日汇总 of one day as computed now — per grid the
-//! day's findings, those solved on the spot, those reported, and the grid's open
-//! grid_patrol requests — the same counts as `GET /api/v1/communities/{code}/rollup/{day}`
-//! (`minhu_app::grid_meeting::rollup`), printed as a table with the catalogue's headers.
+//! `minhu grid rollup` (flattened into `commands::grid::GridCommand`): a community's
+//! 社情日汇总 of one day as computed now — per grid the day's findings, those solved on the
+//! spot, those reported, and the grid's open grid_patrol requests — the same counts as
+//! `GET /api/v1/communities/{code}/rollup/{day}` (`minhu_app::grid_meeting::rollup`),
+//! printed as a table with the catalogue's headers.
 
 use anyhow::{Context, Result, anyhow};
 use chrono::NaiveDate;
