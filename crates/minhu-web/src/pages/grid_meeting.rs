@@ -100,6 +100,8 @@ struct ListPage {
     community_name: String,
     today: String,
     meetings: Vec<Meeting>,
+    /// The community's grids (code, name), each with its duty list.
+    grids: Vec<(String, String)>,
     /// The new-meeting form as it was posted (kind, day, attendees), when refused.
     values: Echo,
     error: Errors,
@@ -135,7 +137,15 @@ async fn list_page(
     error: Errors,
 ) -> Result<ListPage, PageError> {
     let meetings = app_meeting::meetings(app, &me.actor, &code).await?;
+    let org = app.org();
+    let grids = org
+        .jurisdictions()
+        .filter(|j| j.level == minhu_domain::org::Level::Grid && j.parent.as_deref() == Some(&code))
+        .filter(|j| minhu_domain::access::covers(&me.actor, &org, &j.code))
+        .map(|j| (j.code.clone(), j.name.clone()))
+        .collect();
     Ok(ListPage {
+        grids,
         p,
         me,
         community_name: community_name(&app.org(), &code),

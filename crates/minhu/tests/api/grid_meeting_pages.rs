@@ -48,6 +48,10 @@ async fn signed_in(t: &TestApp, who: &str) -> Visitor {
 async fn open_weekly(v: &mut Visitor) -> i64 {
     let r = v.get("/staff/communities/DXY/meetings").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("href=\"/staff/grids/DXY-G05/duties\""),
+        "each grid's duties"
+    );
     let r = v
         .post(
             "/staff/communities/DXY/meetings/new",
