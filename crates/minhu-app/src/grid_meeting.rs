@@ -14,8 +14,8 @@ use minhu_domain::action_item::{
 };
 use minhu_domain::document_number::{DocumentKind, SequenceKey};
 use minhu_domain::grid_meeting::{
-    self as domain, Duty, Meeting, MeetingItem, MeetingKind, NewDuty, NewItem, NewMeeting, Rollup,
-    Subject,
+    self as domain, Duty, FindingFact, Meeting, MeetingItem, MeetingKind, NewDuty, NewItem,
+    NewMeeting, OpenRequestFact, Rollup, Subject,
 };
 use minhu_domain::ids::{ActionItemId, UnitCode};
 use minhu_domain::org::{Actor, Level, Org};
@@ -377,6 +377,53 @@ fn action_of(
     };
     let state = ActionItem::replay(ActionItemId(0), std::slice::from_ref(&event));
     Ok(Some((event, state)))
+}
+
+/// What an item of a draft meeting may be about, for the meeting page's picker: the
+/// community's open `grid_patrol` requests and the findings of the meeting's day.
+#[derive(Debug, Clone, Default)]
+pub struct AgendaChoices {
+    pub requests: Vec<OpenRequestFact>,
+    pub findings: Vec<FindingFact>,
+    /// The units an item's action may be given to: in the holder's reach, not the
+    /// community's own office (which issues and verifies the items).
+    pub owner_units: Vec<(String, String)>,
+}
+
+/// The picker of a meeting the actor may read (else 404).
+pub async fn agenda_choices(
+    app: &App,
+    actor: &Actor,
+    view: &MeetingView,
+) -> Result<AgendaChoices, AppError> {
+    let org = app.org();
+    let m = &view.meeting;
+    let issuer = issuing_unit(&org, &m.community);
+    let owner_units = org
+        .units()
+        .filter(|u| u.code != issuer && access::unit_in_scope(actor, &org, &u.code))
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    Ok(AgendaChoices {
+        requests: app
+            .store
+            .open_grid_patrol_requests(&org.path(&m.community))
+            .await?,
+        findings: app
+            .store
+            .community_findings_of_day(&m.community, m.day)
+            .await?,
+        owner_units,
+    })
+}
+
+/// The community a grid lies in (404 for a code that is no grid), for the grid worker's
+/// way to the meetings concerning their grid.
+pub fn grid_community(app: &App, grid: &str) -> Result<String, AppError> {
+    let org = app.org();
+    domain::community_of(&org, grid)
+        .map(str::to_string)
+        .ok_or_else(AppError::not_found)
 }
 
 // ---- the daily rollup -----------------------------------------------------------------------

@@ -496,6 +496,10 @@ per_backend! {
     /// An action item's row, co-units and first event, as `Store::insert_action_item`
     /// writes them, here inside the meeting's transaction: minutes and the items they
     /// give are issued together or not at all.
+    // TODO(dedup): this copies the INSERTs of `Store::insert_action_item` in
+    // crates/minhu-store/src/action_item.rs; once that file has a shared
+    // "insert an item inside this transaction" function (and its outbox rows), call it
+    // here instead, so an item issued by minutes notifies as any other item does.
     async fn insert_item(conn: &mut Conn, issue: &ItemEvent, item: &ActionItem) -> Result<i64> {
         let (Some(source), Some(due), Some(issued_at)) = (item.source, item.due, item.issued_at) else {
             return Err(StoreError::Corrupt("an item without its issue event".into()));

@@ -15,8 +15,15 @@ use minhu_domain::grid_meeting::{self as domain, Meeting, MeetingItem, MeetingKi
 use minhu_domain::org::Org;
 use minhu_store::BoardPost;
 
+use super::form::Echo;
 use super::{Page, PageError, Staff, render};
 use crate::{ApiError, AppState};
+
+mod forms;
+mod xlsx;
+
+use forms::Errors;
+pub use forms::nav;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,6 +32,12 @@ pub fn router() -> Router<AppState> {
         .route("/staff/communities/{code}/meetings", get(list))
         .route("/staff/meetings/{id}", get(meeting))
         .route("/staff/communities/{code}/rollup/{day}", get(rollup))
+        .route("/staff/meetings/{id}/xlsx", get(xlsx::meeting))
+        .route(
+            "/staff/communities/{code}/rollup/{day}/xlsx",
+            get(xlsx::rollup),
+        )
+        .merge(forms::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -87,6 +100,61 @@ struct ListPage {
     community_name: String,
     today: String,
     meetings: Vec<Meeting>,
+    /// The community's grids (code, name), each with its duty list.
+    grids: Vec<(String, String)>,
+    /// The new-meeting form as it was posted (kind, day, attendees), when refused.
+    values: Echo,
+    error: Errors,
+}
+
+impl ListPage {
+    /// A field of the form for `kind`, as typed if that form was the one refused.
+    fn value(&self, kind: &str, field: &str, default: &str) -> String {
+        if self.values.v("kind") == kind {
+            self.values.v(field)
+        } else {
+            default.to_string()
+        }
+    }
+    /// The refusal of the form for `kind` at `field` ("" for one naming no field shown).
+    fn error_of(&self, kind: &str, field: &str) -> Option<&str> {
+        if self.values.v("kind") != kind {
+            return None;
+        }
+        match field {
+            "" => self.error.other(&["day", "attendees"]),
+            f => self.error.at(f),
+        }
+    }
+}
+
+async fn list_page(
+    app: &AppState,
+    p: Page,
+    me: Staff,
+    code: String,
+    values: Echo,
+    error: Errors,
+) -> Result<ListPage, PageError> {
+    let meetings = app_meeting::meetings(app, &me.actor, &code).await?;
+    let org = app.org();
+    let grids = org
+        .jurisdictions()
+        .filter(|j| j.level == minhu_domain::org::Level::Grid && j.parent.as_deref() == Some(&code))
+        .filter(|j| minhu_domain::access::covers(&me.actor, &org, &j.code))
+        .map(|j| (j.code.clone(), j.name.clone()))
+        .collect();
+    Ok(ListPage {
+        grids,
+        p,
+        me,
+        community_name: community_name(&app.org(), &code),
+        today: minhu_domain::time::local_date(app.now()).to_string(),
+        code,
+        meetings,
+        values,
+        error,
+    })
 }
 
 async fn list(
@@ -95,16 +163,9 @@ async fn list(
     me: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let meetings = app_meeting::meetings(&app, &me.actor, &code).await?;
-    Ok(render(&ListPage {
-        p,
-        me,
-        community_name: community_name(&app.org(), &code),
-        today: minhu_domain::time::local_date(app.now()).to_string(),
-        code,
-        meetings,
-    })?
-    .into_response())
+    let empty = Echo(serde_json::Map::new());
+    let page = list_page(&app, p, me, code, empty, Errors::default()).await?;
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Template)]
@@ -116,6 +177,7 @@ struct MeetingPage {
     m: Meeting,
     items: Vec<MeetingItem>,
     rollup: Option<Rollup>,
+    issued: bool,
 }
 
 async fn meeting(
@@ -135,6 +197,7 @@ async fn meeting(
         p,
         title,
         community_name: community_name(&app.org(), &view.meeting.community),
+        issued: view.meeting.state == domain::MeetingState::Issued,
         m: view.meeting,
         items: view.items,
         rollup,

@@ -18,6 +18,8 @@ pub enum GridCommand {
     Export(ExportArgs),
     /// Write a generated ledger: 德馨苑's (the default) or a street-sized one (--households).
     Sample(SampleArgs),
+    #[command(flatten)]
+    Meeting(super::grid_meeting::GridMeetingCommand),
 }
 
 #[derive(Args)]
@@ -68,6 +70,7 @@ pub async fn run(database: &str, command: GridCommand) -> Result<()> {
         GridCommand::Import(a) => import(database, a).await,
         GridCommand::Export(a) => export(database, a).await,
         GridCommand::Sample(a) => sample(database, a).await,
+        GridCommand::Meeting(c) => super::grid_meeting::run(database, c).await,
     }
 }
 

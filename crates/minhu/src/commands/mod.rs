@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod classify;
 pub mod demo;
 pub mod grid;
+pub mod grid_meeting;
 pub mod import;
 pub mod ledger;
 pub mod open311;

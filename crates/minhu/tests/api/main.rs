@@ -16,6 +16,7 @@ mod grid_import;
 mod grid_ledger;
 mod grid_ledger_pages;
 mod grid_meeting;
+mod grid_meeting_pages;
 mod grid_scenario;
 mod import;
 mod input;
