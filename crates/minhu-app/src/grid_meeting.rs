@@ -18,6 +18,7 @@ use minhu_domain::grid_meeting::{
     NewMeeting, OpenRequestFact, Rollup, Subject,
 };
 use minhu_domain::ids::{ActionItemId, UnitCode};
+use minhu_domain::notify::items::item_messages;
 use minhu_domain::org::{Actor, Level, Org};
 use minhu_store::{BoardPost, MeetingIssue, NumberDraw, StoreError};
 
@@ -328,9 +329,14 @@ pub async fn issue(app: &App, actor: &Actor, id: i64) -> Result<MeetingView, App
             plan.rollup = Some(compute_rollup(app, &org, &m.community, m.day).await?);
         }
     }
+    let subs = app.subscriptions();
+    let notices = |item_id, e: &ItemEvent| {
+        let item = ActionItem::replay(item_id, std::slice::from_ref(e));
+        item_messages(&subs, &org, &item, e)
+    };
     let issued = app
         .store
-        .issue_grid_meeting(id, m.version, &actor.username, now, &plan)
+        .issue_grid_meeting(id, m.version, &actor.username, now, &plan, &notices)
         .await?;
     if issued.is_none() {
         return Err(issued_already());

@@ -42,6 +42,50 @@ macro_rules! queue_item_notices {
     };
 }
 
+/// Inserts an item's row, co-units and first event on the transaction `$tx`, with the
+/// messages `$notices` gives for it: the one insert of an action item, used by
+/// `Store::insert_action_item` and by the minutes of a grid meeting (issued together with
+/// their items). Evaluates to the new id.
+macro_rules! insert_item {
+    ($tx:expr, $issue:expr, $item:expr, $source:expr, $due:expr, $issued_at:expr, $notices:expr) => {{
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO action_items (source_kind, source_id, title, issued_by, owner, co_units, due, state, oversight, issued_at, updated_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1) RETURNING id",
+        )
+        .bind($source.kind.as_str())
+        .bind($source.id)
+        .bind(&$item.title)
+        .bind($item.issued_by.as_str())
+        .bind($item.owner.as_str())
+        .bind(co_units_text(&$item.co_units))
+        .bind($due)
+        .bind($item.state.as_str())
+        .bind($issued_at)
+        .fetch_one(&mut *$tx)
+        .await?;
+        for unit in &$item.co_units {
+            sqlx::query("INSERT INTO action_item_units (item_id, unit) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(unit.as_str())
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("INSERT INTO action_item_events (item_id, seq, action, at, actor, unit, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(id)
+            .bind($issue.seq)
+            .bind($issue.data.action())
+            .bind($issue.at)
+            .bind(&$issue.actor)
+            .bind($issue.unit.as_ref().map(UnitCode::as_str))
+            .bind(Json(&$issue.data))
+            .execute(&mut *$tx)
+            .await?;
+        queue_item_notices!($tx, id, $issue, $notices(ActionItemId(id), $issue));
+        id
+    }};
+}
+pub(crate) use {insert_item, queue_item_notices};
+
 /// The SQL that hands out the next number of a document sequence, inside the caller's
 /// transaction: the upsert takes the counter's row lock, so concurrent callers queue.
 pub(crate) const NEXT_NUMBER: &str =
@@ -122,7 +166,7 @@ fn rung(level: OversightLevel) -> u8 {
     }
 }
 
-fn co_units_text(units: &[UnitCode]) -> String {
+pub(crate) fn co_units_text(units: &[UnitCode]) -> String {
     units
         .iter()
         .map(UnitCode::as_str)
@@ -148,39 +192,7 @@ impl Store {
         };
         let id: i64 = on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO action_items (source_kind, source_id, title, issued_by, owner, co_units, due, state, oversight, issued_at, updated_at, version)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1) RETURNING id",
-            )
-            .bind(source.kind.as_str())
-            .bind(source.id)
-            .bind(&item.title)
-            .bind(item.issued_by.as_str())
-            .bind(item.owner.as_str())
-            .bind(co_units_text(&item.co_units))
-            .bind(due)
-            .bind(item.state.as_str())
-            .bind(issued_at)
-            .fetch_one(&mut *tx)
-            .await?;
-            for unit in &item.co_units {
-                sqlx::query("INSERT INTO action_item_units (item_id, unit) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id)
-                    .bind(unit.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            sqlx::query("INSERT INTO action_item_events (item_id, seq, action, at, actor, unit, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(id)
-                .bind(issue.seq)
-                .bind(issue.data.action())
-                .bind(issue.at)
-                .bind(&issue.actor)
-                .bind(issue.unit.as_ref().map(UnitCode::as_str))
-                .bind(Json(&issue.data))
-                .execute(&mut *tx)
-                .await?;
-            queue_item_notices!(tx, id, issue, notices(ActionItemId(id), issue));
+            let id = insert_item!(tx, issue, item, source, due, issued_at, notices);
             tx.commit().await?;
             id
         });

@@ -13,10 +13,12 @@ use minhu_domain::request::State;
 
 use minhu_domain::action_item::{ActionItem, ItemEvent};
 use minhu_domain::document_number::DocumentNumber;
-use minhu_domain::ids::UnitCode;
+use minhu_domain::ids::{ActionItemId, UnitCode};
 use sqlx::types::Json;
 
-use crate::action_item::NEXT_NUMBER;
+use crate::action_item::{
+    ItemNotices, NEXT_NUMBER, co_units_text, insert_item, queue_item_notices,
+};
 use crate::{Backend, NumberDraw, Result, Store, StoreError, on_pool, per_backend};
 
 /// What issuing a meeting writes besides its state: the minutes' number to draw, the rollup
@@ -280,6 +282,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
         issue: &MeetingIssue,
+        notices: ItemNotices<'_>,
     ) -> Result<Option<Option<String>>> {
         let rollup = match &issue.rollup {
             Some(r) => {
@@ -295,8 +298,8 @@ impl Store {
             rollup: rollup.as_deref(),
         };
         match &self.backend {
-            Backend::Sqlite { write, .. } => sqlite::issue(write, &claim, issue).await,
-            Backend::Postgres(pg) => postgres::issue(pg, &claim, issue).await,
+            Backend::Sqlite { write, .. } => sqlite::issue(write, &claim, issue, notices).await,
+            Backend::Postgres(pg) => postgres::issue(pg, &claim, issue, notices).await,
         }
     }
 
@@ -444,7 +447,7 @@ struct Claim<'a> {
 }
 
 per_backend! {
-    pub(super) async fn issue(pool: &sqlx::Pool<DB>, c: &Claim<'_>, issue: &MeetingIssue) -> Result<Option<Option<String>>> {
+    pub(super) async fn issue(pool: &sqlx::Pool<DB>, c: &Claim<'_>, issue: &MeetingIssue, notices: ItemNotices<'_>) -> Result<Option<Option<String>>> {
         let mut tx = pool.begin().await?;
         let claimed = sqlx::query("UPDATE grid_meetings SET state = 'issued', issued_by = $2, issued_at = $3, rollup = $4, version = version + 1 WHERE id = $1 AND state = 'draft' AND version = $5")
             .bind(c.id)
@@ -463,7 +466,7 @@ per_backend! {
             None => None,
         };
         for (meeting_item, event, item) in &issue.actions {
-            let action_id = insert_item(&mut tx, event, item).await?;
+            let action_id = insert_item(&mut tx, event, item, notices).await?;
             sqlx::query("UPDATE grid_meeting_items SET action_item_id = $2 WHERE id = $1")
                 .bind(meeting_item)
                 .bind(action_id)
@@ -493,51 +496,14 @@ per_backend! {
         Ok(text)
     }
 
-    /// An action item's row, co-units and first event, as `Store::insert_action_item`
-    /// writes them, here inside the meeting's transaction: minutes and the items they
-    /// give are issued together or not at all.
-    // TODO(dedup): this copies the INSERTs of `Store::insert_action_item` in
-    // crates/minhu-store/src/action_item.rs; once that file has a shared
-    // "insert an item inside this transaction" function (and its outbox rows), call it
-    // here instead, so an item issued by minutes notifies as any other item does.
-    async fn insert_item(conn: &mut Conn, issue: &ItemEvent, item: &ActionItem) -> Result<i64> {
+    /// An action item's row, co-units, first event and notices, inside the meeting's
+    /// transaction: minutes and the items they give are issued (and told) together or not
+    /// at all.
+    async fn insert_item(conn: &mut Conn, issue: &ItemEvent, item: &ActionItem, notices: ItemNotices<'_>) -> Result<i64> {
         let (Some(source), Some(due), Some(issued_at)) = (item.source, item.due, item.issued_at) else {
             return Err(StoreError::Corrupt("an item without its issue event".into()));
         };
-        let co_units: Vec<&str> = item.co_units.iter().map(UnitCode::as_str).collect();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO action_items (source_kind, source_id, title, issued_by, owner, co_units, due, state, oversight, issued_at, updated_at, version)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $9, 1) RETURNING id",
-        )
-        .bind(source.kind.as_str())
-        .bind(source.id)
-        .bind(&item.title)
-        .bind(item.issued_by.as_str())
-        .bind(item.owner.as_str())
-        .bind(co_units.join(","))
-        .bind(due)
-        .bind(item.state.as_str())
-        .bind(issued_at)
-        .fetch_one(&mut *conn)
-        .await?;
-        for unit in &co_units {
-            sqlx::query("INSERT INTO action_item_units (item_id, unit) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(unit)
-                .execute(&mut *conn)
-                .await?;
-        }
-        sqlx::query("INSERT INTO action_item_events (item_id, seq, action, at, actor, unit, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(id)
-            .bind(issue.seq)
-            .bind(issue.data.action())
-            .bind(issue.at)
-            .bind(&issue.actor)
-            .bind(issue.unit.as_ref().map(UnitCode::as_str))
-            .bind(Json(&issue.data))
-            .execute(&mut *conn)
-            .await?;
-        Ok(id)
+        Ok(insert_item!(conn, issue, item, source, due, issued_at, notices))
     }
 }
 

@@ -160,6 +160,15 @@ async fn weekly(t: &TestApp) -> i64 {
 async fn a_weekly_meeting_issues_its_decisions_as_action_items() {
     let mut t = TestApp::spawn().await;
     t.add_person("dxy_g1", Role::GridWorker, "DXY-G01").await;
+    // The property company hears of what it is tasked with, by e-mail.
+    let (s, v) = t
+        .post(
+            "admin",
+            "/api/v1/subscriptions",
+            json!({"owner": "DXY-WY", "channel": "email", "target": "wuye@example.cn"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
     let windows = t.walk_in("楼层过道窗户未封闭，冬天漏风").await;
     let lights = t.walk_in("3号楼楼道灯不亮").await;
     let id = weekly(&t).await;
@@ -277,6 +286,19 @@ async fn a_weekly_meeting_issues_its_decisions_as_action_items() {
         })
         .collect();
     assert_eq!(linked.len(), 2);
+    // Issued with the minutes, each item tells its owner unit, once: only DXY-WY listens.
+    let mut told = Vec::new();
+    for item in &linked {
+        told.extend(
+            t.app
+                .store
+                .outbox_for_subject("action_item", *item)
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].target, "wuye@example.cn");
 
     // The action items: owned by the named units, issued by the community's office, due on
     // the working-day calendar.
