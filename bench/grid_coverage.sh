@@ -5,6 +5,7 @@
 #   bench/grid_coverage.sh                          # SQLite in a temp dir
 #   BENCH_DATABASE=postgres://…/empty_db bench/grid_coverage.sh
 #   GRIDS=200 HOUSEHOLDS=300 bench/grid_coverage.sh
+#   PROFILE=debug bench/grid_coverage.sh            (the debug build)
 # A second run on the same database reuses the filled district.
 #
 # Measured 2026-12-01 (debug build: the helpers' rule is no release builds; SQLite is then
@@ -19,8 +20,9 @@
 # runs the same GROUP BY in ~50 ms CPU, psql in ~95 ms (+57 ms for the per-worker query).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p minhu
-BIN=$PWD/target/debug/minhu
+PROFILE=${PROFILE:-release}
+if [ "$PROFILE" = release ]; then cargo build --release -q -p minhu; else cargo build -q -p minhu; fi
+BIN=$PWD/target/$PROFILE/minhu
 DIR=$(mktemp -d /tmp/minhu-grid-bench.XXXXXX)
 trap 'rm -rf "$DIR"' EXIT
 DB=${BENCH_DATABASE:-sqlite://$DIR/grid.db}

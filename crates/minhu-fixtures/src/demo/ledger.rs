@@ -102,7 +102,8 @@ pub fn dexinyuan_ledger_xlsx() -> Vec<u8> {
 }
 
 /// A ledger of `households` households for `community` (buildings of 120 households,
-/// `{community}{n}号楼`, spread over `grids` in blocks): the benchmark's street-sized file.
+/// `{community}{n}号楼` numbered from 101 so they never meet the demo's own buildings 1–14,
+/// spread over `grids` in blocks): the benchmark's street-sized file.
 pub fn street_ledger(community: &str, grids: &[String], households: usize) -> Ledger {
     const PER_BUILDING: usize = 120;
     let n_buildings = households.div_ceil(PER_BUILDING).max(1);
@@ -112,8 +113,8 @@ pub fn street_ledger(community: &str, grids: &[String], households: usize) -> Le
             let left = households.saturating_sub(i * PER_BUILDING);
             let grid = grids.get(i / per_grid.max(1)).cloned().unwrap_or_default();
             (
-                (i + 1).to_string(),
-                format!("{community}{}号楼", i + 1),
+                (i + 101).to_string(),
+                format!("{community}{}号楼", i + 101),
                 grid,
                 left.min(PER_BUILDING),
             )
