@@ -74,6 +74,7 @@ pub async fn import_ledger(
     }
     if !o.dry_run {
         store.log_ledger_edits(o.actor, o.now, &run.edits).await?;
+        store.refresh_ledger_statistics().await?;
     }
     Ok(run.report)
 }

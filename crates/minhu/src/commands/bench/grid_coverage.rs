@@ -114,6 +114,8 @@ async fn fill(
             .fill_grid_ledger(&[(community.clone(), grid.clone())], &fill)
             .await?;
     }
+    // As an import does: the planner's statistics for the filled register.
+    store.refresh_ledger_statistics().await?;
     println!(
         "filled {written} households in {} grids ({} communities) in {:.1} s",
         pairs.len(),
