@@ -594,10 +594,9 @@ pub async fn my_findings(
         .await?)
 }
 
-/// Whether the reader holds the `sensitive` grant now (read from the store each time, so
-/// every server agrees the moment it is granted or withdrawn).
+/// Whether the reader holds the `sensitive` grant now: the register's one live check.
 async fn sensitive(app: &App, actor: &Actor) -> Result<bool, AppError> {
-    Ok(app.store.patrol_sensitive_grant(&actor.username).await?)
+    crate::grid_ledger::holds_sensitive(app, actor).await
 }
 
 fn reason_text(due: &DueVisit, kind: Option<&str>, lang: text::Lang) -> String {

@@ -876,21 +876,6 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Whether a user holds the `sensitive` grant (user_grants), read at each call.
-    pub async fn patrol_sensitive_grant(&self, username: &str) -> Result<bool> {
-        let n: i64 = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM user_grants WHERE username = $1 AND grant_name = 'sensitive'",
-            )
-            .bind(username)
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(n > 0)
-    }
-}
-
 /// A synthetic base ledger for tests and the coverage benchmark: per grid, buildings of
 /// households with one resident each, every `care_every`-th with a care tag (cycling
 /// living_alone 30 days, subsistence 30 days, disabled 90 days), and every
@@ -1000,22 +985,6 @@ impl Store {
             tx.commit().await?;
         });
         Ok(rows.len() as u64)
-    }
-}
-
-impl Store {
-    /// Grants `sensitive` to a user, for tests and benchmarks that fill a synthetic
-    /// ledger (the ledger's own use cases grant through their audited path).
-    pub async fn fill_sensitive_grant(&self, username: &str, now: DateTime<Utc>) -> Result<()> {
-        let now = truncate_ms(now);
-        on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("INSERT INTO user_grants (username, grant_name, granted_by, granted_at) VALUES ($1, 'sensitive', 'fill', $2) ON CONFLICT DO NOTHING")
-                .bind(username)
-                .bind(now)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
     }
 }
 

@@ -355,7 +355,7 @@ async fn care_tag_kinds_in_the_queue_only_with_the_sensitive_grant() {
     // Granted (read live, no restart): the kind is shown.
     t.app
         .store
-        .fill_sensitive_grant("dxy_staff", Utc::now())
+        .add_grant("dxy_staff", "sensitive", "admin", Utc::now())
         .await
         .unwrap();
     let granted = en("dxy_staff").await.to_string();
