@@ -273,6 +273,8 @@ pub fn is_masked(s: &str) -> bool {
     s.contains('*') || s.contains('＊')
 }
 
+pub use crate::grid_ledger::{id_birth, id_check_char};
+
 /// Checks an 18-character resident ID number (GB 11643): 17 digits, a date of birth, the
 /// ISO 7064 MOD 11-2 check character. Full-width digits, spaces and a lower-case x are read.
 pub fn id_number(raw: &str) -> Result<String, &'static str> {
@@ -291,29 +293,6 @@ pub fn id_number(raw: &str) -> Result<String, &'static str> {
         return Err("grid_import.id_check_digit");
     }
     Ok(s)
-}
-
-/// The check character of an ID number's first 17 digits.
-pub fn id_check_char(first17: &str) -> char {
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const C: &[u8; 11] = b"10X98765432";
-    let sum: u32 = first17
-        .bytes()
-        .zip(W)
-        .map(|(d, w)| u32::from(d.wrapping_sub(b'0')) * w)
-        .sum();
-    char::from(C[(sum % 11) as usize])
-}
-
-/// The birth year an ID number holds (when its date is a real one).
-pub fn id_birth(id: &str) -> Option<i64> {
-    let (y, m, d) = (
-        id.get(6..10)?.parse::<i32>().ok()?,
-        id.get(10..12)?.parse::<u32>().ok()?,
-        id.get(12..14)?.parse::<u32>().ok()?,
-    );
-    let ok = (1900..=2100).contains(&y) && chrono::NaiveDate::from_ymd_opt(y, m, d).is_some();
-    ok.then_some(i64::from(y))
 }
 
 /// `male` or `female` from an ID number's 17th digit (odd is male).

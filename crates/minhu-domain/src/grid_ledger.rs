@@ -331,17 +331,35 @@ pub fn id_number(raw: &str) -> Result<String, DomainError> {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return Err(bad_id_number());
     }
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    if CHECK[(sum % 11) as usize] != b[17] {
+    // The same checks as the import's (which names each one): a real date of birth and
+    // the check character.
+    if id_birth(&s).is_none() || id_check_char(&s[..17]) != char::from(b[17]) {
         return Err(bad_id_number());
     }
     Ok(s)
+}
+
+/// The check character of an ID number's first 17 digits.
+pub fn id_check_char(first17: &str) -> char {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: &[u8; 11] = b"10X98765432";
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(d, w)| u32::from(d.wrapping_sub(b'0')) * w)
+        .sum();
+    char::from(C[(sum % 11) as usize])
+}
+
+/// The birth year an ID number holds (when its date is a real one).
+pub fn id_birth(id: &str) -> Option<i64> {
+    let (y, m, d) = (
+        id.get(6..10)?.parse::<i32>().ok()?,
+        id.get(10..12)?.parse::<u32>().ok()?,
+        id.get(12..14)?.parse::<u32>().ok()?,
+    );
+    let ok = (1900..=2100).contains(&y) && chrono::NaiveDate::from_ymd_opt(y, m, d).is_some();
+    ok.then_some(i64::from(y))
 }
 
 fn bad_id_number() -> DomainError {
