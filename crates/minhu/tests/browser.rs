@@ -7,88 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use minhu_store::{Store, StoreOptions};
 use minhu_web::AppState;
-use serde_json::json;
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find(cands: &[&str]) -> Option<PathBuf> {
-    cands.iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-async fn start_browser() -> Option<(Driver, Client, tempfile::TempDir)> {
-    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
-    let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
-    let (Some(driver), Some(chromium)) = (driver, chromium) else {
-        if std::env::var("MINHU_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!(
-                "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
-            );
-        }
-        eprintln!("SKIPPED: chromium/chromedriver not installed; the browser suite did not run");
-        return None;
-    };
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                "--window-size=1280,1000",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return Some((driver, c, profile)),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not accept a session: {last:?}");
-}
-
-async fn shot(c: &Client, dir: &Path, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(name), png).expect("write screenshot");
-}
+mod browser_harness;
+use browser_harness::{shot, start_browser};
 
 /// The text of an element, once the page that has it has loaded (a click that navigates
 /// may leave the old page's element in hand for a moment: ask again then).
@@ -185,7 +112,7 @@ async fn act(c: &Client, action: &str, fields: &[(&str, &str)], selects: &[(&str
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_e_bike_complaint_from_a_phone_to_the_echo_wall_in_chromium() {
-    let Some((_driver, c, _profile)) = start_browser().await else {
+    let Some((_driver, c, _profile)) = start_browser("browser", "1280,1000").await else {
         return;
     };
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../out/screenshots");

@@ -10,84 +10,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use fantoccini::wd::WebDriverCompatibleCommand;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use minhu_store::{Store, StoreOptions};
 use minhu_web::AppState;
 use serde_json::{Value, json};
 
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn find(cands: &[&str]) -> Option<PathBuf> {
-    cands.iter().map(PathBuf::from).find(|p| p.exists())
-}
-
-async fn start_browser() -> Option<(Driver, Client, tempfile::TempDir)> {
-    let driver = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
-    let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
-    let (Some(driver), Some(chromium)) = (driver, chromium) else {
-        if std::env::var("MINHU_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-            panic!(
-                "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
-            );
-        }
-        eprintln!("SKIPPED: chromium/chromedriver not installed; the offline suite did not run");
-        return None;
-    };
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let driver = Driver(child);
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chromium,
-            "prefs": {"intl.accept_languages": "zh-CN,zh"},
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--lang=zh-CN",
-                "--window-size=360,740",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    let mut last = None;
-    for _ in 0..50 {
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        match ClientBuilder::new(connector)
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(c) => return Some((driver, c, profile)),
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver did not accept a session: {last:?}");
-}
+mod browser_harness;
+use browser_harness::{shot, start_browser};
 
 /// chromedriver's `POST /session/{id}/chromium/network_conditions`: offline or online.
 #[derive(Debug)]
@@ -183,11 +116,6 @@ impl Signal {
         self.on.send_replace(on);
         network(c, !on).await;
     }
-}
-
-async fn shot(c: &Client, dir: &Path, name: &str) {
-    let png = c.screenshot().await.expect("screenshot");
-    std::fs::write(dir.join(name), png).expect("write screenshot");
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
@@ -312,7 +240,7 @@ async fn households(app: &AppState) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_saved_in_a_stairwell_without_signal_syncs_once_in_chromium() {
-    let Some((_driver, c, _profile)) = start_browser().await else {
+    let Some((_driver, c, _profile)) = start_browser("offline", "360,740").await else {
         return;
     };
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../out/screenshots");
