@@ -13,6 +13,7 @@ use minhu_domain::action_item::{
     self as items, ActionItem, ItemActor, ItemEvent, Source, SourceKind,
 };
 use minhu_domain::document_number::{DocumentKind, SequenceKey};
+use minhu_domain::grid_ledger::{GridPost, PostKind};
 use minhu_domain::grid_meeting::{
     self as domain, Duty, FindingFact, Meeting, MeetingItem, MeetingKind, NewDuty, NewItem,
     NewMeeting, OpenRequestFact, Rollup, Subject,
@@ -470,6 +471,21 @@ async fn compute_rollup(
 
 // ---- the public board -----------------------------------------------------------------------
 
+/// The register's active posts as the board shows them: the grid head first, in the order
+/// of the posts, and nothing of the person but the name, armband and work phone.
+fn board_posts(mut posts: Vec<GridPost>) -> Vec<BoardPost> {
+    posts.sort_by_key(|p| (PostKind::ALL.iter().position(|k| *k == p.post), p.id));
+    posts
+        .into_iter()
+        .map(|p| BoardPost {
+            post: p.post.as_str().to_string(),
+            person_name: p.person_name,
+            armband_no: p.armband_no,
+            board_phone: p.board_phone,
+        })
+        .collect()
+}
+
 /// The grid's public board (网格公示牌): its map, posts with the board phone and armband
 /// number, household count and active duties. Public: 404 only for a code that is no grid.
 pub async fn board(app: &App, grid: &str) -> Result<Board, AppError> {
@@ -480,18 +496,17 @@ pub async fn board(app: &App, grid: &str) -> Result<Board, AppError> {
             .map(|j| j.name.clone())
             .unwrap_or_default()
     };
-    let map = match app.store.grid_shape(grid).await? {
-        Some(text) => match minhu_domain::geo::parse_shape(&text) {
-            Ok(shape) => domain::board_map(&shape, MAP_WIDTH, MAP_HEIGHT),
-            Err(_) => Vec::new(),
-        },
-        None => Vec::new(),
-    };
+    // The shape from the reference snapshot: parsed once, not per view of a public page.
+    let map = app
+        .grids()
+        .shape(grid)
+        .map(|shape| domain::board_map(shape, MAP_WIDTH, MAP_HEIGHT))
+        .unwrap_or_default();
     Ok(Board {
         grid: grid.to_string(),
         grid_name: name(grid),
         community_name: name(community),
-        posts: app.store.board_posts(grid).await?,
+        posts: board_posts(app.store.posts_of_grid(grid, false).await?),
         households: app.store.grid_household_count(grid).await?,
         duties: app.store.duties(grid, false).await?,
         map,

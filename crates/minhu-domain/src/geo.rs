@@ -70,6 +70,11 @@ impl GridMap {
         GridMap { shapes }
     }
 
+    /// A grid's shape, if it has one.
+    pub fn shape(&self, code: &str) -> Option<&MultiPolygon<f64>> {
+        self.shapes.iter().find(|(c, _)| c == code).map(|(_, s)| s)
+    }
+
     /// The grid containing a WGS84 point (longitude, latitude).
     pub fn locate(&self, lat: f64, lon: f64) -> Option<&str> {
         let p = Point::new(lon, lat);

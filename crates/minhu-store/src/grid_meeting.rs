@@ -391,29 +391,6 @@ impl Store {
         }))
     }
 
-    /// A grid's active posts as its board shows them, the grid head first.
-    pub async fn board_posts(&self, grid: &str) -> Result<Vec<BoardPost>> {
-        let rows: Vec<(String, String, String, String)> = on_pool!(
-            &self.backend,
-            read,
-            |pool, DB| {
-                sqlx::query_as("SELECT post, person_name, armband_no, board_phone FROM grid_posts WHERE grid = $1 AND state = 'active' ORDER BY CASE post WHEN 'grid_head' THEN 0 WHEN 'full_time' THEN 1 WHEN 'part_time' THEN 2 WHEN 'building_head' THEN 3 ELSE 4 END, id")
-                    .bind(grid)
-                    .fetch_all(pool)
-                    .await?
-            }
-        );
-        Ok(rows
-            .into_iter()
-            .map(|(post, person_name, armband_no, board_phone)| BoardPost {
-                post,
-                person_name,
-                armband_no,
-                board_phone,
-            })
-            .collect())
-    }
-
     /// How many households of a grid are on the ledger (demolished ones left out).
     pub async fn grid_household_count(&self, grid: &str) -> Result<i64> {
         Ok(on_pool!(&self.backend, read, |pool, DB| {
@@ -423,16 +400,6 @@ impl Store {
             .bind(grid)
             .fetch_one(pool)
             .await?
-        }))
-    }
-
-    /// A grid's shape (GeoJSON text), if it has one.
-    pub async fn grid_shape(&self, grid: &str) -> Result<Option<String>> {
-        Ok(on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT geojson FROM grid_shapes WHERE jurisdiction = $1")
-                .bind(grid)
-                .fetch_optional(pool)
-                .await?
         }))
     }
 }

@@ -548,6 +548,8 @@ async fn the_board_shows_posts_and_duties_and_no_resident() {
     let store = &t.app.store;
     let shape = r#"{"type":"Polygon","coordinates":[[[115.029,35.76],[115.031,35.76],[115.031,35.764],[115.029,35.764],[115.029,35.76]]]}"#;
     store.set_grid_shape("DXY-G03", shape).await.unwrap();
+    // As `PUT /api/v1/grids/{code}/shape` does: every server's snapshot takes the shape.
+    t.app.reload().await.unwrap();
     let building = store
         .add_building(&NewBuilding {
             community: "DXY".into(),
