@@ -368,6 +368,7 @@ fn action_of(
         owner: UnitCode::new(owner),
         co_units: Vec::new(),
         working_days: days,
+        requests: Vec::new(),
     };
     let data = items::issue(
         &new,

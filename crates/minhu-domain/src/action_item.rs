@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::codes::code_enum;
 use crate::error::{Arg, DomainError};
-use crate::ids::{ActionItemId, UnitCode};
+use crate::ids::{ActionItemId, RequestId, UnitCode};
 use crate::time::local_date;
 
 /// Longest title (characters): one line on the 销号台账.
@@ -25,6 +25,8 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_NOTE: usize = 5000;
 /// Longest working-day limit an item may be given (about half a year).
 pub const MAX_WORKING_DAYS: u32 = 120;
+/// Most requests one item may be tied to (a joint meeting takes several 疑难件 as one case).
+pub const MAX_REQUESTS: usize = 50;
 
 code_enum!(
     /// Where an item comes from: the one follow-up type serves all four.
@@ -146,6 +148,10 @@ pub enum ItemEventData {
         working_days: u32,
         #[serde(with = "crate::time::serde_local")]
         due: DateTime<Utc>,
+        /// The requests (工单) the item resolves: they stay open and keep their own SLA;
+        /// their timelines show the item's steps.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        requests: Vec<RequestId>,
     },
     Progress {
         note: String,
@@ -206,6 +212,8 @@ pub struct ActionItem {
     pub issued_by: UnitCode,
     pub owner: UnitCode,
     pub co_units: Vec<UnitCode>,
+    /// The requests the item resolves (see [`ItemEventData::Issue`]).
+    pub requests: Vec<RequestId>,
     pub state: ItemState,
     pub issued_at: Option<DateTime<Utc>>,
     /// The end of the due local day.
@@ -230,6 +238,7 @@ impl ActionItem {
             issued_by: UnitCode::new(""),
             owner: UnitCode::new(""),
             co_units: Vec::new(),
+            requests: Vec::new(),
             state: ItemState::Open,
             issued_at: None,
             due: None,
@@ -263,6 +272,7 @@ impl ActionItem {
                 owner,
                 co_units,
                 due,
+                requests,
                 ..
             } => {
                 self.source = Some(*source);
@@ -270,6 +280,7 @@ impl ActionItem {
                 self.issued_by = issued_by.clone();
                 self.owner = owner.clone();
                 self.co_units = co_units.clone();
+                self.requests = requests.clone();
                 self.issued_at = Some(e.at);
                 self.due = Some(*due);
                 self.due_set_at = Some(e.at);
@@ -351,6 +362,8 @@ pub struct NewItem {
     pub co_units: Vec<UnitCode>,
     /// Working days from issue to the due date.
     pub working_days: u32,
+    /// The requests it resolves; the caller checks they exist and are the actor's to act on.
+    pub requests: Vec<RequestId>,
 }
 
 /// Checks a new item against the issuing person and gives its first event. The issuing
@@ -396,7 +409,27 @@ pub fn issue(
         co_units,
         working_days: new.working_days,
         due: calendar.working_days_deadline(now, new.working_days),
+        requests: request_list(&new.requests)?,
     })
+}
+
+/// The requests without repeats, at most [`MAX_REQUESTS`].
+fn request_list(requests: &[RequestId]) -> Result<Vec<RequestId>, DomainError> {
+    if requests.len() > MAX_REQUESTS {
+        return Err(DomainError::invalid_keyed(
+            "requests",
+            "too_many",
+            "governance.action_item.too_many_requests",
+            vec![Arg::new("max", MAX_REQUESTS)],
+        ));
+    }
+    let mut out: Vec<RequestId> = Vec::new();
+    for r in requests {
+        if !out.contains(r) {
+            out.push(*r);
+        }
+    }
+    Ok(out)
 }
 
 /// Co-units without blanks or repeats, and never the owner itself.

@@ -78,6 +78,8 @@ const SOURCES: &[(&str, &str)] = &[
     ("patrol", include_str!("../text/patrol.toml")),
     ("patrol_pages", include_str!("../text/patrol_pages.toml")),
     ("grid_meeting", include_str!("../text/grid_meeting.toml")),
+    ("suggestion", include_str!("../text/suggestion.toml")),
+    ("sitting", include_str!("../text/sitting.toml")),
 ];
 
 /// A problem found while reading the catalogue (only tests see these: a bad file is a

@@ -70,6 +70,13 @@ macro_rules! insert_item {
                 .execute(&mut *$tx)
                 .await?;
         }
+        for request in &$item.requests {
+            sqlx::query("INSERT INTO action_item_requests (item_id, request_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(request.0)
+                .execute(&mut *$tx)
+                .await?;
+        }
         sqlx::query("INSERT INTO action_item_events (item_id, seq, action, at, actor, unit, data) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(id)
             .bind($issue.seq)
@@ -127,6 +134,8 @@ pub struct ItemFilter {
     pub issued_by: Option<String>,
     pub state: Option<ItemState>,
     pub source: Option<(String, i64)>,
+    /// Tied to this request (see `action_item_requests`).
+    pub request: Option<i64>,
     /// Still pending and past the due instant at this moment.
     pub overdue_at: Option<DateTime<Utc>>,
 }
@@ -313,6 +322,11 @@ impl Store {
                     .push_bind(kind.clone())
                     .push(" AND source_id = ")
                     .push_bind(*id);
+            }
+            if let Some(request) = filter.request {
+                q.push(" AND id IN (SELECT item_id FROM action_item_requests WHERE request_id = ")
+                    .push_bind(request)
+                    .push(")");
             }
             if let Some(at) = filter.overdue_at {
                 q.push(" AND state IN ('open', 'in_progress', 'reopened') AND due < ")

@@ -54,6 +54,7 @@ impl Log {
             owner: UnitCode::new(OWNER),
             co_units: vec![UnitCode::new(CO)],
             working_days: 5,
+            requests: vec![],
         };
         let now = at("2026-09-21T10:00:00+08:00");
         let data = issue(&new, &office(), now, &cal()).unwrap();
@@ -153,6 +154,7 @@ fn issuing_refuses_what_no_one_could_verify_or_do() {
         owner: UnitCode::new(OWNER),
         co_units: vec![],
         working_days: 2,
+        requests: vec![],
     };
     let field = |new: &NewItem, actor: &ItemActor| {
         let e = issue(new, actor, now, &cal()).unwrap_err();
@@ -431,6 +433,7 @@ fn a_short_item_gets_no_reminder() {
         owner: UnitCode::new(OWNER),
         co_units: vec![],
         working_days: 1,
+        requests: vec![],
     };
     let now = at("2026-09-21T10:00:00+08:00");
     let data = issue(&new, &office(), now, &cal()).unwrap();

@@ -450,6 +450,7 @@ async fn create(
         owner: UnitCode::new(&body.owner),
         co_units: body.co_units.iter().map(UnitCode::new).collect(),
         working_days,
+        requests: Vec::new(),
     };
     let (item, events) = items::issue(&app, &actor, new).await?;
     Ok((
@@ -492,6 +493,7 @@ async fn list(
         issued_by: q.issuer.clone(),
         state,
         source,
+        request: None,
         overdue_at: q
             .overdue
             .as_deref()

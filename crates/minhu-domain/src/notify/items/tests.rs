@@ -69,6 +69,7 @@ fn issue_data() -> ItemEventData {
         co_units: vec![],
         working_days: 5,
         due: at("2026-09-29T23:59:59+08:00"),
+        requests: vec![],
     }
 }
 
