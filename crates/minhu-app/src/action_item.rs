@@ -377,3 +377,124 @@ pub mod oversight {
             .to_string()
     }
 }
+
+pub mod links {
+    //! The requests (工单) an item resolves. The issuing office names them by tracking code;
+    //! each must be a request it may read and still open, else a 422 naming `requests` (a
+    //! code outside its scope reads as unknown, so codes do not leak). The request keeps
+    //! its own log, state and SLA: its timeline shows the items' steps composed at read
+    //! time from their logs ([`request_items`]), nothing is written to the request.
+
+    use minhu_domain::access;
+    use minhu_domain::action_item::{ActionItem, ItemEvent};
+    use minhu_domain::ids::RequestId;
+    use minhu_domain::org::Actor;
+    use minhu_domain::request::{Event, Request};
+    use minhu_store::ItemFilter;
+
+    use crate::{App, AppError, Kind};
+
+    /// The most tracking codes one issue may name (the domain's limit on an item).
+    const MAX_CODES: usize = minhu_domain::action_item::MAX_REQUESTS;
+
+    fn refused(key: &'static str, code: &str) -> AppError {
+        AppError::new(Kind::Invalid, "invalid_parameter")
+            .text(key)
+            .arg("code", code)
+            .field("requests")
+    }
+
+    /// The ids of the requests named by `codes`, each readable by `actor` and still open.
+    pub async fn resolve(
+        app: &App,
+        actor: &Actor,
+        codes: &[String],
+    ) -> Result<Vec<RequestId>, AppError> {
+        if codes.len() > MAX_CODES {
+            return Err(AppError::new(Kind::Invalid, "too_many")
+                .text("governance.action_item.too_many_requests")
+                .arg("max", MAX_CODES)
+                .field("requests"));
+        }
+        let org = app.org();
+        let mut ids = Vec::new();
+        for raw in codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            let code: String = raw.chars().filter(char::is_ascii_alphanumeric).collect();
+            let found = app.store.load_request_by_code(&code).await?;
+            let Some((req, _)) = found.filter(|(r, _)| access::may_read(actor, r, &org)) else {
+                return Err(refused("governance.action_item.unknown_request", raw));
+            };
+            if !req.state.is_open() {
+                return Err(refused("governance.action_item.request_not_open", raw)
+                    .arg("state", req.state.zh()));
+            }
+            ids.push(RequestId(req.id));
+        }
+        Ok(ids)
+    }
+
+    /// The requests an item names, as stored now (a request since removed is left out).
+    pub async fn item_requests(
+        app: &App,
+        item: &ActionItem,
+    ) -> Result<Vec<(Request, Vec<Event>)>, AppError> {
+        let mut out = Vec::new();
+        for id in &item.requests {
+            if let Some(found) = app.store.load_request(id.0).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The items tied to request `id`, each with its log. The caller has checked that the
+    /// reader may read the request; what its timeline shows of the items is the steps.
+    pub async fn request_items(
+        app: &App,
+        id: i64,
+    ) -> Result<Vec<(ActionItem, Vec<ItemEvent>)>, AppError> {
+        let filter = ItemFilter {
+            request: Some(id),
+            ..ItemFilter::default()
+        };
+        let mut out = Vec::new();
+        for row in app.store.action_items(&filter).await? {
+            let item_id = minhu_domain::ids::ActionItemId(row.id);
+            if let Some(found) = app.store.load_action_item(item_id).await? {
+                out.push(found);
+            }
+        }
+        Ok(out)
+    }
+}
+
+pub mod figures {
+    //! Per-unit figures of action items for an assessment month (decided, on time, overdue,
+    //! by source kind), counted by the store in one query over the items' rows and added up
+    //! by `minhu_ledger::items`; the monthly report shows them as a section and the unit
+    //! ranking shows each unit's on-time rate.
+
+    use chrono::{DateTime, Utc};
+    use minhu_domain::action_item::figures::ItemCounts;
+    use minhu_domain::time::start_of_local_day;
+    use minhu_ledger::{Period, YearMonth};
+
+    use crate::{App, AppError};
+
+    /// The counts of `period` per owner unit and source kind, pending items judged at its
+    /// end (or now, if that is earlier).
+    pub async fn counts(app: &App, period: Period) -> Result<Vec<ItemCounts>, AppError> {
+        let (from, to) = (
+            start_of_local_day(period.start),
+            start_of_local_day(period.end),
+        );
+        let as_of: DateTime<Utc> = app.now().min(to);
+        Ok(app.store.action_item_counts(from, to, as_of).await?)
+    }
+
+    /// The assessment period of `month` by the evaluation policy in force, as the monthly
+    /// report counts it.
+    pub async fn period_of(app: &App, month: YearMonth) -> Result<Period, AppError> {
+        Ok(app.store.evaluation_policy().await?.month_period(month))
+    }
+}

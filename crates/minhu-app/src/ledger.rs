@@ -434,6 +434,7 @@ pub async fn monthly_report(
         &overdue,
         &policy,
     );
+    let items = unit_items(app, period, &mut units).await?;
     rank(&mut units);
     let jpath = org.path(&j.code);
     let rows = store
@@ -453,7 +454,27 @@ pub async fn monthly_report(
         top_categories: report::top_categories(&rows, 10),
         hot_spots,
         repeats: report::repeats(&rows),
+        items,
     })
+}
+
+/// The action items of the month for the units of `units` (each gets its counts, so the
+/// ranking shows its on-time rate): the monthly report's 督办 section.
+async fn unit_items(
+    app: &App,
+    period: Period,
+    units: &mut [Figures],
+) -> Result<minhu_ledger::ItemFigures, AppError> {
+    let counts = crate::action_item::figures::counts(app, period).await?;
+    let names: HashMap<String, String> = units
+        .iter()
+        .map(|u| (u.code.clone(), u.name.clone()))
+        .collect();
+    let figures = minhu_ledger::item_figures(&counts, |c| names.get(c).cloned());
+    for u in units.iter_mut() {
+        u.items = Some(figures.of_unit(&u.code));
+    }
+    Ok(figures)
 }
 
 /// Hot spots (热点) of a jurisdiction (its own requests and all below it) received from
@@ -524,6 +545,9 @@ pub async fn evaluation(
             .collect(),
     };
     let mut figures = figures_for(list.into_iter(), &sums, &overdue, &policy);
+    if level == FactLevel::Unit {
+        unit_items(app, period, &mut figures).await?;
+    }
     rank(&mut figures);
     Ok((policy, period, figures))
 }

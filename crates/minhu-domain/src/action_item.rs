@@ -736,5 +736,8 @@ fn working_days_before(calendar: &Calendar, date: NaiveDate, n: u32) -> NaiveDat
     d
 }
 
+pub mod figures;
+pub mod steps;
+
 #[cfg(test)]
 mod tests;

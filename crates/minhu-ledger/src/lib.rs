@@ -9,6 +9,7 @@
 
 pub mod export;
 pub mod facts;
+pub mod items;
 pub mod policy;
 pub mod register;
 pub mod report;
@@ -16,6 +17,7 @@ pub mod topics;
 
 pub use export::{Cell, CellRef, Column, Kind, Table, XlsxStream, to_csv, to_xlsx};
 pub use facts::{Counters, Dims, FactLevel, Metric, Rates, RequestFacts, request_facts};
+pub use items::{ItemFigures, UnitItems, item_figures};
 pub use policy::{EvaluationPolicy, Period, YearMonth};
 pub use register::{
     Personal, RegisterBuilder, RegisterFacts, RegisterRow, RegisterXlsx, register_facts,

@@ -13,8 +13,10 @@ use serde_json::{Map, Value, json};
 
 use crate::export::{Cell, Column, Kind, Table};
 use crate::facts::{Counters, Metric, Rates};
+use crate::items::ItemFigures;
 use crate::policy::{EvaluationPolicy, Period};
 use crate::topics::HotSpot;
+use minhu_domain::action_item::figures::ItemCounts;
 
 /// Summed figures of one jurisdiction or unit over a period.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,9 @@ pub struct Figures {
     pub overdue_open: i64,
     pub rates: Rates,
     pub rank: Option<usize>,
+    /// A unit's action items of the month (督办事项), shown beside the 三率 but not in the
+    /// composite score: `None` for a jurisdiction.
+    pub items: Option<ItemCounts>,
 }
 
 impl Figures {
@@ -46,6 +51,7 @@ impl Figures {
             counters,
             overdue_open,
             rank: None,
+            items: None,
         }
     }
     /// 超期 = answered late + still open past due.
@@ -74,12 +80,13 @@ impl Figures {
             m.insert(k.into(), json!(v));
         }
         m.insert("rank".into(), json!(self.rank));
+        self.insert_items(&mut m);
         Value::Object(m)
     }
     /// The evaluation line: `{code, name, valid_callbacks, response_rate, resolution_rate,
     /// satisfaction_rate, composite, rank}` (rates as fractions, null without callbacks).
     pub fn evaluation_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "code": self.code,
             "name": self.name,
             "valid_callbacks": self.counters.get(Metric::ValidCallbacks),
@@ -88,7 +95,19 @@ impl Figures {
             "satisfaction_rate": self.rates.satisfaction_rate,
             "composite": self.rates.composite,
             "rank": self.rank,
-        })
+        });
+        if let Value::Object(m) = &mut v {
+            self.insert_items(m);
+        }
+        v
+    }
+
+    /// A unit's action items: `item_on_time_rate` (null when none was judged), the counts.
+    fn insert_items(&self, m: &mut Map<String, Value>) {
+        if let Some(c) = &self.items {
+            m.insert("item_on_time_rate".into(), json!(c.on_time_rate()));
+            m.insert("items".into(), crate::items::counts_json(c));
+        }
     }
 }
 
@@ -317,6 +336,8 @@ pub struct MonthlyReport {
     pub top_categories: Vec<Count>,
     pub hot_spots: Vec<HotSpot>,
     pub repeats: Repeats,
+    /// 督办事项按时销号情况: the action items of the units located in the jurisdiction.
+    pub items: ItemFigures,
 }
 
 impl MonthlyReport {
@@ -334,6 +355,7 @@ impl MonthlyReport {
             "top_categories": self.top_categories,
             "hot_spots": self.hot_spots,
             "repeat_complaints": self.repeats,
+            "action_items": self.items.to_json(),
         })
     }
 
@@ -353,7 +375,8 @@ impl MonthlyReport {
             figures_table("辖区汇总", title.clone(), &all),
             figures_table("承办单位", title.clone(), &self.units),
             counts_table("分类排行", title.clone(), "分类", &self.top_categories),
-            hot_spot_table(title, &self.hot_spots),
+            hot_spot_table(title.clone(), &self.hot_spots),
+            self.items.table(format!("{title} 督办事项按时销号情况")),
         ]
     }
 }
@@ -387,12 +410,14 @@ fn figure_columns() -> Vec<Column> {
 }
 
 pub fn figures_table(name: &str, title: String, list: &[Figures]) -> Table {
+    // A list of units carries their action items: the on-time rate is a column of the ranking.
+    let with_items = list.iter().any(|f| f.items.is_some());
     let rows = list
         .iter()
         .map(|f| {
             let c = &f.counters;
             let r = &f.rates;
-            vec![
+            let mut cells = vec![
                 f.rank.map(|r| Cell::Int(r as i64)).unwrap_or(Cell::Empty),
                 Cell::Text(f.code.clone()),
                 Cell::Text(f.name.clone()),
@@ -410,13 +435,34 @@ pub fn figures_table(name: &str, title: String, list: &[Figures]) -> Table {
                 Cell::opt_pct(r.resolution_rate),
                 Cell::opt_pct(r.satisfaction_rate),
                 Cell::opt_pct(r.composite),
-            ]
+            ];
+            if with_items {
+                let items = f.items.clone().unwrap_or_default();
+                cells.push(Cell::Int(items.issued));
+                cells.push(Cell::Int(items.overdue()));
+                cells.push(Cell::opt_pct(items.on_time_rate()));
+            }
+            cells
         })
         .collect();
+    let mut columns = figure_columns();
+    if with_items {
+        for (header, kind) in [
+            ("督办交办", Kind::Int),
+            ("督办逾期", Kind::Int),
+            ("督办按时销号率", Kind::Percent),
+        ] {
+            columns.push(Column {
+                header,
+                width: 12.0,
+                kind,
+            });
+        }
+    }
     Table {
         name: name.into(),
         title: Some(title),
-        columns: figure_columns(),
+        columns,
         rows,
     }
 }

@@ -17,6 +17,7 @@
 
 mod access_log;
 mod action_item;
+mod action_item_figures;
 mod api_keys;
 mod attachments;
 mod bulk;
