@@ -204,3 +204,161 @@ pub fn track_json(r: &Request, events: &[Event], org: &Org, now: DateTime<Utc>) 
         "timeline": events.iter().filter_map(|e| public_step(&e.data).map(|(zh, en)| json!({"at": rfc3339(e.at), "step": zh, "step_en": en}))).collect::<Vec<_>>(),
     })
 }
+
+// ---- a request's timeline with the steps of its action items ----------------------------
+
+/// The words of an action item's step on a request's timeline: the step's label and a
+/// line of detail for staff (title, units by name, due date, 文号), or the public wording
+/// (units by name and the due date only: no notes, no persons).
+pub mod item_steps {
+    use minhu_domain::action_item::steps::{ItemStep, StepKind};
+    use minhu_domain::ids::UnitCode;
+    use minhu_domain::org::Org;
+    use minhu_domain::text::{self, Lang};
+    use minhu_domain::time::local_date;
+
+    fn name(org: &Org, unit: &UnitCode) -> String {
+        org.unit(unit.as_str())
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| unit.to_string())
+    }
+
+    /// The step's label for staff (`governance.page.link.step.*`).
+    pub fn label(step: &ItemStep, lang: Lang) -> String {
+        let key = format!("governance.page.link.step.{}", step.kind.code());
+        text::get(&key, lang).to_string()
+    }
+
+    /// The staff's line of detail: the item's title, and for the issue its units and due
+    /// date, for a 督办通知 its 文号, for a reopening its fresh due date.
+    pub fn detail(step: &ItemStep, org: &Org, lang: Lang) -> String {
+        let title = step.title.as_str();
+        match &step.kind {
+            StepKind::Issued {
+                owner,
+                co_units,
+                due,
+                ..
+            } => {
+                let co = if co_units.is_empty() {
+                    String::new()
+                } else {
+                    let units: Vec<String> = co_units.iter().map(|u| name(org, u)).collect();
+                    text::fill(
+                        "governance.page.link.detail.co_units",
+                        lang,
+                        &[("units", &units.join("、"))],
+                    )
+                };
+                text::fill(
+                    "governance.page.link.detail.issued",
+                    lang,
+                    &[
+                        ("title", title),
+                        ("unit", &name(org, owner)),
+                        ("co", &co),
+                        ("due", &local_date(*due).to_string()),
+                    ],
+                )
+            }
+            StepKind::Supervised {
+                number: Some(number),
+            } => text::fill(
+                "governance.page.link.detail.numbered",
+                lang,
+                &[("title", title), ("number", number)],
+            ),
+            StepKind::Reopened { due: Some(due) } => text::fill(
+                "governance.page.link.detail.reopened",
+                lang,
+                &[("title", title), ("due", &local_date(*due).to_string())],
+            ),
+            _ => text::fill(
+                "governance.page.link.detail.item",
+                lang,
+                &[("title", title)],
+            ),
+        }
+    }
+
+    /// Who acted, by unit name (the deadline monitor for rungs of the ladder).
+    pub fn who(step: &ItemStep, org: &Org, lang: Lang) -> String {
+        match &step.unit {
+            Some(u) => name(org, u),
+            None => text::get("governance.page.link.monitor", lang).to_string(),
+        }
+    }
+
+    /// The public wording (`governance.page.track.*`): the owner unit and the due date
+    /// for the issue, set phrases for the rest.
+    pub fn public(step: &ItemStep, org: &Org, lang: Lang) -> String {
+        let (unit, due) = match &step.kind {
+            StepKind::Issued { owner, due, .. } => (name(org, owner), local_date(*due).to_string()),
+            _ => (String::new(), String::new()),
+        };
+        text::fill(step.public_key(), lang, &[("unit", &unit), ("due", &due)])
+    }
+}
+
+/// The staff's timeline of a request (`timeline` of `GET /api/v1/requests/{id}`): its own
+/// events and the steps of the action items tied to it, by time (the request's event first
+/// at the same instant). The items' steps carry `source: "action_item"`.
+pub fn timeline_json(
+    events: &[Event],
+    steps: &[minhu_domain::action_item::steps::ItemStep],
+    org: &Org,
+) -> Value {
+    use minhu_domain::action_item::steps::StepKind;
+    let mut rows: Vec<(DateTime<Utc>, Value)> = events
+        .iter()
+        .map(|e| {
+            let mut v = event_json(e);
+            v["source"] = json!("request");
+            (e.at, v)
+        })
+        .collect();
+    for s in steps {
+        let (due, number) = match &s.kind {
+            StepKind::Issued { due, .. } | StepKind::Reopened { due: Some(due) } => {
+                (Some(rfc3339(*due)), None)
+            }
+            StepKind::Supervised { number } => (None, number.clone()),
+            _ => (None, None),
+        };
+        let v = json!({
+            "source": "action_item",
+            "at": rfc3339(s.at),
+            "action": s.kind.code(),
+            "item_id": s.item.0,
+            "item_title": s.title,
+            "unit": s.unit.as_ref().map(|u| u.to_string()),
+            "due": due,
+            "number": number,
+            "step": item_steps::label(s, Lang::Zh),
+            "detail": item_steps::detail(s, org, Lang::Zh),
+        });
+        rows.push((s.at, v));
+    }
+    rows.sort_by_key(|(at, _)| *at);
+    Value::Array(rows.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Adds the items' steps to a public tracking view's `timeline`, in public wording, by time.
+pub fn with_public_steps(
+    view: &mut Value,
+    steps: &[minhu_domain::action_item::steps::ItemStep],
+    org: &Org,
+) {
+    let Some(list) = view["timeline"].as_array_mut() else {
+        return;
+    };
+    for s in steps {
+        list.push(json!({
+            "at": rfc3339(s.at),
+            "step": item_steps::public(s, org, Lang::Zh),
+            "step_en": item_steps::public(s, org, Lang::En),
+        }));
+    }
+    // Each entry's `at` is RFC 3339 in one offset, so the text sorts as the instant does.
+    list.sort_by(|a, b| a["at"].as_str().cmp(&b["at"].as_str()));
+}

@@ -33,6 +33,7 @@ use crate::{ApiError, AppState};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/action-items", get(list).post(create))
+        .route("/api/v1/action-items/figures", get(figures))
         .route("/api/v1/action-items/{id}", get(show))
         .route("/api/v1/action-items/{id}/progress", post(progress))
         .route("/api/v1/action-items/{id}/claim-done", post(claim_done))
@@ -71,6 +72,10 @@ pub struct IssueBody {
     #[serde(default)]
     #[schema(value_type = u32)]
     pub working_days: Checked<u32>,
+    /// The tracking codes of the requests (工单) the item resolves: each readable by the
+    /// caller and still open. They keep their own state and SLA.
+    #[serde(default, deserialize_with = "super::de::texts")]
+    pub requests: Vec<String>,
 }
 
 /// A piece of evidence by reference: a file, a request's tracking code, a receipt.
@@ -132,6 +137,32 @@ pub struct ListQuery {
     pub at: Option<String>,
 }
 
+/// `GET /api/v1/action-items/figures`: per owner unit, the month's action items.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct FiguresQuery {
+    /// YYYY-MM: the assessment month of the evaluation policy in force.
+    #[serde(default, deserialize_with = "super::de::param")]
+    pub month: Option<String>,
+}
+
+/// The month's figures per owner unit the caller may read: items issued, verified on time,
+/// verified late, still pending past due, in total and by source kind.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ItemFiguresView {
+    pub month: String,
+    /// The first and last day of the assessment period.
+    pub start: String,
+    pub end: String,
+    /// The moment pending items were judged overdue at (the period's end, or now).
+    pub as_of: String,
+    /// `{code, name, total, by_source_kind}`; each count `{issued, verified_on_time,
+    /// verified_late, overdue_open, overdue, on_time_rate}`.
+    #[schema(value_type = Vec<Object>)]
+    pub units: Vec<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub total: serde_json::Value,
+}
+
 /// One line of the 督办 register.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ItemLine {
@@ -167,11 +198,29 @@ pub struct ItemEventView {
     pub data: serde_json::Value,
 }
 
+/// A request an item resolves, as the item shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LinkedRequest {
+    pub id: i64,
+    /// The tracking code.
+    pub code: String,
+    /// The request's subject (its title), or the start of its content.
+    pub title: String,
+    pub state: String,
+    pub state_label: String,
+    /// The request's own deadline, with its offset.
+    pub deadline: Option<String>,
+    /// The staff page of the request.
+    pub href: String,
+}
+
 /// An item with its history.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ItemView {
     #[serde(flatten)]
     pub line: ItemLine,
+    /// The requests the item resolves.
+    pub requests: Vec<LinkedRequest>,
     pub overdue_working_days: i64,
     /// Every rung sent since the due date was set.
     pub oversight_sent: Vec<String>,
@@ -293,6 +342,7 @@ fn view(app: &AppState, item: &ActionItem, events: &[ItemEvent], now: DateTime<U
             oversight: top,
             version: item.version,
         },
+        requests: Vec::new(),
         overdue_working_days: item.overdue_working_days(now, &app.calendar()),
         oversight_sent: item
             .oversight
@@ -311,6 +361,44 @@ fn view(app: &AppState, item: &ActionItem, events: &[ItemEvent], now: DateTime<U
             })
             .collect(),
     }
+}
+
+/// The requests an item resolves, as its views list them.
+pub async fn linked_requests(
+    app: &AppState,
+    item: &ActionItem,
+) -> Result<Vec<LinkedRequest>, ApiError> {
+    let found = items::links::item_requests(app, item).await?;
+    Ok(found
+        .iter()
+        .map(|(r, _)| {
+            let i = &r.intake;
+            LinkedRequest {
+                id: r.id,
+                code: i.code.clone(),
+                title: i
+                    .subject
+                    .clone()
+                    .filter(|s| !s.trim().is_empty())
+                    .unwrap_or_else(|| i.content.chars().take(40).collect()),
+                state: r.state.as_str().to_string(),
+                state_label: r.state.zh().to_string(),
+                deadline: r.deadline.map(rfc3339),
+                href: format!("/staff/requests/{}", r.id),
+            }
+        })
+        .collect())
+}
+
+/// The item's view with its requests.
+async fn full_view(
+    app: &AppState,
+    item: &ActionItem,
+    events: &[ItemEvent],
+) -> Result<ItemView, ApiError> {
+    let mut v = view(app, item, events, app.now());
+    v.requests = linked_requests(app, item).await?;
+    Ok(v)
 }
 
 fn publication_view(r: PublicationRow) -> PublicationView {
@@ -450,12 +538,12 @@ async fn create(
         owner: UnitCode::new(&body.owner),
         co_units: body.co_units.iter().map(UnitCode::new).collect(),
         working_days,
-        requests: Vec::new(),
+        requests: items::links::resolve(&app, &actor, &body.requests).await?,
     };
     let (item, events) = items::issue(&app, &actor, new).await?;
     Ok((
         StatusCode::CREATED,
-        Json(view(&app, &item, &events, app.now())),
+        Json(full_view(&app, &item, &events).await?),
     ))
 }
 
@@ -510,7 +598,7 @@ async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<ItemView>, ApiError> {
     let (item, events) = items::show(&app, &actor, ActionItemId(id)).await?;
-    Ok(Json(view(&app, &item, &events, app.now())))
+    Ok(Json(full_view(&app, &item, &events).await?))
 }
 
 async fn step(
@@ -527,7 +615,7 @@ async fn step(
     body.photos.clear();
     let command = make(body, ev);
     let (item, events) = items::act(&app, &actor, ActionItemId(id), command, shots).await?;
-    Ok(Json(view(&app, &item, &events, app.now())))
+    Ok(Json(full_view(&app, &item, &events).await?))
 }
 
 macro_rules! step_route {
@@ -633,4 +721,48 @@ async fn publication_withdraw(
 ) -> Result<Json<PublicationView>, ApiError> {
     let row = publications::withdraw(&app, &actor, id).await?;
     Ok(Json(publication_view(row)))
+}
+
+/// The steps of the action items tied to request `id`, by time (see `minhu_app::action_item::links`).
+pub async fn item_steps(
+    app: &AppState,
+    id: i64,
+) -> Result<Vec<minhu_domain::action_item::steps::ItemStep>, ApiError> {
+    let items = minhu_app::action_item::links::request_items(app, id).await?;
+    Ok(minhu_domain::action_item::steps::request_steps(&items))
+}
+
+async fn figures(
+    State(app): State<AppState>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<FiguresQuery>,
+) -> Result<Json<ItemFiguresView>, ApiError> {
+    let raw = q.month.as_deref().unwrap_or("");
+    let month = minhu_ledger::YearMonth::parse(raw).ok_or_else(|| {
+        invalid_key(
+            "month",
+            "invalid_parameter",
+            "api.invalid.month",
+            &[("month", raw)],
+        )
+    })?;
+    let period = items::figures::period_of(&app, month).await?;
+    let counts = items::figures::counts(&app, period).await?;
+    let org = app.org();
+    let f = minhu_ledger::item_figures(&counts, |code| {
+        let unit = org.unit(code)?;
+        items::may_read(&actor, &org, code, &[]).then(|| unit.name.clone())
+    });
+    let v = f.to_json();
+    let as_of = app
+        .now()
+        .min(minhu_domain::time::start_of_local_day(period.end));
+    Ok(Json(ItemFiguresView {
+        month: month.to_string(),
+        start: period.start.to_string(),
+        end: period.last().to_string(),
+        as_of: rfc3339(as_of),
+        units: v["units"].as_array().cloned().unwrap_or_default(),
+        total: v["total"].clone(),
+    }))
 }

@@ -248,11 +248,13 @@ async fn show(
             ));
         }
     };
-    Ok(Json(with_suggestion(
-        &app,
-        &req,
-        request_json(&req, &events, &org, app.now(), personal),
-    )))
+    let mut view = request_json(&req, &events, &org, app.now(), personal);
+    view["timeline"] = crate::view::timeline_json(
+        &events,
+        &crate::api::action_item::item_steps(&app, req.id).await?,
+        &org,
+    );
+    Ok(Json(with_suggestion(&app, &req, view)))
 }
 
 /// One lifecycle step. Decided against the state derived from the log; appended only if
@@ -284,6 +286,11 @@ async fn track(
 ) -> Result<Json<Value>, ApiError> {
     let t = minhu_app::track::track(&app, &code).await?;
     let mut view = track_json(&t.shown, &t.events, &app.org(), app.now());
+    crate::view::with_public_steps(
+        &mut view,
+        &crate::api::action_item::item_steps(&app, t.shown.id).await?,
+        &app.org(),
+    );
     // A merged duplicate follows its parent: the requester sees the parent's progress,
     // its reply and its outcome, under their own code.
     if t.merged() {

@@ -2,27 +2,35 @@
 //! its state and the rung of the ladder it has reached; one item with its history; the
 //! register as an A4 page to print (`/staff/action-items/print`, with `print.css`) and as
 //! xlsx, headed in the reader's language, Chinese by default (`/staff/action-items.xlsx`);
-//! an evidence photo of an item (`/staff/action-items/{id}/photos/{hash}`). Every word comes
+//! an evidence photo of an item (`/staff/action-items/{id}/photos/{hash}`). The 销号台账 xlsx
+//! takes `source_kind`, `issuer` and `month` (issued in that YYYY-MM) and adds the working
+//! days overdue and the 销号 time. An item's page lists the requests it resolves; its
+//! 督办通知单 (`/notice`) and 落实情况反馈表 (`/feedback`) print on A4 (papers to sign). Every word comes
 //! from the text catalogue (`governance.page.*`). The same use cases as the API
 //! (`minhu_app::action_item`).
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use minhu_app::action_item as items;
-use minhu_domain::action_item::{ActionItem, EvidenceKind, ItemEvent, ItemEventData};
+use chrono::{DateTime, Utc};
+use minhu_app::action_item::{self as items, ItemRow};
+use minhu_domain::action_item::{
+    ActionItem, EvidenceKind, ItemEvent, ItemEventData, OversightLevel,
+};
+use minhu_domain::calendar::Calendar;
 use minhu_domain::ids::ActionItemId;
 use minhu_domain::text::Lang;
+use minhu_domain::time::local_date;
 use minhu_ledger::{Cell, Column, Kind, Table};
 use minhu_store::ItemFilter;
 
 use super::text::{labelled, t};
 use super::{Page, PageError, Staff, render};
 use crate::AppState;
-use crate::api::action_item::{ItemLine, line_of_row};
+use crate::api::action_item::{ItemLine, LinkedRequest, line_of_row, linked_requests};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/action-items/print", get(print))
         .route("/staff/action-items.xlsx", get(xlsx))
         .route("/staff/action-items/{id}", get(item))
+        .route("/staff/action-items/{id}/notice", get(notice))
+        .route("/staff/action-items/{id}/feedback", get(feedback))
         .route("/staff/action-items/{id}/photos/{hash}", get(photo))
         .route("/static/print.css", get(print_css))
 }
@@ -47,26 +57,25 @@ fn label(lang: Lang, kind: &str, code: &str) -> String {
     labelled(lang, &format!("governance.page.{kind}.{code}"), code)
 }
 
+fn line(lang: Lang, r: &ItemRow, now: DateTime<Utc>) -> Line {
+    let l = line_of_row(r, now);
+    let state_label = label(lang, "state", &l.state);
+    let oversight_label = l
+        .oversight
+        .as_deref()
+        .map(|o| label(lang, "oversight", o))
+        .unwrap_or_default();
+    Line {
+        l,
+        state_label,
+        oversight_label,
+    }
+}
+
 async fn lines(app: &AppState, me: &Staff, lang: Lang) -> Result<Vec<Line>, PageError> {
     let now = app.now();
     let rows = items::list(app, &me.actor, &ItemFilter::default()).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let l = line_of_row(r, now);
-            let state_label = label(lang, "state", &l.state);
-            let oversight_label = l
-                .oversight
-                .as_deref()
-                .map(|o| label(lang, "oversight", o))
-                .unwrap_or_default();
-            Line {
-                l,
-                state_label,
-                oversight_label,
-            }
-        })
-        .collect())
+    Ok(rows.iter().map(|r| line(lang, r, now)).collect())
 }
 
 #[derive(Template)]
@@ -97,7 +106,7 @@ async fn print(State(app): State<AppState>, p: Page, me: Staff) -> Result<Respon
 }
 
 /// The register's columns (catalogue keys), as the paper 销号台账 has them.
-const COLUMNS: [(&str, f64, Kind); 9] = [
+const COLUMNS: [(&str, f64, Kind); 11] = [
     ("governance.page.col.id", 8.0, Kind::Int),
     ("governance.page.col.title", 40.0, Kind::Text),
     ("governance.page.col.source", 18.0, Kind::Text),
@@ -107,10 +116,26 @@ const COLUMNS: [(&str, f64, Kind); 9] = [
     ("governance.page.col.due", 12.0, Kind::Date),
     ("governance.page.col.state", 10.0, Kind::Text),
     ("governance.page.col.oversight", 10.0, Kind::Text),
+    ("governance.page.col.days_overdue", 10.0, Kind::Int),
+    ("governance.page.col.verified_at", 16.0, Kind::DateTime),
 ];
 
-fn xlsx_row(lang: Lang, r: &Line) -> Vec<Cell> {
+/// Working days past the due date: to now while the owner still works on it, to the
+/// claim or the 销号 once it reported done (the row's last write); 0 when on time.
+fn days_overdue(row: &ItemRow, now: DateTime<Utc>, calendar: &Calendar) -> i64 {
+    let pending = matches!(row.state.as_str(), "open" | "in_progress" | "reopened");
+    let end = if pending { now } else { row.updated_at };
+    if end <= row.due {
+        return 0;
+    }
+    calendar.working_days_between(local_date(row.due), local_date(end))
+}
+
+fn xlsx_row(lang: Lang, r: &Line, row: &ItemRow, now: DateTime<Utc>, cal: &Calendar) -> Vec<Cell> {
     let l = &r.l;
+    let verified = (row.state == "verified")
+        .then_some(Cell::DateTime(row.updated_at))
+        .unwrap_or(Cell::Empty);
     vec![
         Cell::Int(l.id),
         Cell::Text(l.title.clone()),
@@ -121,12 +146,41 @@ fn xlsx_row(lang: Lang, r: &Line) -> Vec<Cell> {
         l.due_date.parse().map(Cell::Date).unwrap_or(Cell::Empty),
         Cell::Text(r.state_label.clone()),
         Cell::Text(r.oversight_label.clone()),
+        Cell::Int(days_overdue(row, now, cal)),
+        verified,
     ]
 }
 
-async fn xlsx(State(app): State<AppState>, p: Page, me: Staff) -> Result<Response, PageError> {
+/// The 销号台账's choice of items: by source kind, issuing office and month of issue.
+#[derive(Debug, Default, serde::Deserialize)]
+struct LedgerQuery {
+    source_kind: Option<String>,
+    issuer: Option<String>,
+    /// YYYY-MM: issued in that month (Asia/Shanghai).
+    month: Option<String>,
+}
+
+async fn xlsx(
+    State(app): State<AppState>,
+    p: Page,
+    me: Staff,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, PageError> {
     let lang = p.lang;
-    let rows = lines(&app, &me, lang).await?;
+    let now = app.now();
+    let cal = app.calendar();
+    let filter = ItemFilter {
+        issued_by: q.issuer.clone().filter(|s| !s.is_empty()),
+        ..ItemFilter::default()
+    };
+    let month = q.month.as_deref().filter(|m| !m.is_empty());
+    let kind = q.source_kind.as_deref().filter(|k| !k.is_empty());
+    let rows: Vec<ItemRow> = items::list(&app, &me.actor, &filter)
+        .await?
+        .into_iter()
+        .filter(|r| kind.is_none_or(|k| r.source_kind == k))
+        .filter(|r| month.is_none_or(|m| local_date(r.issued_at).format("%Y-%m").to_string() == m))
+        .collect();
     let table = Table {
         name: t(lang, "governance.page.sheet").into(),
         title: Some(t(lang, "governance.page.print.title").into()),
@@ -138,7 +192,10 @@ async fn xlsx(State(app): State<AppState>, p: Page, me: Staff) -> Result<Respons
                 kind: *kind,
             })
             .collect(),
-        rows: rows.iter().map(|r| xlsx_row(lang, r)).collect(),
+        rows: rows
+            .iter()
+            .map(|row| xlsx_row(lang, &line(lang, row, now), row, now, &cal))
+            .collect(),
     };
     let bytes = crate::api::ledger::xlsx(&[table])?;
     Ok(crate::api::ledger::file(
@@ -183,6 +240,7 @@ struct ItemPage {
     p: Page,
     me: Staff,
     item: ActionItem,
+    requests: Vec<LinkedRequest>,
     history: Vec<HistoryLine>,
     state: String,
     ladder: Vec<String>,
@@ -203,15 +261,132 @@ async fn item(
         .map(|l| label(lang, "oversight", l.as_str()))
         .collect();
     let history = events.iter().map(|e| history_line(lang, id, e)).collect();
+    let mut requests = linked_requests(&app, &item).await?;
+    for r in &mut requests {
+        r.state_label = super::code_label(lang, "state", &r.state);
+    }
     let page = ItemPage {
         p,
         me,
+        requests,
         item,
         history,
         state,
         ladder,
     };
     Ok(render(&page)?.into_response())
+}
+
+/// What the two papers of an item print: its facts with the units by name.
+pub struct Paper {
+    pub id: i64,
+    pub title: String,
+    pub source: String,
+    pub issuer: String,
+    pub owner: String,
+    pub co_units: String,
+    pub issued: String,
+    pub due: String,
+    pub overdue_days: i64,
+    pub requests: Vec<LinkedRequest>,
+    /// The 督办通知's 文号 and when it was sent, once the monitor sent it.
+    pub number: String,
+    pub noticed: String,
+    /// The feedback so far: (time, unit, note).
+    pub progress: Vec<(String, String, String)>,
+    pub printed: String,
+}
+
+async fn paper(app: &AppState, me: &Staff, lang: Lang, id: i64) -> Result<Paper, PageError> {
+    let (item, events) = items::show(app, &me.actor, ActionItemId(id)).await?;
+    let org = app.org();
+    let name = |u: &str| {
+        org.unit(u)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| u.to_string())
+    };
+    let notice = events.iter().rev().find_map(|e| match &e.data {
+        ItemEventData::Oversee {
+            level: OversightLevel::Supervise,
+            number,
+        } => Some((number.clone().unwrap_or_default(), super::time(&e.at))),
+        _ => None,
+    });
+    let (number, noticed) = notice.unwrap_or_default();
+    let now = app.now();
+    Ok(Paper {
+        id,
+        title: item.title.clone(),
+        source: item
+            .source
+            .map(|s| label(lang, "source", s.kind.as_str()))
+            .unwrap_or_default(),
+        issuer: name(item.issued_by.as_str()),
+        owner: name(item.owner.as_str()),
+        co_units: item
+            .co_units
+            .iter()
+            .map(|u| name(u.as_str()))
+            .collect::<Vec<_>>()
+            .join("、"),
+        issued: item.issued_at.map(|t| super::time(&t)).unwrap_or_default(),
+        due: item.due_date().map(|d| d.to_string()).unwrap_or_default(),
+        overdue_days: item.overdue_working_days(now, &app.calendar()),
+        requests: linked_requests(app, &item).await?,
+        number,
+        noticed,
+        progress: item
+            .progress
+            .iter()
+            .map(|p| {
+                let unit = p
+                    .unit
+                    .as_ref()
+                    .map(|u| name(u.as_str()))
+                    .unwrap_or_default();
+                (super::time(&p.at), unit, p.note.clone())
+            })
+            .collect(),
+        printed: super::time(&now),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "action_item/notice.html")]
+struct NoticePage {
+    p: Page,
+    d: Paper,
+}
+
+/// 督办通知单: the notice the issuing office sends the owner unit once the item is overdue
+/// (its 文号 from the monitor's 督办 step; blank before that, to print by hand).
+async fn notice(
+    State(app): State<AppState>,
+    p: Page,
+    me: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let d = paper(&app, &me, p.lang, id).await?;
+    Ok(render(&NoticePage { p, d })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "action_item/feedback.html")]
+struct FeedbackPage {
+    p: Page,
+    d: Paper,
+}
+
+/// 落实情况反馈表: the owner unit's written feedback, with what it reported so far and lines
+/// to fill, sign and stamp, and the issuing office's verdict.
+async fn feedback(
+    State(app): State<AppState>,
+    p: Page,
+    me: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    let d = paper(&app, &me, p.lang, id).await?;
+    Ok(render(&FeedbackPage { p, d })?.into_response())
 }
 
 /// An evidence photo of an item the reader may see (404 otherwise), as a request's photos

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use minhu_domain::action_item::steps::ItemStep;
 use minhu_domain::org::Org;
 use minhu_domain::request::{Event, EventData, Request, Satisfaction, State as ReqState};
 
@@ -99,9 +100,10 @@ async fn show(
 ) -> Result<Response, PageError> {
     let tracked = crate::service::track(app, code).await?;
     let org = app.org();
+    let item_steps = crate::api::action_item::item_steps(app, tracked.shown.id).await?;
     let offered = minhu_app::rating::offered(app, tracked.own.id).await?;
     let l = p.lang;
-    let mut page = track_page(tracked, &org, rated, p);
+    let mut page = track_page(tracked, &item_steps, &org, rated, p);
     page.not_online = page.can_rate && !offered;
     page.can_rate &= offered;
     let Some(e) = refused else {
@@ -112,7 +114,13 @@ async fn show(
     Ok((e.status, render(&page)?).into_response())
 }
 
-fn track_page(tracked: Tracked, org: &Org, rated: bool, p: Page) -> TrackPage {
+fn track_page(
+    tracked: Tracked,
+    item_steps: &[ItemStep],
+    org: &Org,
+    rated: bool,
+    p: Page,
+) -> TrackPage {
     // A merged duplicate shows its parent's progress under its own code.
     let merged_into = if tracked.merged() {
         tracked.shown.intake.code.clone()
@@ -163,7 +171,7 @@ fn track_page(tracked: Tracked, org: &Org, rated: bool, p: Page) -> TrackPage {
             .map(|s| code_label(l, "satisfaction", s.as_str()))
             .unwrap_or_default(),
         merged_into,
-        steps: steps(&events, l),
+        steps: steps(&events, item_steps, org, l),
         can_rate: req.state == ReqState::PendingCallback && own.id == req.id,
         not_online: false,
         rated,
@@ -190,17 +198,30 @@ fn answer(events: &[Event], name: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-/// The public steps of the timeline, in the reader's language.
-fn steps(events: &[Event], l: Lang) -> Vec<Step> {
-    events
+/// The public steps of the timeline, in the reader's language: the request's own and those
+/// of the action items tied to it (public wording only), by time.
+fn steps(events: &[Event], item_steps: &[ItemStep], org: &Org, l: Lang) -> Vec<Step> {
+    let mut all: Vec<_> = events
         .iter()
         .filter_map(|e| {
-            crate::view::public_step_key(&e.data).map(|key| Step {
-                at: time(&e.at),
-                text: t(l, key).to_string(),
+            crate::view::public_step_key(&e.data).map(|key| {
+                let step = Step {
+                    at: time(&e.at),
+                    text: t(l, key).to_string(),
+                };
+                (e.at, step)
             })
         })
-        .collect()
+        .collect();
+    all.extend(item_steps.iter().map(|s| {
+        let step = Step {
+            at: time(&s.at),
+            text: crate::view::item_steps::public(s, org, l),
+        };
+        (s.at, step)
+    }));
+    all.sort_by_key(|(at, _)| *at);
+    all.into_iter().map(|(_, s)| s).collect()
 }
 
 /// The requester rates the reply (satisfied, basically satisfied or unsatisfied) with the

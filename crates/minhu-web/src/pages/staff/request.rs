@@ -30,6 +30,8 @@ pub struct TimelineRow {
     pub action: String,
     pub who: String,
     pub detail: String,
+    /// The action item's page, for a step of an item tied to the request.
+    pub href: String,
 }
 
 pub struct ActionForm {
@@ -130,7 +132,12 @@ pub(super) async fn request_page(
     let page = RequestPage {
         warning: req.warning(app.now()).as_str(),
         may_reveal: access::may_reveal(&me.actor, &req, &org),
-        timeline: timeline(&events, &org, l),
+        timeline: timeline(
+            &events,
+            &crate::api::action_item::item_steps(&app, req.id).await?,
+            &org,
+            l,
+        ),
         actions,
         suggested_unit: screening
             .catalogue
@@ -286,16 +293,40 @@ async fn photos(app: &AppState, req: &Request) -> Result<Vec<PhotoView>, ApiErro
         .collect())
 }
 
-fn timeline(events: &[Event], org: &Org, l: Lang) -> Vec<TimelineRow> {
-    events
+/// The request's events and the steps of its action items, by time (the request's own
+/// event first at the same instant).
+fn timeline(
+    events: &[Event],
+    steps: &[minhu_domain::action_item::steps::ItemStep],
+    org: &Org,
+    l: Lang,
+) -> Vec<TimelineRow> {
+    use crate::view::item_steps;
+    let mut rows: Vec<_> = events
         .iter()
-        .map(|e| TimelineRow {
-            at: time(&e.at),
-            action: action_label(l, e.data.action()),
-            who: e.actor.clone(),
-            detail: event_detail(&e.data.fields(), org),
+        .map(|e| {
+            let row = TimelineRow {
+                at: time(&e.at),
+                action: action_label(l, e.data.action()),
+                who: e.actor.clone(),
+                detail: event_detail(&e.data.fields(), org),
+                href: String::new(),
+            };
+            (e.at, row)
         })
-        .collect()
+        .collect();
+    rows.extend(steps.iter().map(|s| {
+        let row = TimelineRow {
+            at: time(&s.at),
+            action: item_steps::label(s, l),
+            who: item_steps::who(s, org, l),
+            detail: item_steps::detail(s, org, l),
+            href: format!("/staff/action-items/{}", s.item.0),
+        };
+        (s.at, row)
+    }));
+    rows.sort_by_key(|(at, _)| *at);
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 fn unit_name(org: &Org, code: Option<&str>) -> String {
