@@ -8,6 +8,7 @@ mod helpers;
 
 mod action_item;
 mod action_item_followup;
+mod action_item_requests;
 mod authz;
 mod deadlines;
 mod deliveries;
@@ -34,4 +35,5 @@ mod scenario;
 mod scope;
 mod storage;
 mod tls;
+mod unit_figures;
 mod upstream;
