@@ -149,6 +149,9 @@ pub fn operations() -> Vec<Operation> {
         op("post", "/api/v1/action-items")
             .body(One(name::<action_item::IssueBody>))
             .ok("201", One(name::<action_item::ItemView>)),
+        op("get", "/api/v1/action-items/figures")
+            .query(params::<action_item::FiguresQuery>)
+            .ok("200", One(name::<action_item::ItemFiguresView>)),
         op("get", "/api/v1/action-items/{id}").ok("200", One(name::<action_item::ItemView>)),
         op("post", "/api/v1/action-items/{id}/progress")
             .body(One(name::<action_item::StepBody>))
@@ -267,6 +270,8 @@ pub fn schemas() -> Map<String, Value> {
         .schema_from::<action_item::StepBody>()
         .schema_from::<action_item::ItemLine>()
         .schema_from::<action_item::ItemView>()
+        .schema_from::<action_item::LinkedRequest>()
+        .schema_from::<action_item::ItemFiguresView>()
         .schema_from::<action_item::PublicationBody>()
         .schema_from::<action_item::PublicationView>()
         .schema_from::<gm::DutyBody>()
