@@ -2,9 +2,9 @@
 //! its state and the rung of the ladder it has reached; one item with its history; the
 //! register as an A4 page to print (`/staff/action-items/print`, with `print.css`) and as
 //! xlsx, headed in the reader's language, Chinese by default (`/staff/action-items.xlsx`);
-//! an evidence photo of an item (`/staff/action-items/{id}/photos/{hash}`). The 销号台账 xlsx
-//! takes `source_kind`, `issuer` and `month` (issued in that YYYY-MM) and adds the working
-//! days overdue and the 销号 time. An item's page lists the requests it resolves; its
+//! an evidence photo of an item (`/staff/action-items/{id}/photos/{hash}`). The 销号台账
+//! xlsx (`/staff/action-items/ledger.xlsx`) takes `source_kind`, `issuer` and `month`
+//! (issued in that YYYY-MM) and adds the working days overdue and the 销号 time. An item's page lists the requests it resolves; its
 //! 督办通知单 (`/notice`) and 落实情况反馈表 (`/feedback`) print on A4 (papers to sign). Every word comes
 //! from the text catalogue (`governance.page.*`). The same use cases as the API
 //! (`minhu_app::action_item`).
@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/action-items", get(register))
         .route("/staff/action-items/print", get(print))
         .route("/staff/action-items.xlsx", get(xlsx))
+        .route("/staff/action-items/ledger.xlsx", get(ledger_xlsx))
         .route("/staff/action-items/{id}", get(item))
         .route("/staff/action-items/{id}/notice", get(notice))
         .route("/staff/action-items/{id}/feedback", get(feedback))
@@ -105,7 +106,10 @@ async fn print(State(app): State<AppState>, p: Page, me: Staff) -> Result<Respon
     Ok(render(&PrintPage { p, rows, printed })?.into_response())
 }
 
-/// The register's columns (catalogue keys), as the paper 销号台账 has them.
+/// The register's xlsx has the first nine columns; the 销号台账 all of them.
+const REGISTER_COLUMNS: usize = 9;
+
+/// The ledger's columns (catalogue keys), as the paper 销号台账 has them.
 const COLUMNS: [(&str, f64, Kind); 11] = [
     ("governance.page.col.id", 8.0, Kind::Int),
     ("governance.page.col.title", 40.0, Kind::Text),
@@ -160,15 +164,20 @@ struct LedgerQuery {
     month: Option<String>,
 }
 
-async fn xlsx(
+/// The register's xlsx: every item the reader may see, the register's nine columns.
+async fn xlsx(State(app): State<AppState>, p: Page, me: Staff) -> Result<Response, PageError> {
+    let rows = items::list(&app, &me.actor, &ItemFilter::default()).await?;
+    sheet(&app, p.lang, &rows, REGISTER_COLUMNS)
+}
+
+/// The 销号台账: the items chosen by `LedgerQuery`, with the working days overdue and the
+/// 销号 time.
+async fn ledger_xlsx(
     State(app): State<AppState>,
     p: Page,
     me: Staff,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, PageError> {
-    let lang = p.lang;
-    let now = app.now();
-    let cal = app.calendar();
     let filter = ItemFilter {
         issued_by: q.issuer.clone().filter(|s| !s.is_empty()),
         ..ItemFilter::default()
@@ -181,10 +190,22 @@ async fn xlsx(
         .filter(|r| kind.is_none_or(|k| r.source_kind == k))
         .filter(|r| month.is_none_or(|m| local_date(r.issued_at).format("%Y-%m").to_string() == m))
         .collect();
+    sheet(&app, p.lang, &rows, COLUMNS.len())
+}
+
+/// The first `width` columns of the ledger for `rows`, as an xlsx download.
+fn sheet(
+    app: &AppState,
+    lang: Lang,
+    rows: &[ItemRow],
+    width: usize,
+) -> Result<Response, PageError> {
+    let now = app.now();
+    let cal = app.calendar();
     let table = Table {
         name: t(lang, "governance.page.sheet").into(),
         title: Some(t(lang, "governance.page.print.title").into()),
-        columns: COLUMNS
+        columns: COLUMNS[..width]
             .iter()
             .map(|(key, width, kind)| Column {
                 header: t(lang, key),
@@ -194,7 +215,11 @@ async fn xlsx(
             .collect(),
         rows: rows
             .iter()
-            .map(|row| xlsx_row(lang, &line(lang, row, now), row, now, &cal))
+            .map(|row| {
+                let mut cells = xlsx_row(lang, &line(lang, row, now), row, now, &cal);
+                cells.truncate(width);
+                cells
+            })
             .collect(),
     };
     let bytes = crate::api::ledger::xlsx(&[table])?;

@@ -244,7 +244,7 @@ async fn a_months_items_count_per_unit_in_the_figures_report_and_ranking() {
     let bytes = page_bytes(
         &t,
         "dxy_staff",
-        &format!("/staff/action-items.xlsx?source_kind=meeting_decision&month={MONTH}"),
+        &format!("/staff/action-items/ledger.xlsx?source_kind=meeting_decision&month={MONTH}"),
     )
     .await;
     let rows = sheet(bytes, "督办事项台账");
