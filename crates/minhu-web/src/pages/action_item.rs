@@ -137,9 +137,11 @@ fn days_overdue(row: &ItemRow, now: DateTime<Utc>, calendar: &Calendar) -> i64 {
 
 fn xlsx_row(lang: Lang, r: &Line, row: &ItemRow, now: DateTime<Utc>, cal: &Calendar) -> Vec<Cell> {
     let l = &r.l;
-    let verified = (row.state == "verified")
-        .then_some(Cell::DateTime(row.updated_at))
-        .unwrap_or(Cell::Empty);
+    let verified = if row.state == "verified" {
+        Cell::DateTime(row.updated_at)
+    } else {
+        Cell::Empty
+    };
     vec![
         Cell::Int(l.id),
         Cell::Text(l.title.clone()),
