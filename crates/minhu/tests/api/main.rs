@@ -33,5 +33,6 @@ mod rating;
 mod scenario;
 mod scope;
 mod storage;
+mod suggestion;
 mod tls;
 mod upstream;
