@@ -34,5 +34,6 @@ mod scenario;
 mod scope;
 mod storage;
 mod suggestion;
+mod suggestion_pages;
 mod tls;
 mod upstream;
