@@ -26,8 +26,10 @@ pub mod publication;
 pub mod rating;
 pub mod reveal;
 pub mod snapshot;
+pub mod suggestion;
 pub mod sweep;
 pub mod text;
+pub mod topic;
 pub mod track;
 pub mod upload;
 

@@ -46,8 +46,10 @@ pub mod publication;
 pub mod rating_key;
 pub mod request;
 pub mod sla;
+pub mod suggestion;
 pub mod text;
 pub mod time;
+pub mod topic;
 
 #[cfg(test)]
 mod testkit;

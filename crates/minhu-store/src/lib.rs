@@ -41,6 +41,8 @@ mod rating;
 mod requests;
 mod rows;
 mod sessions;
+pub mod suggestion;
+pub mod topic;
 mod training;
 mod upstream;
 mod wall;

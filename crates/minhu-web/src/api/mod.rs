@@ -17,6 +17,8 @@ mod org;
 pub mod patrol;
 pub(crate) mod places;
 mod requests;
+pub(crate) mod suggestion;
+pub(crate) mod topic;
 
 use axum::Json;
 use axum::Router;
@@ -53,6 +55,8 @@ pub fn router() -> Router<AppState> {
         .merge(patrol::router())
         .merge(places::router())
         .merge(requests::router())
+        .merge(suggestion::router())
+        .merge(topic::router())
         .fallback(not_found)
 }
 

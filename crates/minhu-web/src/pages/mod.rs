@@ -18,6 +18,7 @@ mod patrol;
 mod public;
 mod session;
 mod staff;
+mod suggestion;
 mod text;
 
 use axum::Router;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(patrol::router())
         .merge(grid_ledger::router())
         .merge(grid_meeting::router())
+        .merge(suggestion::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

@@ -34,6 +34,8 @@ mod rating;
 mod scenario;
 mod scope;
 mod storage;
+mod suggestion;
+mod suggestion_pages;
 mod tls;
 mod unit_figures;
 mod upstream;
