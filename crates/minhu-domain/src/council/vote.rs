@@ -199,3 +199,37 @@ fn leading(options: &[String], count: &Count) -> (Option<String>, u64) {
         [] => (None, 0),
     }
 }
+
+/// A vote as the store holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vote {
+    pub id: i64,
+    pub sitting_id: i64,
+    pub agenda_seq: i64,
+    pub method: Method,
+    pub weight: Weight,
+    pub options: Vec<String>,
+    /// The count, once closed.
+    pub count: Option<Count>,
+    pub state: VoteState,
+    /// Those present and entitled when the vote was closed.
+    pub present: Option<u64>,
+    pub entitled: Option<u64>,
+    pub passed: Option<bool>,
+    pub carried: Option<String>,
+    pub opened_by: String,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The 409 unless the vote is in `state`.
+pub fn check_state(v: &Vote, state: VoteState) -> Result<(), DomainError> {
+    if v.state == state {
+        return Ok(());
+    }
+    Err(DomainError::conflict_keyed(
+        "invalid_transition",
+        "sitting.vote_state",
+        vec![Arg::new("state", v.state.zh())],
+    ))
+}
