@@ -12,6 +12,7 @@ pub mod diary;
 pub mod error;
 pub mod grid_import;
 pub mod grid_ledger;
+pub mod council;
 pub mod grid_meeting;
 pub mod import;
 pub mod intake;

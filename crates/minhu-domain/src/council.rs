@@ -691,6 +691,27 @@ fn optional_day(field: &str, text: &str) -> Result<Option<NaiveDate>, DomainErro
     parse_day(field, text).map(Some)
 }
 
+/// The 422 for a procedure code that is neither a preset nor the community's own.
+pub fn unknown_procedure(code: &str) -> DomainError {
+    let presets: Vec<String> = procedure::presets().into_iter().map(|p| p.code).collect();
+    unknown("procedure", code, presets.join(", "))
+}
+
+/// The 422 for a required field left out.
+pub fn required_field(field: &str) -> DomainError {
+    required_error(field)
+}
+
+/// A coded value of `field`, or a 422 listing the codes.
+pub fn code_of<T>(
+    field: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+    codes: fn() -> String,
+) -> Result<T, DomainError> {
+    code(field, text, parse, codes)
+}
+
 fn code<T>(
     field: &str,
     text: &str,
@@ -735,7 +756,7 @@ pub(crate) fn unknown(field: &str, value: &str, codes: String) -> DomainError {
     )
 }
 
-pub(crate) fn required(field: &str, text: &str, max: usize) -> Result<String, DomainError> {
+pub fn required(field: &str, text: &str, max: usize) -> Result<String, DomainError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(required_error(field));
