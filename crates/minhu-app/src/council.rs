@@ -74,7 +74,11 @@ fn changed() -> AppError {
 // ---- procedures -------------------------------------------------------------------------------
 
 /// The presets and the community's own procedures.
-pub async fn procedures(app: &App, actor: &Actor, code: &str) -> Result<Vec<ProcedureTemplate>, AppError> {
+pub async fn procedures(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+) -> Result<Vec<ProcedureTemplate>, AppError> {
     list_scope(actor, &app.org(), code)?;
     let mut all = procedure::presets();
     all.extend(app.store.procedures(code).await?);
@@ -82,19 +86,37 @@ pub async fn procedures(app: &App, actor: &Actor, code: &str) -> Result<Vec<Proc
 }
 
 /// A procedure by code for a community: a preset or the community's own.
-pub async fn find_procedure(app: &App, community: &str, code: &str) -> Result<Option<ProcedureTemplate>, AppError> {
+pub async fn find_procedure(
+    app: &App,
+    community: &str,
+    code: &str,
+) -> Result<Option<ProcedureTemplate>, AppError> {
     if let Some(p) = procedure::preset(code) {
         return Ok(Some(p));
     }
-    Ok(app.store.procedures(community).await?.into_iter().find(|p| p.code == code))
+    Ok(app
+        .store
+        .procedures(community)
+        .await?
+        .into_iter()
+        .find(|p| p.code == code))
 }
 
 /// Adds the community's own procedure (validated; its code unique in the community).
-pub async fn add_procedure(app: &App, actor: &Actor, code: &str, new: &NewProcedure) -> Result<ProcedureTemplate, AppError> {
+pub async fn add_procedure(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    new: &NewProcedure,
+) -> Result<ProcedureTemplate, AppError> {
     list_scope(actor, &app.org(), code)?;
     domain::require_holder(actor, code)?;
     let p = new.validate()?;
-    match app.store.add_procedure(code, &p, &actor.username, app.now()).await {
+    match app
+        .store
+        .add_procedure(code, &p, &actor.username, app.now())
+        .await
+    {
         Ok(_) => Ok(p),
         Err(StoreError::Duplicate(_)) => Err(AppError::new(Kind::Conflict, "duplicate")
             .text("sitting.procedure_exists")
@@ -106,12 +128,23 @@ pub async fn add_procedure(app: &App, actor: &Actor, code: &str, new: &NewProced
 
 // ---- councils ---------------------------------------------------------------------------------
 
-pub async fn add_council(app: &App, actor: &Actor, code: &str, new: &NewCouncil) -> Result<Council, AppError> {
+pub async fn add_council(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    new: &NewCouncil,
+) -> Result<Council, AppError> {
     list_scope(actor, &app.org(), code)?;
     domain::require_holder(actor, code)?;
     let fields = new.validate()?;
-    let id = app.store.add_council(code, &fields, &actor.username, app.now()).await?;
-    app.store.council(id).await?.ok_or_else(|| AppError::internal("a council vanished"))
+    let id = app
+        .store
+        .add_council(code, &fields, &actor.username, app.now())
+        .await?;
+    app.store
+        .council(id)
+        .await?
+        .ok_or_else(|| AppError::internal("a council vanished"))
 }
 
 pub async fn councils(app: &App, actor: &Actor, code: &str) -> Result<Vec<Council>, AppError> {
@@ -120,7 +153,11 @@ pub async fn councils(app: &App, actor: &Actor, code: &str) -> Result<Vec<Counci
 }
 
 pub async fn council(app: &App, actor: &Actor, id: i64) -> Result<Council, AppError> {
-    let c = app.store.council(id).await?.ok_or_else(AppError::not_found)?;
+    let c = app
+        .store
+        .council(id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     record_scope(actor, &app.org(), &c.community)?;
     Ok(c)
 }
@@ -129,17 +166,24 @@ pub async fn council(app: &App, actor: &Actor, id: i64) -> Result<Council, AppEr
 
 /// Notices a sitting of a community, as its staff: the procedure and stage known, the
 /// council (for a members' body) one of the community's active councils, the notice in time.
-pub async fn create_sitting(app: &App, actor: &Actor, code: &str, new: &NewSitting) -> Result<SittingView, AppError> {
+pub async fn create_sitting(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    new: &NewSitting,
+) -> Result<SittingView, AppError> {
     list_scope(actor, &app.org(), code)?;
     domain::require_holder(actor, code)?;
-    let p = find_procedure(app, code, new.procedure.trim()).await?.ok_or_else(|| {
-        AppError::from(domain::unknown_procedure(new.procedure.trim()))
-    })?;
+    let p = find_procedure(app, code, new.procedure.trim())
+        .await?
+        .ok_or_else(|| AppError::from(domain::unknown_procedure(new.procedure.trim())))?;
     let fields = new.validate(&p, app.now())?;
     if let Some(cid) = fields.council_id {
-        let ok = app.store.council(cid).await?.is_some_and(|c| {
-            c.community == code && c.state == domain::CouncilState::Active
-        });
+        let ok = app
+            .store
+            .council(cid)
+            .await?
+            .is_some_and(|c| c.community == code && c.state == domain::CouncilState::Active);
         if !ok {
             return Err(AppError::new(Kind::Invalid, "invalid_parameter")
                 .text("sitting.council_elsewhere")
@@ -147,7 +191,10 @@ pub async fn create_sitting(app: &App, actor: &Actor, code: &str, new: &NewSitti
                 .field("council_id"));
         }
     }
-    let id = app.store.create_sitting(code, &fields, &actor.username, app.now()).await?;
+    let id = app
+        .store
+        .create_sitting(code, &fields, &actor.username, app.now())
+        .await?;
     load(app, id).await
 }
 
@@ -171,7 +218,11 @@ async fn held(app: &App, actor: &Actor, id: i64) -> Result<SittingView, AppError
 }
 
 async fn load(app: &App, id: i64) -> Result<SittingView, AppError> {
-    let sitting = app.store.sitting(id).await?.ok_or_else(AppError::not_found)?;
+    let sitting = app
+        .store
+        .sitting(id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let stage = stage_of(app, &sitting).await?;
     let attendance = app.store.sitting_attendance(id).await?;
     let expected = expected(app, &sitting).await?;
@@ -202,12 +253,22 @@ pub async fn expected(app: &App, s: &Sitting) -> Result<Vec<Expected>, AppError>
         Some(id) => app.store.council(id).await?,
         None => None,
     };
-    let buildings = council.as_ref().map(|c| c.buildings.clone()).unwrap_or_default();
+    let buildings = council
+        .as_ref()
+        .map(|c| c.buildings.clone())
+        .unwrap_or_default();
     Ok(match s.body.entitlement() {
-        Entitlement::AdultResidents => {
-            domain::adults(app.store.council_residents(&s.community, &buildings).await?, s.day)
+        Entitlement::AdultResidents => domain::adults(
+            app.store
+                .council_residents(&s.community, &buildings)
+                .await?,
+            s.day,
+        ),
+        Entitlement::Households => {
+            app.store
+                .council_households(&s.community, &buildings)
+                .await?
         }
-        Entitlement::Households => app.store.council_households(&s.community, &buildings).await?,
         Entitlement::Members => council
             .map(|c| {
                 c.members
@@ -228,17 +289,33 @@ pub async fn expected(app: &App, s: &Sitting) -> Result<Vec<Expected>, AppError>
 /// The quorum: entitled from the register, present from the lines of entitled attendees.
 fn quorum_of(stage: &Stage, expected: &[Expected], lines: &[AttendanceLine]) -> Quorum {
     let ids: BTreeSet<i64> = expected.iter().map(|e| e.subject_id).collect();
-    let lines: Vec<AttendanceLine> = lines.iter().filter(|l| ids.contains(&l.subject_id)).cloned().collect();
+    let lines: Vec<AttendanceLine> = lines
+        .iter()
+        .filter(|l| ids.contains(&l.subject_id))
+        .cloned()
+        .collect();
     let counts = domain::tally(expected.len() as u64, &lines);
     quorum::quorum(counts, stage.quorum, stage.proxies_count)
 }
 
 /// Records (or corrects) one attendance line while the sitting is noticed or held. The
 /// subject must be entitled (422 `subject_id`); a proxy's holder present (422 `proxy_to`).
-pub async fn record_attendance(app: &App, actor: &Actor, id: i64, new: &NewAttendance) -> Result<SittingView, AppError> {
+pub async fn record_attendance(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    new: &NewAttendance,
+) -> Result<SittingView, AppError> {
     let view = held(app, actor, id).await?;
     let s = &view.sitting;
-    domain::check_state(s, &[SittingState::Noticed, SittingState::Held, SittingState::QuorumFailed])?;
+    domain::check_state(
+        s,
+        &[
+            SittingState::Noticed,
+            SittingState::Held,
+            SittingState::QuorumFailed,
+        ],
+    )?;
     let kind = s.body.entitlement().attendee_kind();
     let f = new.validate(kind, app.now())?;
     let expected = expected(app, s).await?;
@@ -249,7 +326,10 @@ pub async fn record_attendance(app: &App, actor: &Actor, id: i64, new: &NewAtten
             .field("subject_id"));
     }
     if let Some(holder) = f.proxy_to {
-        let present = view.attendance.iter().any(|l| l.subject_id == holder && l.presence == Presence::Present);
+        let present = view
+            .attendance
+            .iter()
+            .any(|l| l.subject_id == holder && l.presence == Presence::Present);
         if !present {
             return Err(AppError::new(Kind::Invalid, "invalid_parameter")
                 .text("sitting.proxy_holder_absent")
@@ -262,9 +342,22 @@ pub async fn record_attendance(app: &App, actor: &Actor, id: i64, new: &NewAtten
     load(app, id).await
 }
 
-async fn append(app: &App, actor: &Actor, s: &Sitting, change: SittingWrite, detail: serde_json::Value) -> Result<i64, AppError> {
+async fn append(
+    app: &App,
+    actor: &Actor,
+    s: &Sitting,
+    change: SittingWrite,
+    detail: serde_json::Value,
+) -> Result<i64, AppError> {
     app.store
-        .append_sitting(s.id, s.version, &change, &detail, &actor.username, app.now())
+        .append_sitting(
+            s.id,
+            s.version,
+            &change,
+            &detail,
+            &actor.username,
+            app.now(),
+        )
         .await?
         .ok_or_else(changed)
 }
@@ -277,9 +370,23 @@ fn quorum_detail(q: &Quorum) -> serde_json::Value {
 /// quorum_failed (a failed sitting may be tried again when more sign in).
 pub async fn hold(app: &App, actor: &Actor, id: i64) -> Result<SittingView, AppError> {
     let view = held(app, actor, id).await?;
-    domain::check_state(&view.sitting, &[SittingState::Noticed, SittingState::QuorumFailed])?;
-    let state = if view.quorum.met { SittingState::Held } else { SittingState::QuorumFailed };
-    append(app, actor, &view.sitting, SittingWrite::State(state), quorum_detail(&view.quorum)).await?;
+    domain::check_state(
+        &view.sitting,
+        &[SittingState::Noticed, SittingState::QuorumFailed],
+    )?;
+    let state = if view.quorum.met {
+        SittingState::Held
+    } else {
+        SittingState::QuorumFailed
+    };
+    append(
+        app,
+        actor,
+        &view.sitting,
+        SittingWrite::State(state),
+        quorum_detail(&view.quorum),
+    )
+    .await?;
     load(app, id).await
 }
 
@@ -298,9 +405,14 @@ pub async fn open_vote(app: &App, actor: &Actor, id: i64, new: &NewVote) -> Resu
     domain::check_state(s, &[SittingState::Held, SittingState::QuorumFailed])?;
     view.quorum.require()?;
     domain::check_state(s, &[SittingState::Held])?;
-    let seq = new.agenda_seq.ok_or_else(|| AppError::from(domain::required_field("agenda_seq")))?;
+    let seq = new
+        .agenda_seq
+        .ok_or_else(|| AppError::from(domain::required_field("agenda_seq")))?;
     if !s.agenda.iter().any(|a| a.seq == seq) {
-        return Err(AppError::new(Kind::Invalid, "invalid_parameter").text("sitting.no_such_item").arg("seq", seq).field("agenda_seq"));
+        return Err(AppError::new(Kind::Invalid, "invalid_parameter")
+            .text("sitting.no_such_item")
+            .arg("seq", seq)
+            .field("agenda_seq"));
     }
     let method = domain::code_of("method", &new.method, Method::parse, Method::codes)?;
     let options = vote::options(&new.options)?;
@@ -309,36 +421,68 @@ pub async fn open_vote(app: &App, actor: &Actor, id: i64, new: &NewVote) -> Resu
         _ => Weight::PerPerson,
     };
     let detail = json!({"agenda_seq": seq, "method": method.as_str(), "options": options});
-    let change = SittingWrite::OpenVote { agenda_seq: seq, method, weight, options };
+    let change = SittingWrite::OpenVote {
+        agenda_seq: seq,
+        method,
+        weight,
+        options,
+    };
     let vote_id = append(app, actor, s, change, detail).await?;
-    app.store.sitting_vote(vote_id).await?.ok_or_else(|| AppError::internal("a vote vanished"))
+    app.store
+        .sitting_vote(vote_id)
+        .await?
+        .ok_or_else(|| AppError::internal("a vote vanished"))
 }
 
 /// A vote and its sitting, for the holder.
-async fn vote_held(app: &App, actor: &Actor, vote_id: i64) -> Result<(Vote, SittingView), AppError> {
-    let v = app.store.sitting_vote(vote_id).await?.ok_or_else(AppError::not_found)?;
+async fn vote_held(
+    app: &App,
+    actor: &Actor,
+    vote_id: i64,
+) -> Result<(Vote, SittingView), AppError> {
+    let v = app
+        .store
+        .sitting_vote(vote_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let view = held(app, actor, v.sitting_id).await?;
     Ok((v, view))
 }
 
 /// A vote (404 outside scope).
 pub async fn vote(app: &App, actor: &Actor, vote_id: i64) -> Result<(Vote, SittingView), AppError> {
-    let v = app.store.sitting_vote(vote_id).await?.ok_or_else(AppError::not_found)?;
+    let v = app
+        .store
+        .sitting_vote(vote_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     let view = sitting(app, actor, v.sitting_id).await?;
     Ok((v, view))
 }
 
 /// Records one online ballot of an entitled attendee signed in present: one per person.
-pub async fn cast_ballot(app: &App, actor: &Actor, vote_id: i64, voter: Option<i64>, choice: &str) -> Result<Vote, AppError> {
+pub async fn cast_ballot(
+    app: &App,
+    actor: &Actor,
+    vote_id: i64,
+    voter: Option<i64>,
+    choice: &str,
+) -> Result<Vote, AppError> {
     let (v, view) = vote_held(app, actor, vote_id).await?;
     vote::check_state(&v, VoteState::Open)?;
     if v.method != Method::Online {
         return Err(AppError::new(Kind::Conflict, "invalid_transition").text("sitting.not_online"));
     }
     let voter = voter.ok_or_else(|| AppError::from(domain::required_field("voter_id")))?;
-    let present = view.attendance.iter().any(|l| l.subject_id == voter && l.presence == Presence::Present);
+    let present = view
+        .attendance
+        .iter()
+        .any(|l| l.subject_id == voter && l.presence == Presence::Present);
     if !present {
-        return Err(AppError::new(Kind::Invalid, "not_entitled").text("sitting.not_entitled").arg("id", voter).field("voter_id"));
+        return Err(AppError::new(Kind::Invalid, "not_entitled")
+            .text("sitting.not_entitled")
+            .arg("id", voter)
+            .field("voter_id"));
     }
     let choice = choice.trim();
     if !v.options.iter().any(|o| o == choice) {
@@ -349,20 +493,34 @@ pub async fn cast_ballot(app: &App, actor: &Actor, vote_id: i64, voter: Option<i
             .field("choice"));
     }
     let kind = view.sitting.body.entitlement().attendee_kind();
-    if !app.store.cast_ballot(vote_id, kind, voter, choice, app.now()).await? {
-        return Err(AppError::new(Kind::Conflict, "duplicate").text("sitting.already_voted").arg("id", voter).field("voter_id"));
+    if !app
+        .store
+        .cast_ballot(vote_id, kind, voter, choice, app.now())
+        .await?
+    {
+        return Err(AppError::new(Kind::Conflict, "duplicate")
+            .text("sitting.already_voted")
+            .arg("id", voter)
+            .field("voter_id"));
     }
     Ok(v)
 }
 
 /// Closes a vote with its count (hands and paper: as counted by the tellers; online: from
 /// the ballots). The count is checked against those present; the pass is computed.
-pub async fn close_vote(app: &App, actor: &Actor, vote_id: i64, given: Option<Count>) -> Result<Vote, AppError> {
+pub async fn close_vote(
+    app: &App,
+    actor: &Actor,
+    vote_id: i64,
+    given: Option<Count>,
+) -> Result<Vote, AppError> {
     let (v, view) = vote_held(app, actor, vote_id).await?;
     vote::check_state(&v, VoteState::Open)?;
     let count = match (v.method, given) {
         (Method::Online, Some(_)) => {
-            return Err(AppError::new(Kind::Invalid, "invalid_parameter").text("sitting.counts_online").field("counts"));
+            return Err(AppError::new(Kind::Invalid, "invalid_parameter")
+                .text("sitting.counts_online")
+                .field("counts"));
         }
         (Method::Online, None) => {
             let mut c = Count::default();
@@ -376,25 +534,54 @@ pub async fn close_vote(app: &App, actor: &Actor, vote_id: i64, given: Option<Co
     };
     let q = view.quorum;
     vote::check_count(v.method, &v.options, &count, q.present)?;
-    let rule = view.stage.pass.ok_or_else(|| AppError::internal("a meeting stage without a pass rule"))?;
+    let rule = view
+        .stage
+        .pass
+        .ok_or_else(|| AppError::internal("a meeting stage without a pass rule"))?;
     let out = vote::outcome(rule, &v.options, &count, q.present, q.entitled);
     let detail = json!({"vote_id": vote_id, "counts": count.counts, "invalid": count.invalid, "present": q.present, "entitled": q.entitled, "passed": out.passed, "agreeing": out.agreeing, "needed": out.needed});
-    let change = SittingWrite::CloseVote { vote_id, count, present: q.present, entitled: q.entitled, passed: out.passed, carried: out.carried };
+    let change = SittingWrite::CloseVote {
+        vote_id,
+        count,
+        present: q.present,
+        entitled: q.entitled,
+        passed: out.passed,
+        carried: out.carried,
+    };
     append(app, actor, &view.sitting, change, detail).await?;
-    app.store.sitting_vote(vote_id).await?.ok_or_else(|| AppError::internal("a vote vanished"))
+    app.store
+        .sitting_vote(vote_id)
+        .await?
+        .ok_or_else(|| AppError::internal("a vote vanished"))
 }
 
 /// Publishes a counted vote.
 pub async fn publish_vote(app: &App, actor: &Actor, vote_id: i64) -> Result<Vote, AppError> {
     let (v, view) = vote_held(app, actor, vote_id).await?;
     vote::check_state(&v, VoteState::Closed)?;
-    append(app, actor, &view.sitting, SittingWrite::PublishVote { vote_id }, json!({"vote_id": vote_id})).await?;
-    app.store.sitting_vote(vote_id).await?.ok_or_else(|| AppError::internal("a vote vanished"))
+    append(
+        app,
+        actor,
+        &view.sitting,
+        SittingWrite::PublishVote { vote_id },
+        json!({"vote_id": vote_id}),
+    )
+    .await?;
+    app.store
+        .sitting_vote(vote_id)
+        .await?
+        .ok_or_else(|| AppError::internal("a vote vanished"))
 }
 
 /// Records a decision from a counted vote of the sitting. Refused (409, with the numbers)
 /// when the sitting has no quorum now; `passed` comes from the vote, never from the caller.
-pub async fn record_decision(app: &App, actor: &Actor, id: i64, vote_id: Option<i64>, text: &str) -> Result<Decision, AppError> {
+pub async fn record_decision(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    vote_id: Option<i64>,
+    text: &str,
+) -> Result<Decision, AppError> {
     let view = held(app, actor, id).await?;
     let s = &view.sitting;
     domain::check_state(s, &[SittingState::Held, SittingState::QuorumFailed])?;
@@ -405,40 +592,89 @@ pub async fn record_decision(app: &App, actor: &Actor, id: i64, vote_id: Option<
         .votes
         .iter()
         .find(|v| v.id == vote_id && v.state != VoteState::Open)
-        .ok_or_else(|| AppError::new(Kind::Invalid, "invalid_parameter").text("sitting.vote_elsewhere").arg("id", vote_id).field("vote_id"))?;
+        .ok_or_else(|| {
+            AppError::new(Kind::Invalid, "invalid_parameter")
+                .text("sitting.vote_elsewhere")
+                .arg("id", vote_id)
+                .field("vote_id")
+        })?;
     if view.decisions.iter().any(|d| d.vote_id == vote_id) {
-        return Err(AppError::new(Kind::Conflict, "duplicate").text("sitting.vote_decided").arg("id", vote_id).field("vote_id"));
+        return Err(AppError::new(Kind::Conflict, "duplicate")
+            .text("sitting.vote_decided")
+            .arg("id", vote_id)
+            .field("vote_id"));
     }
     let text = domain::required("text", text, domain::MAX_TEXT)?;
     let passed = v.passed.unwrap_or(false);
-    let topic_id = s.agenda.iter().find(|a| a.seq == v.agenda_seq).and_then(|a| a.topic_id);
+    let topic_id = s
+        .agenda
+        .iter()
+        .find(|a| a.seq == v.agenda_seq)
+        .and_then(|a| a.topic_id);
     let detail = json!({"vote_id": vote_id, "passed": passed, "entitled": view.quorum.entitled, "present": view.quorum.present});
-    let change = SittingWrite::Decision { vote_id, agenda_seq: v.agenda_seq, topic_id, text, passed };
+    let change = SittingWrite::Decision {
+        vote_id,
+        agenda_seq: v.agenda_seq,
+        topic_id,
+        text,
+        passed,
+    };
     let did = append(app, actor, s, change, detail).await?;
-    app.store.council_decision(did).await?.ok_or_else(|| AppError::internal("a decision vanished"))
+    app.store
+        .council_decision(did)
+        .await?
+        .ok_or_else(|| AppError::internal("a decision vanished"))
 }
 
 /// A decision (404 outside scope): the entry point for its publication and follow-up.
 pub async fn decision(app: &App, actor: &Actor, id: i64) -> Result<Decision, AppError> {
-    let d = app.store.council_decision(id).await?.ok_or_else(AppError::not_found)?;
+    let d = app
+        .store
+        .council_decision(id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
     record_scope(actor, &app.org(), &d.community)?;
     Ok(d)
 }
 
 /// Approves the minutes (会议记录) and the summary (纪要) of a held sitting: the summary takes
 /// the community office's next 纪要第N期.
-pub async fn approve_minutes(app: &App, actor: &Actor, id: i64, minutes: &str, summary: &str) -> Result<SittingView, AppError> {
+pub async fn approve_minutes(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+    minutes: &str,
+    summary: &str,
+) -> Result<SittingView, AppError> {
     let view = held(app, actor, id).await?;
     let s = &view.sitting;
     domain::check_state(s, &[SittingState::Held])?;
     let minutes = domain::required("minutes", minutes, domain::MAX_MINUTES)?;
     let summary = domain::required("summary", summary, domain::MAX_TEXT)?;
     let org = app.org();
-    let unit = org.own_unit(&s.community).map(|u| u.code.clone()).unwrap_or_else(|| s.community.clone());
+    let unit = org
+        .own_unit(&s.community)
+        .map(|u| u.code.clone())
+        .unwrap_or_else(|| s.community.clone());
     let number = NumberDraw {
-        key: SequenceKey::new(DocumentKind::MeetingMinutes, UnitCode::new(&unit), app.now()),
+        key: SequenceKey::new(
+            DocumentKind::MeetingMinutes,
+            UnitCode::new(&unit),
+            app.now(),
+        ),
         issuer: crate::action_item::oversight::short_name(&org, &unit),
     };
-    append(app, actor, s, SittingWrite::Minutes { minutes, summary, number }, json!({})).await?;
+    append(
+        app,
+        actor,
+        s,
+        SittingWrite::Minutes {
+            minutes,
+            summary,
+            number,
+        },
+        json!({}),
+    )
+    .await?;
     load(app, id).await
 }

@@ -43,7 +43,9 @@ pub enum SittingWrite {
         passed: bool,
         carried: Option<String>,
     },
-    PublishVote { vote_id: i64 },
+    PublishVote {
+        vote_id: i64,
+    },
     /// A decision from a counted vote.
     Decision {
         vote_id: i64,
@@ -162,8 +164,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let stages = json(&p.stages)?;
-        let res: std::result::Result<i64, sqlx::Error> = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query_scalar("INSERT INTO council_procedures (community, code, name, stages, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
+        let res: std::result::Result<i64, sqlx::Error> = on_pool!(
+            &self.backend,
+            write,
+            |pool, DB| {
+                sqlx::query_scalar("INSERT INTO council_procedures (community, code, name, stages, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
                 .bind(community)
                 .bind(&p.code)
                 .bind(&p.name)
@@ -172,7 +177,8 @@ impl Store {
                 .bind(now)
                 .fetch_one(pool)
                 .await
-        });
+            }
+        );
         match res {
             Ok(id) => Ok(id),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
@@ -245,13 +251,16 @@ impl Store {
     }
 
     pub async fn council(&self, id: i64) -> Result<Option<Council>> {
-        let row: Option<(i64, String, String, String, String, String, String)> =
-            on_pool!(&self.backend, read, |pool, DB| {
+        let row: Option<(i64, String, String, String, String, String, String)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
                 sqlx::query_as("SELECT id, community, kind, name, scope, buildings, state FROM councils WHERE id = $1")
                     .bind(id)
                     .fetch_optional(pool)
                     .await?
-            });
+            }
+        );
         let Some((id, community, kind, name, scope, buildings, state)) = row else {
             return Ok(None);
         };
@@ -261,14 +270,23 @@ impl Store {
             kind: CouncilKind::parse(&kind).ok_or_else(|| corrupt("council kind", &kind))?,
             name,
             scope: Scope::parse(&scope).ok_or_else(|| corrupt("scope", &scope))?,
-            buildings: serde_json::from_str(&buildings).map_err(|_| corrupt("buildings", &buildings))?,
+            buildings: serde_json::from_str(&buildings)
+                .map_err(|_| corrupt("buildings", &buildings))?,
             state: CouncilState::parse(&state).ok_or_else(|| corrupt("council state", &state))?,
             members: self.council_members(id).await?,
         }))
     }
 
     async fn council_members(&self, council: i64) -> Result<Vec<Member>> {
-        type Row = (i64, String, String, String, Option<String>, Option<String>, String);
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+        );
         let rows: Vec<Row> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as("SELECT id, name, role, position, term_from, term_until, represents FROM council_members WHERE council_id = $1 ORDER BY id")
                 .bind(council)
@@ -326,13 +344,15 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter(|r| buildings.is_empty() || buildings.contains(&r.4))
-            .map(|(id, name, id_number, birth_year, building, room)| ResidentFact {
-                id,
-                name,
-                id_number,
-                birth_year: birth_year.and_then(|y| i32::try_from(y).ok()),
-                place: format!("{building}号楼{room}"),
-            })
+            .map(
+                |(id, name, id_number, birth_year, building, room)| ResidentFact {
+                    id,
+                    name,
+                    id_number,
+                    birth_year: birth_year.and_then(|y| i32::try_from(y).ok()),
+                    place: format!("{building}号楼{room}"),
+                },
+            )
             .collect())
     }
 
@@ -373,7 +393,9 @@ impl Store {
     ) -> Result<i64> {
         let day = day_text(s.day);
         let stage = i64::try_from(s.stage).unwrap_or(0);
-        let detail = json(&serde_json::json!({"day": day, "notice_posted_at": minhu_domain::time::rfc3339(s.notice_posted_at)}))?;
+        let detail = json(
+            &serde_json::json!({"day": day, "notice_posted_at": minhu_domain::time::rfc3339(s.notice_posted_at)}),
+        )?;
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
             let id: i64 = sqlx::query_scalar("INSERT INTO sittings (community, procedure_code, stage, stage_name, body, council_id, title, day, place, notice_posted_at, created_by, created_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) RETURNING id")
@@ -419,8 +441,28 @@ impl Store {
 
     /// Reads a sitting in two queries (a row type holds at most 16 columns).
     async fn sitting_flat(&self, id: i64) -> Result<Option<Sitting>> {
-        type Head = (i64, String, String, i64, String, String, Option<i64>, String, String, String, DateTime<Utc>, String);
-        type Tail = (Option<String>, Option<String>, Option<String>, String, DateTime<Utc>, i64);
+        type Head = (
+            i64,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            Option<i64>,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+            String,
+        );
+        type Tail = (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            DateTime<Utc>,
+            i64,
+        );
         let head: Option<Head> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as("SELECT id, community, procedure_code, stage, stage_name, body, council_id, title, day, place, notice_posted_at, state FROM sittings WHERE id = $1")
                 .bind(id)
@@ -434,12 +476,46 @@ impl Store {
                 .fetch_one(pool)
                 .await?
         });
-        let row: SittingRow = (h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7, h.8, h.9, h.10, h.11, (t.0, t.1, t.2), t.3, t.4, t.5);
+        let row: SittingRow = (
+            h.0,
+            h.1,
+            h.2,
+            h.3,
+            h.4,
+            h.5,
+            h.6,
+            h.7,
+            h.8,
+            h.9,
+            h.10,
+            h.11,
+            (t.0, t.1, t.2),
+            t.3,
+            t.4,
+            t.5,
+        );
         Ok(Some(self.sitting_of(row).await?))
     }
 
     async fn sitting_of(&self, r: SittingRow) -> Result<Sitting> {
-        let (id, community, procedure, stage, stage_name, body, council_id, title, day, place, posted, state, (number, minutes, summary), created_by, created_at, version) = r;
+        let (
+            id,
+            community,
+            procedure,
+            stage,
+            stage_name,
+            body,
+            council_id,
+            title,
+            day,
+            place,
+            posted,
+            state,
+            (number, minutes, summary),
+            created_by,
+            created_at,
+            version,
+        ) = r;
         Ok(Sitting {
             id,
             community,
@@ -464,25 +540,36 @@ impl Store {
     }
 
     async fn sitting_agenda(&self, id: i64) -> Result<Vec<AgendaItem>> {
-        let rows: Vec<(i64, String, String, Option<i64>)> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT seq, title, motion, topic_id FROM sitting_agenda_items WHERE sitting_id = $1 ORDER BY seq")
+        let rows: Vec<(i64, String, String, Option<i64>)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                sqlx::query_as("SELECT seq, title, motion, topic_id FROM sitting_agenda_items WHERE sitting_id = $1 ORDER BY seq")
                 .bind(id)
                 .fetch_all(pool)
                 .await?
-        });
+            }
+        );
         Ok(rows
             .into_iter()
-            .map(|(seq, title, motion, topic_id)| AgendaItem { seq, title, motion, topic_id })
+            .map(|(seq, title, motion, topic_id)| AgendaItem {
+                seq,
+                title,
+                motion,
+                topic_id,
+            })
             .collect())
     }
 
     /// A community's sittings, the latest day first.
     pub async fn sittings(&self, community: &str) -> Result<Vec<Sitting>> {
         let ids: Vec<i64> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_scalar("SELECT id FROM sittings WHERE community = $1 ORDER BY day DESC, id DESC")
-                .bind(community)
-                .fetch_all(pool)
-                .await?
+            sqlx::query_scalar(
+                "SELECT id FROM sittings WHERE community = $1 ORDER BY day DESC, id DESC",
+            )
+            .bind(community)
+            .fetch_all(pool)
+            .await?
         });
         let mut out = Vec::new();
         for id in ids {
@@ -495,12 +582,16 @@ impl Store {
 
     /// A sitting's event log in order.
     pub async fn sitting_events(&self, id: i64) -> Result<Vec<SittingEvent>> {
-        let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT seq, kind, detail, actor, at FROM sitting_events WHERE sitting_id = $1 ORDER BY seq")
+        let rows: Vec<(i64, String, String, String, DateTime<Utc>)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                sqlx::query_as("SELECT seq, kind, detail, actor, at FROM sitting_events WHERE sitting_id = $1 ORDER BY seq")
                 .bind(id)
                 .fetch_all(pool)
                 .await?
-        });
+            }
+        );
         rows.into_iter()
             .map(|(seq, kind, detail, actor, at)| {
                 Ok(SittingEvent {
@@ -516,18 +607,24 @@ impl Store {
 
     /// A sitting's attendance lines, in the order signed.
     pub async fn sitting_attendance(&self, id: i64) -> Result<Vec<AttendanceLine>> {
-        let rows: Vec<(String, i64, String, Option<i64>, DateTime<Utc>)> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT kind, subject_id, presence, proxy_to, signed_at FROM sitting_attendance WHERE sitting_id = $1 ORDER BY signed_at, id")
+        let rows: Vec<(String, i64, String, Option<i64>, DateTime<Utc>)> = on_pool!(
+            &self.backend,
+            read,
+            |pool, DB| {
+                sqlx::query_as("SELECT kind, subject_id, presence, proxy_to, signed_at FROM sitting_attendance WHERE sitting_id = $1 ORDER BY signed_at, id")
                 .bind(id)
                 .fetch_all(pool)
                 .await?
-        });
+            }
+        );
         rows.into_iter()
             .map(|(kind, subject_id, presence, proxy_to, signed_at)| {
                 Ok(AttendanceLine {
-                    kind: AttendeeKind::parse(&kind).ok_or_else(|| corrupt("attendee kind", &kind))?,
+                    kind: AttendeeKind::parse(&kind)
+                        .ok_or_else(|| corrupt("attendee kind", &kind))?,
                     subject_id,
-                    presence: Presence::parse(&presence).ok_or_else(|| corrupt("presence", &presence))?,
+                    presence: Presence::parse(&presence)
+                        .ok_or_else(|| corrupt("presence", &presence))?,
                     proxy_to,
                     signed_at,
                 })
@@ -547,7 +644,13 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
-        let a = Append { id, version, by, now, detail: json(detail)? };
+        let a = Append {
+            id,
+            version,
+            by,
+            now,
+            detail: json(detail)?,
+        };
         match &self.backend {
             crate::Backend::Sqlite { write, .. } => sqlite::append(write, &a, change).await,
             crate::Backend::Postgres(pg) => postgres::append(pg, &a, change).await,
@@ -568,7 +671,8 @@ impl Store {
     }
 
     pub async fn sitting_votes(&self, sitting: i64) -> Result<Vec<Vote>> {
-        let sql = format!("SELECT {VOTE_COLUMNS} FROM sitting_votes WHERE sitting_id = $1 ORDER BY id");
+        let sql =
+            format!("SELECT {VOTE_COLUMNS} FROM sitting_votes WHERE sitting_id = $1 ORDER BY id");
         let rows: Vec<VoteRow> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(sitting)
@@ -588,8 +692,11 @@ impl Store {
         choice: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let res: std::result::Result<u64, sqlx::Error> = on_pool!(&self.backend, write, |pool, DB| {
-            sqlx::query("INSERT INTO sitting_ballots (vote_id, voter_kind, voter_id, choice, cast_at) SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM sitting_votes WHERE id = $1 AND state = 'open')")
+        let res: std::result::Result<u64, sqlx::Error> = on_pool!(
+            &self.backend,
+            write,
+            |pool, DB| {
+                sqlx::query("INSERT INTO sitting_ballots (vote_id, voter_kind, voter_id, choice, cast_at) SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM sitting_votes WHERE id = $1 AND state = 'open')")
                 .bind(vote_id)
                 .bind(kind.as_str())
                 .bind(voter)
@@ -598,7 +705,8 @@ impl Store {
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
-        });
+            }
+        );
         match res {
             Ok(n) => Ok(n > 0),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
@@ -629,7 +737,9 @@ impl Store {
 
     /// A sitting's decisions in the order recorded.
     pub async fn council_decisions(&self, sitting: i64) -> Result<Vec<Decision>> {
-        let sql = format!("SELECT {DECISION_COLUMNS} FROM council_decisions WHERE sitting_id = $1 ORDER BY id");
+        let sql = format!(
+            "SELECT {DECISION_COLUMNS} FROM council_decisions WHERE sitting_id = $1 ORDER BY id"
+        );
         let rows: Vec<DecisionRow> = on_pool!(&self.backend, read, |pool, DB| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
                 .bind(sitting)
@@ -739,7 +849,24 @@ per_backend! {
 }
 
 fn vote(r: VoteRow) -> Result<Vote> {
-    let (id, sitting_id, agenda_seq, method, weight, options, counts, invalid, state, present, entitled, passed, carried, opened_by, opened_at, closed_at) = r;
+    let (
+        id,
+        sitting_id,
+        agenda_seq,
+        method,
+        weight,
+        options,
+        counts,
+        invalid,
+        state,
+        present,
+        entitled,
+        passed,
+        carried,
+        opened_by,
+        opened_at,
+        closed_at,
+    ) = r;
     let count = match counts {
         Some(c) => Some(Count {
             counts: serde_json::from_str(&c).map_err(|_| corrupt("counts", &c))?,
@@ -767,7 +894,19 @@ fn vote(r: VoteRow) -> Result<Vote> {
 }
 
 fn decision(r: DecisionRow) -> Result<Decision> {
-    let (id, sitting_id, vote_id, community, agenda_seq, topic_id, text, passed, state, recorded_by, recorded_at) = r;
+    let (
+        id,
+        sitting_id,
+        vote_id,
+        community,
+        agenda_seq,
+        topic_id,
+        text,
+        passed,
+        state,
+        recorded_by,
+        recorded_at,
+    ) = r;
     Ok(Decision {
         id,
         sitting_id,

@@ -228,12 +228,13 @@ pub fn operations() -> Vec<Operation> {
     ]
     .into_iter()
     .chain(super::grid_ledger::operations())
+    .chain(super::council::operations())
     .collect()
 }
 
 /// The component schemas of every DTO (and the schemas they refer to), by name.
 pub fn schemas() -> Map<String, Value> {
-    let components = super::grid_ledger::schemas(ComponentsBuilder::new())
+    let components = super::council::schemas(super::grid_ledger::schemas(ComponentsBuilder::new()))
         .schema_from::<ErrorBody>()
         .schema_from::<Health>()
         .schema_from::<Created>()

@@ -9,6 +9,8 @@ mod helpers;
 mod action_item;
 mod action_item_followup;
 mod authz;
+mod council;
+mod council_quorum;
 mod deadlines;
 mod deliveries;
 mod errors;
