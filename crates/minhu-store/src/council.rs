@@ -117,6 +117,8 @@ type SittingRow = (
     i64,
 );
 
+type AttendanceRow = (String, i64, String, Option<i64>, DateTime<Utc>);
+
 type VoteRow = (
     i64,
     i64,
@@ -607,16 +609,12 @@ impl Store {
 
     /// A sitting's attendance lines, in the order signed.
     pub async fn sitting_attendance(&self, id: i64) -> Result<Vec<AttendanceLine>> {
-        let rows: Vec<(String, i64, String, Option<i64>, DateTime<Utc>)> = on_pool!(
-            &self.backend,
-            read,
-            |pool, DB| {
-                sqlx::query_as("SELECT kind, subject_id, presence, proxy_to, signed_at FROM sitting_attendance WHERE sitting_id = $1 ORDER BY signed_at, id")
+        let rows: Vec<AttendanceRow> = on_pool!(&self.backend, read, |pool, DB| {
+            sqlx::query_as("SELECT kind, subject_id, presence, proxy_to, signed_at FROM sitting_attendance WHERE sitting_id = $1 ORDER BY signed_at, id")
                 .bind(id)
                 .fetch_all(pool)
                 .await?
-            }
-        );
+        });
         rows.into_iter()
             .map(|(kind, subject_id, presence, proxy_to, signed_at)| {
                 Ok(AttendanceLine {

@@ -190,7 +190,7 @@ fn leading(options: &[String], count: &Count) -> (Option<String>, u64) {
         .iter()
         .map(|o| (count.counts.get(o).copied().unwrap_or(0), o))
         .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.0));
     match ranked.as_slice() {
         [(top, name), rest @ ..] if rest.first().is_none_or(|(n, _)| n < top) => {
             (Some((*name).clone()), *top)
