@@ -678,3 +678,22 @@ pub async fn approve_minutes(
     .await?;
     load(app, id).await
 }
+
+/// The sign-in sheet (签到表) of a sitting, pre-filled from the register, for its holder.
+/// The names are staff-tier: the read is logged (one line per sheet printed).
+pub async fn sign_in_sheet(
+    app: &App,
+    actor: &Actor,
+    id: i64,
+) -> Result<(SittingView, Vec<Expected>), AppError> {
+    let view = held(app, actor, id).await?;
+    let expected = expected(app, &view.sitting).await?;
+    if view.sitting.body.entitlement() != Entitlement::Members {
+        let role = actor.role.map(|r| r.as_str()).unwrap_or_default();
+        let purpose = format!("sitting {id} sign-in sheet");
+        app.store
+            .log_access(&actor.username, role, None, "resident_names", &purpose)
+            .await?;
+    }
+    Ok((view, expected))
+}

@@ -10,6 +10,7 @@ mod action_item;
 mod action_item_followup;
 mod authz;
 mod council;
+mod council_pages;
 mod council_quorum;
 mod deadlines;
 mod deliveries;
