@@ -7,6 +7,7 @@ pub mod act;
 pub mod action_item;
 pub mod catalogue_load;
 pub mod config;
+pub mod council;
 pub mod credentials;
 pub mod diary;
 pub mod error;

@@ -26,6 +26,7 @@ pub mod cadence;
 pub mod calendar;
 pub mod catalogue;
 mod codes;
+pub mod council;
 pub mod diary;
 pub mod document_number;
 pub mod error;

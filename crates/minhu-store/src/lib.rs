@@ -24,6 +24,7 @@ mod bulk;
 mod calendar;
 mod catalogue;
 mod config_version;
+pub mod council;
 mod document_number;
 mod exclusions;
 pub mod grid_import;

@@ -233,14 +233,15 @@ pub fn operations() -> Vec<Operation> {
     .chain(super::grid_ledger::operations())
     .chain(super::suggestion::operations())
     .chain(super::topic::operations())
+    .chain(super::council::operations())
     .collect()
 }
 
 /// The component schemas of every DTO (and the schemas they refer to), by name.
 pub fn schemas() -> Map<String, Value> {
-    let components = super::topic::schemas(super::suggestion::schemas(
+    let components = super::council::schemas(super::topic::schemas(super::suggestion::schemas(
         super::grid_ledger::schemas(ComponentsBuilder::new()),
-    ))
+    )))
     .schema_from::<ErrorBody>()
     .schema_from::<Health>()
     .schema_from::<Created>()

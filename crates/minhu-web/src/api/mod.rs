@@ -6,6 +6,7 @@
 
 pub mod action_item;
 mod catalogue;
+pub(crate) mod council;
 pub mod de;
 pub(crate) mod deliveries;
 pub mod doc;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(deliveries::router())
         .merge(grid_import::router())
         .merge(grid_ledger::router())
+        .merge(council::router())
         .merge(grid_meeting::router())
         .merge(ledger::router())
         .merge(org::router())

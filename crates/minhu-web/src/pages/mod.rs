@@ -8,6 +8,7 @@
 
 mod action_item;
 mod attachments;
+mod council;
 mod dashboard;
 mod deliveries;
 mod form;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(action_item::router())
         .merge(patrol::router())
         .merge(grid_ledger::router())
+        .merge(council::router())
         .merge(grid_meeting::router())
         .merge(suggestion::router())
         .layer(axum::middleware::from_fn(page_context))

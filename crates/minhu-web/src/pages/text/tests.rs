@@ -27,6 +27,7 @@ const PREFIXES: &[&str] = &[
     "governance.page.",
     "grid_ledger.",
     "suggestion.page.",
+    "sitting.page.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
