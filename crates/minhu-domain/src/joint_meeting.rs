@@ -166,6 +166,7 @@ impl NewBody {
     /// Checks each field: the lead unit a known office, each member a known unit other than
     /// the lead, listed once, with a liaison and a phone.
     pub fn validate(&self, org: &Org) -> Result<BodyFields, DomainError> {
+        let name = required("name", &self.name, MAX_NAME)?;
         let lead = required("lead_unit", &self.lead_unit, MAX_NAME)?;
         match org.unit(&lead) {
             None => return Err(unknown_unit("lead_unit", &lead)),
@@ -205,7 +206,7 @@ impl NewBody {
             });
         }
         Ok(BodyFields {
-            name: required("name", &self.name, MAX_NAME)?,
+            name,
             lead_unit: lead,
             convener: required("convener", &self.convener, MAX_NAME)?,
             cadence: required("cadence", &self.cadence, MAX_NAME)?,

@@ -20,6 +20,7 @@ mod grid_meeting_pages;
 mod grid_scenario;
 mod import;
 mod input;
+mod joint_meeting;
 mod ledger;
 mod lifecycle;
 mod login;
