@@ -13,6 +13,7 @@ mod deliveries;
 mod form;
 mod grid_ledger;
 mod grid_meeting;
+mod joint_meeting;
 mod ledger;
 mod patrol;
 mod public;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(patrol::router())
         .merge(grid_ledger::router())
         .merge(grid_meeting::router())
+        .merge(joint_meeting::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

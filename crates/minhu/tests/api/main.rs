@@ -21,6 +21,7 @@ mod grid_scenario;
 mod import;
 mod input;
 mod joint_meeting;
+mod joint_meeting_pages;
 mod ledger;
 mod lifecycle;
 mod login;

@@ -26,6 +26,7 @@ const PREFIXES: &[&str] = &[
     "phone.",
     "governance.page.",
     "grid_ledger.",
+    "meeting.page.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
