@@ -554,6 +554,27 @@ async fn a_hard_case_goes_through_the_joint_meeting() {
     .await
     .unwrap();
     assert!(figures.iter().any(|f| f.unit == "ZJJ" && f.decided == 2));
+
+    // A dissolved body stays on record and meets no more.
+    let dissolve = format!("/api/v1/joint-bodies/{body}/dissolve");
+    let (s, _) = t.post("h_zjj", &dissolve, json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let v = ok(&t, "admin", &dissolve, json!({})).await;
+    assert_eq!(v["state"], "dissolved");
+    let (s, _) = t.post("admin", &dissolve, json!({})).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = t
+        .post(
+            "admin",
+            &format!("/api/v1/joint-bodies/{body}/meetings"),
+            json!({"kind": "regular", "day": today(), "place": "p", "chair": "c"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, list) = t.get("h_zjj", "/api/v1/joint-bodies").await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "a member reads its body");
+    let (_, list) = t.get("h_cgj", "/api/v1/joint-bodies").await;
+    assert!(list.as_array().unwrap().is_empty());
 }
 
 #[tokio::test]
