@@ -57,6 +57,12 @@ async fn a_joint_meeting_is_held_from_the_pages_and_prints() {
     let code = r["code"].as_str().unwrap().to_string();
 
     let mut office = signed_in(&t, "admin").await;
+    let r = office.get("/staff/joint-bodies").await;
+    assert!(
+        r.body.contains("href=\"/staff/joint-bodies\""),
+        "the nav links the bodies"
+    );
+    assert!(r.body.contains(&format!("/staff/joint-bodies/{body}")));
     let r = office.get(&format!("/staff/joint-bodies/{body}")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(

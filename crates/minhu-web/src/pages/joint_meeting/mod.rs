@@ -39,6 +39,18 @@ pub fn router() -> Router<AppState> {
         .route("/staff/joint-meetings/{id}/paper/{paper}", get(paper))
 }
 
+/// The staff navigation's link of this slice for `actor`: the district's staff and auditors
+/// reach the joint bodies (members reach their meetings from their action items).
+pub fn nav(actor: &minhu_domain::org::Actor) -> Vec<(String, &'static str)> {
+    use minhu_domain::org::Role;
+    match actor.role {
+        Some(Role::DistrictAdmin | Role::Auditor) => {
+            vec![("/staff/joint-bodies".to_string(), "meeting.page.bodies")]
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn id_of(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())
 }
