@@ -621,3 +621,31 @@ async fn two_servers_issuing_the_same_minutes_give_one_set_of_items() {
         .await;
     assert_eq!(v["number"], "纪要第1期");
 }
+
+#[tokio::test]
+async fn the_demo_has_a_joint_meeting_series() {
+    let t = TestApp::spawn().await;
+    assert!(minhu_fixtures::demo::load(&t.app).await.unwrap());
+    let admin = minhu_domain::org::Actor::person("admin", Role::DistrictAdmin, "SFQ");
+    let bodies = minhu_app::joint_meeting::bodies(&t.app, &admin)
+        .await
+        .unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0].convener, "zhangzhan");
+    let meetings = minhu_app::joint_meeting::meetings(&t.app, &admin, bodies[0].id)
+        .await
+        .unwrap();
+    assert_eq!(meetings.len(), 2, "{meetings:?}");
+    assert_eq!(meetings[0].number.as_deref(), Some("纪要第1期"));
+    assert_eq!(meetings[1].state.as_str(), "proposed");
+    assert_eq!(meetings[1].items.len(), 2, "both unverified items carried");
+    let month = minhu_domain::time::local_date(t.app.now())
+        .format("%Y-%m-01")
+        .to_string();
+    let month = chrono::NaiveDate::parse_from_str(&month, "%Y-%m-%d").unwrap();
+    let figures = minhu_app::joint_meeting::joint_unit_figures(&t.app, month)
+        .await
+        .unwrap();
+    let units: Vec<&str> = figures.iter().map(|f| f.unit.as_str()).collect();
+    assert_eq!(units, ["CZJ", "ZJJ"]);
+}
