@@ -17,6 +17,7 @@ pub mod grid_meeting;
 pub mod import;
 pub mod intake;
 pub mod jobs;
+pub mod joint_meeting;
 pub mod ledger;
 pub mod login_limit;
 /// Who hears of what: pure rules, in the domain.

@@ -36,6 +36,7 @@ pub mod grid_ledger;
 pub mod grid_meeting;
 pub mod ids;
 pub mod intake;
+pub mod joint_meeting;
 pub mod ledger;
 pub mod lifecycle;
 pub mod notify;

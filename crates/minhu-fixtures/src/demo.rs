@@ -14,6 +14,7 @@
 
 mod grid_work;
 mod history;
+mod joint_meeting;
 pub mod ledger;
 mod org;
 mod places;
@@ -113,6 +114,7 @@ pub async fn load(app: &App) -> Result<bool, DemoError> {
     store.bulk_insert(&items).await?;
     app.reload().await?;
     grid_work::seed_grid_work(app, app.now()).await?;
+    joint_meeting::seed_joint_meeting(app).await?;
     Ok(true)
 }
 

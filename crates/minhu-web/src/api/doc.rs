@@ -234,13 +234,14 @@ pub fn operations() -> Vec<Operation> {
     .chain(super::suggestion::operations())
     .chain(super::topic::operations())
     .chain(super::council::operations())
+    .chain(super::joint_meeting::operations())
     .collect()
 }
 
 /// The component schemas of every DTO (and the schemas they refer to), by name.
 pub fn schemas() -> Map<String, Value> {
-    let components = super::council::schemas(super::topic::schemas(super::suggestion::schemas(
-        super::grid_ledger::schemas(ComponentsBuilder::new()),
+    let components = super::joint_meeting::schemas(super::council::schemas(super::topic::schemas(
+        super::suggestion::schemas(super::grid_ledger::schemas(ComponentsBuilder::new())),
     )))
     .schema_from::<ErrorBody>()
     .schema_from::<Health>()

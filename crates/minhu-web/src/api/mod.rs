@@ -13,6 +13,7 @@ pub mod doc;
 pub(crate) mod grid_import;
 pub mod grid_ledger;
 pub(crate) mod grid_meeting;
+pub(crate) mod joint_meeting;
 pub mod ledger;
 mod org;
 pub mod patrol;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(grid_ledger::router())
         .merge(council::router())
         .merge(grid_meeting::router())
+        .merge(joint_meeting::router())
         .merge(ledger::router())
         .merge(org::router())
         .merge(patrol::router())

@@ -14,6 +14,7 @@ mod deliveries;
 mod form;
 mod grid_ledger;
 mod grid_meeting;
+mod joint_meeting;
 mod ledger;
 mod patrol;
 mod public;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(council::router())
         .merge(grid_meeting::router())
         .merge(suggestion::router())
+        .merge(joint_meeting::router())
         .layer(axum::middleware::from_fn(page_context))
 }
 

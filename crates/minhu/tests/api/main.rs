@@ -24,6 +24,8 @@ mod grid_meeting_pages;
 mod grid_scenario;
 mod import;
 mod input;
+mod joint_meeting;
+mod joint_meeting_pages;
 mod ledger;
 mod lifecycle;
 mod login;

@@ -28,6 +28,7 @@ const PREFIXES: &[&str] = &[
     "grid_ledger.",
     "suggestion.page.",
     "sitting.page.",
+    "meeting.page.",
 ];
 
 /// The quoted string literals of a source that look like catalogue keys.
