@@ -26,6 +26,7 @@ mod import;
 mod input;
 mod joint_meeting;
 mod joint_meeting_pages;
+mod joint_scenario;
 mod ledger;
 mod lifecycle;
 mod login;
