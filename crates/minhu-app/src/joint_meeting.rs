@@ -12,7 +12,7 @@
 //! meeting meanwhile; a step that lost the race is decided again on the fresh log, so two
 //! servers issuing the same minutes give one number and one set of action items.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use minhu_domain::access;
 use minhu_domain::action_item::{
     self as items, ActionItem, ItemActor, ItemEvent, Source, SourceKind,
@@ -171,17 +171,28 @@ pub async fn dissolve(app: &App, actor: &Actor, id: i64) -> Result<JointBody, Ap
 
 // ---- the candidate queue ------------------------------------------------------------------
 
-/// The body's queue, after taking in the open 疑难件 not queued yet: for those who read it.
+/// The body's queue, for those who read it. Reading writes nothing: the sweep takes the
+/// flagged 疑难件 in (see [`take_in_hard_cases`]).
 pub async fn candidates(
     app: &App,
     actor: &Actor,
     body_id: i64,
 ) -> Result<Vec<Candidate>, AppError> {
     let b = body(app, actor, body_id).await?;
-    if b.state == domain::BodyState::Active {
-        app.store.sync_flagged_candidates(b.id, app.now()).await?;
-    }
     Ok(app.store.joint_candidates(b.id).await?)
+}
+
+/// The sweep's step: queues every open 疑难件 not yet in a case of each active body, as a
+/// flagged candidate stamped `at`; returns how many it queued. Once per case however many
+/// servers sweep: the store's unique index on flagged candidates refuses a second insert.
+pub async fn take_in_hard_cases(app: &App, at: DateTime<Utc>) -> Result<u64, AppError> {
+    let mut queued = 0;
+    for b in app.store.joint_bodies().await? {
+        if b.state == domain::BodyState::Active {
+            queued += app.store.sync_flagged_candidates(b.id, at).await?;
+        }
+    }
+    Ok(queued)
 }
 
 /// Puts a case forward: a street's or community's staff (or the office) with requests in
@@ -690,11 +701,18 @@ pub async fn ledger(app: &App, actor: &Actor, body_id: i64) -> Result<Vec<Ledger
         .collect())
 }
 
-/// The per-unit figures of the month starting `month`: the joint meetings' action items
-/// issued in it, per owner unit (decided, on time, overdue). For the monthly report and
-/// the ranking, which check their own readers.
+/// The per-unit figures of the month starting `month`, per owner unit (decided, on time,
+/// overdue): the shared action-item counts of the month's assessment period
+/// (`crate::action_item::figures`, as `GET /api/v1/action-items/figures` and the monthly
+/// report count them), of the joint meetings' decisions only. Callers check the reader.
 pub async fn joint_unit_figures(app: &App, month: NaiveDate) -> Result<Vec<UnitFigures>, AppError> {
-    Ok(app.store.joint_unit_figures(month, app.now()).await?)
+    use crate::action_item::figures;
+    let month = minhu_ledger::YearMonth {
+        year: month.year(),
+        month: month.month(),
+    };
+    let counts = figures::counts(app, figures::period_of(app, month).await?).await?;
+    Ok(domain::unit_figures(&counts))
 }
 
 /// The month's figures for a reader at district level (the office's staff and auditors);

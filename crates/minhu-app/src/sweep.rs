@@ -19,6 +19,8 @@ pub struct SweepReport {
     pub skipped: usize,
     /// The 督办 ladder of action items (催办, 督办通知, 通报), swept beside the requests.
     pub action_items: crate::action_item::oversight::OversightReport,
+    /// Open 疑难件 queued for the joint meetings (联席会议) by this sweep.
+    pub joint_candidates: u64,
 }
 
 /// The deadline monitor as of `at`: warnings, urging and escalation, each an event by the
@@ -42,6 +44,7 @@ pub async fn sweep(app: &App, at: DateTime<Utc>) -> Result<SweepReport, AppError
         }
     }
     report.action_items = crate::action_item::oversight::sweep(app, at).await?;
+    report.joint_candidates = crate::joint_meeting::take_in_hard_cases(app, at).await?;
     if report != SweepReport::default() {
         tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
     }

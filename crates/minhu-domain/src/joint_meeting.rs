@@ -14,6 +14,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::action_item::figures::ItemCounts;
 use crate::action_item::{MAX_REQUESTS, MAX_TITLE, MAX_WORKING_DAYS};
 use crate::calendar::Calendar;
 use crate::codes::code_enum;
@@ -1118,49 +1119,38 @@ pub fn age(item: &AgendaItem, now: DateTime<Utc>, calendar: &Calendar) -> (i64, 
 
 // ---- per-unit figures ------------------------------------------------------------------------
 
-/// An action item of a joint meeting's decision, as the figures read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DecisionFact {
-    pub owner: String,
-    pub due: DateTime<Utc>,
-    /// The item's state code.
-    pub state: String,
-    /// When it was last verified (销号), if it is verified.
-    pub verified_at: Option<DateTime<Utc>>,
-}
-
-/// One unit's line of the month's figures.
+/// One unit's line of the month's figures: the shared action-item counts
+/// (`crate::action_item::figures`) of the joint meetings' decisions only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitFigures {
     pub unit: String,
     /// Items issued to the unit in the month.
     pub decided: u32,
-    /// Of them, verified by their due date.
+    /// Verified (销号) in the month by their due date.
     pub on_time: u32,
-    /// Of them, still pending past due at `now`, or verified late.
+    /// Verified late in the month, or still pending past due.
     pub overdue: u32,
 }
 
-/// Folds the month's items into per-unit figures, by unit code.
-pub fn unit_figures(facts: &[DecisionFact], now: DateTime<Utc>) -> Vec<UnitFigures> {
-    let mut out: std::collections::BTreeMap<&str, UnitFigures> = Default::default();
-    for f in facts {
-        let line = out.entry(f.owner.as_str()).or_insert_with(|| UnitFigures {
-            unit: f.owner.clone(),
-            decided: 0,
-            on_time: 0,
-            overdue: 0,
-        });
-        line.decided += 1;
-        let pending = matches!(f.state.as_str(), "open" | "in_progress" | "reopened");
-        match (f.state.as_str(), f.verified_at) {
-            ("verified", Some(at)) if at <= f.due => line.on_time += 1,
-            ("verified", Some(_)) => line.overdue += 1,
-            _ if pending && now > f.due => line.overdue += 1,
-            _ => {}
-        }
+/// The joint meetings' figures as a filter of the shared per-unit counts: the lines of
+/// source kind `meeting_decision`, by unit code, so the monthly report, the ranking and
+/// the joint meeting read one count.
+pub fn unit_figures(counts: &[ItemCounts]) -> Vec<UnitFigures> {
+    let kind = crate::action_item::SourceKind::MeetingDecision.as_str();
+    let mut out: std::collections::BTreeMap<&str, ItemCounts> = Default::default();
+    for c in counts.iter().filter(|c| c.source_kind == kind) {
+        out.entry(c.owner.as_str()).or_default().add(c);
     }
-    out.into_values().collect()
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    out.into_iter()
+        .filter(|(_, c)| !c.is_zero())
+        .map(|(unit, c)| UnitFigures {
+            unit: unit.to_string(),
+            decided: count(c.issued),
+            on_time: count(c.on_time),
+            overdue: count(c.overdue()),
+        })
+        .collect()
 }
 
 // ---- small checks ----------------------------------------------------------------------------

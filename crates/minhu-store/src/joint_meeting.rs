@@ -9,14 +9,14 @@
 //! step, and the loser decides again on the fresh log. The queue is filled from the flagged
 //! 疑难件 by an idempotent insert guarded by a unique index, so it never holds a case twice.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use minhu_domain::action_item::{ActionItem, ItemEvent};
 use minhu_domain::document_number::DocumentNumber;
 use minhu_domain::ids::{ActionItemId, UnitCode};
 use minhu_domain::joint_meeting::{
     self as domain, BodyFields, BodyState, Candidate, CandidateFields, CandidateKind,
-    CandidateOrigin, CandidateState, CaseLine, DecisionFact, JointBody, JointMeeting, MeetingEvent,
-    MeetingEventData, Member, OpenDecision, UnitFigures,
+    CandidateOrigin, CandidateState, CaseLine, JointBody, JointMeeting, MeetingEvent,
+    MeetingEventData, Member, OpenDecision,
 };
 use minhu_domain::request::State;
 use sqlx::types::Json;
@@ -209,9 +209,10 @@ impl Store {
     // ---- the candidate queue ---------------------------------------------------------------
 
     /// Queues every open 疑难件 (difficulty `hard`) that is in no case of the body yet, as a
-    /// flagged candidate. Idempotent: the unique index on flagged candidates makes a second
-    /// server's insert of the same request do nothing.
-    pub async fn sync_flagged_candidates(&self, body_id: i64, now: DateTime<Utc>) -> Result<()> {
+    /// flagged candidate; returns how many it queued. Idempotent: the unique index on flagged
+    /// candidates (`joint_candidates_one_flag`) makes a second server's insert of the same
+    /// request do nothing, so N servers sweeping queue each case once.
+    pub async fn sync_flagged_candidates(&self, body_id: i64, now: DateTime<Utc>) -> Result<u64> {
         let insert = format!(
             "INSERT INTO joint_candidates (body_id, kind, ref_id, origin, title, reason, state, proposed_by, proposed_at)
              SELECT $1, 'request', r.id, 'flagged', COALESCE(r.subject, substr(r.content, 1, 60)), '', 'queued', 'system', $2
@@ -222,13 +223,14 @@ impl Store {
              ON CONFLICT DO NOTHING",
             open_states()
         );
-        on_pool!(&self.backend, write, |pool, DB| {
+        let queued = on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
-            sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
+            let queued = sqlx::query(sqlx::AssertSqlSafe(insert.as_str()))
                 .bind(body_id)
                 .bind(now)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
             sqlx::query("INSERT INTO joint_candidate_requests (candidate_id, request_id)
                          SELECT c.id, c.ref_id FROM joint_candidates c WHERE c.body_id = $1 AND c.origin = 'flagged'
                          AND NOT EXISTS (SELECT 1 FROM joint_candidate_requests cr WHERE cr.candidate_id = c.id)
@@ -237,8 +239,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
+            queued
         });
-        Ok(())
+        Ok(queued)
     }
 
     /// Of `requests`, those already in a live (not dismissed) case of the body.
@@ -629,36 +632,6 @@ impl Store {
                 },
             )
             .collect())
-    }
-
-    /// The per-unit figures of the month starting `month` (a first of a month, Asia/Shanghai):
-    /// the joint meetings' action items issued in it, per owner unit, with on time and
-    /// overdue as of `now` (see `minhu_domain::joint_meeting::unit_figures`).
-    pub async fn joint_unit_figures(
-        &self,
-        month: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<UnitFigures>> {
-        let from = minhu_domain::time::start_of_local_day(month);
-        let until = minhu_domain::time::start_of_local_day(domain::next_month(month));
-        type Row = (String, DateTime<Utc>, String, Option<DateTime<Utc>>);
-        let rows: Vec<Row> = on_pool!(&self.backend, read, |pool, DB| {
-            sqlx::query_as("SELECT a.owner, a.due, a.state, (SELECT MAX(e.at) FROM action_item_events e WHERE e.item_id = a.id AND e.action = 'verify') FROM action_items a WHERE a.source_kind = 'meeting_decision' AND a.issued_at >= $1 AND a.issued_at < $2")
-                .bind(from)
-                .bind(until)
-                .fetch_all(pool)
-                .await?
-        });
-        let facts: Vec<DecisionFact> = rows
-            .into_iter()
-            .map(|(owner, due, state, verified_at)| DecisionFact {
-                owner,
-                due,
-                verified_at: verified_at.filter(|_| state == "verified"),
-                state,
-            })
-            .collect();
-        Ok(domain::unit_figures(&facts, now))
     }
 }
 

@@ -453,30 +453,33 @@ fn deferred_cases_and_unverified_items_are_carried_with_their_age() {
 }
 
 #[test]
-fn figures_count_on_time_and_overdue_per_unit() {
-    let due = now();
-    let fact = |owner: &str, state: &str, verified: Option<i64>| DecisionFact {
+fn figures_are_the_shared_counts_of_meeting_decisions() {
+    use crate::action_item::figures::ItemCounts;
+    let c = |owner: &str, kind: &str, issued, on_time, late, overdue_open| ItemCounts {
         owner: owner.into(),
-        due,
-        state: state.into(),
-        verified_at: verified.map(|h| due + Duration::hours(h)),
+        source_kind: kind.into(),
+        issued,
+        on_time,
+        late,
+        overdue_open,
     };
-    let facts = vec![
-        fact("ZJJ", "verified", Some(-5)),
-        fact("ZJJ", "verified", Some(5)),
-        fact("ZJJ", "open", None),
-        fact("CZJ", "in_progress", None),
-        fact("CZJ", "done_claimed", None),
+    let counts = vec![
+        c("CZJ", "meeting_decision", 2, 0, 0, 1),
+        c("ZJJ", "council_decision", 4, 4, 0, 0),
+        c("ZJJ", "meeting_decision", 3, 1, 1, 1),
+        c("YB", "grid_duty", 1, 0, 0, 1),
+        c("FGJ", "meeting_decision", 0, 0, 0, 0),
     ];
-    let before = unit_figures(&facts, due - Duration::hours(1));
-    let after = unit_figures(&facts, due + Duration::hours(1));
-    let line = |v: &[UnitFigures], u: &str| {
-        let l = v.iter().find(|l| l.unit == u).unwrap();
-        (l.decided, l.on_time, l.overdue)
-    };
-    assert_eq!(line(&before, "ZJJ"), (3, 1, 1));
-    assert_eq!(line(&after, "ZJJ"), (3, 1, 2));
-    assert_eq!(line(&after, "CZJ"), (2, 0, 1));
+    let v = unit_figures(&counts);
+    let lines: Vec<(&str, u32, u32, u32)> = v
+        .iter()
+        .map(|l| (l.unit.as_str(), l.decided, l.on_time, l.overdue))
+        .collect();
+    assert_eq!(
+        lines,
+        [("CZJ", 2, 0, 1), ("ZJJ", 3, 1, 2)],
+        "other kinds and empty lines left out"
+    );
 }
 
 #[test]

@@ -539,15 +539,16 @@ pub struct FiguresQuery {
     pub month: Option<String>,
 }
 
-/// One unit's figures of the month.
+/// One unit's figures of the month: the line of `GET /api/v1/action-items/figures` for
+/// source kind `meeting_decision` (one count, in the unit-code form the ranking reads).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UnitFiguresView {
     pub unit: String,
     /// Items of the joint meetings' decisions issued to the unit in the month.
     pub decided: u32,
-    /// Verified (销号) by their due date.
+    /// Verified (销号) in the month by their due date.
     pub on_time: u32,
-    /// Pending past due, or verified late.
+    /// Verified late in the month, or pending past due.
     pub overdue: u32,
 }
 

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use crate::helpers::TestApp;
 use crate::pages::{PASSWORD, Visitor, with_passwords};
 
-async fn page(t: &TestApp, who: Option<&str>, path: &str) -> String {
+pub(crate) async fn page(t: &TestApp, who: Option<&str>, path: &str) -> String {
     let mut r = t.client.get(format!("{}{path}", t.base));
     if let Some(who) = who {
         with_passwords(t, &[who]).await;
@@ -27,7 +27,7 @@ async fn page(t: &TestApp, who: Option<&str>, path: &str) -> String {
     resp.text().await.unwrap()
 }
 
-async fn request(t: &TestApp, id: i64) -> Value {
+pub(crate) async fn request(t: &TestApp, id: i64) -> Value {
     let (s, v) = t.get("dxy_staff", &format!("/api/v1/requests/{id}")).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     v
@@ -131,7 +131,7 @@ async fn issuing_checks_each_request_and_leaves_its_state_and_deadline() {
     );
 }
 
-fn at(v: &Value) -> DateTime<Utc> {
+pub(crate) fn at(v: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(v.as_str().unwrap())
         .unwrap()
         .with_timezone(&Utc)

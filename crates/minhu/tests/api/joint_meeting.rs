@@ -58,6 +58,10 @@ async fn hard_case(t: &TestApp, content: &str) -> Value {
         )
         .await;
     assert_eq!(r["difficulty"], "hard");
+    // The sweep takes it into the queue (reading the queue writes nothing).
+    minhu_web::service::sweep(&t.app, chrono::Utc::now())
+        .await
+        .unwrap();
     r
 }
 
@@ -158,7 +162,7 @@ async fn a_hard_case_goes_through_the_joint_meeting() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     let body = body(&t).await;
 
-    // A 疑难件 appears in the office's queue by itself.
+    // A 疑难件 appears in the office's queue by itself, by the sweep.
     let hard = hard_case(&t, "德馨苑雨污管网老化，雨天污水倒灌").await;
     let hard_id = hard["id"].as_i64().unwrap();
     let deadline = hard["deadline"].clone();
@@ -575,6 +579,60 @@ async fn a_hard_case_goes_through_the_joint_meeting() {
     assert_eq!(list.as_array().unwrap().len(), 1, "a member reads its body");
     let (_, list) = t.get("h_cgj", "/api/v1/joint-bodies").await;
     assert!(list.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn reading_the_queue_writes_nothing_and_two_sweeping_servers_queue_once() {
+    let mut t = TestApp::spawn().await;
+    people(&mut t).await;
+    let body = body(&t).await;
+    let cands = format!("/api/v1/joint-bodies/{body}/candidates");
+    let mut ids = Vec::new();
+    for content in ["德馨苑地下车库长期积水", "德馨苑12号楼屋面漏水"] {
+        let id = t.walk_in(content).await;
+        t.step("dxy_staff", id, "accept", json!({})).await;
+        t.step(
+            "dxy_staff",
+            id,
+            "dispatch",
+            json!({"unit": "DXY-WY", "difficulty": "hard"}),
+        )
+        .await;
+        ids.push(id);
+    }
+    // Listing the queue (twice) queues nothing.
+    for _ in 0..2 {
+        let (s, list) = t.get("admin", &cands).await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        assert_eq!(list, json!([]), "a GET takes nothing in");
+    }
+    // Two servers sweep at once, three times: each case is queued once.
+    let other = TestApp::start(&t.db_url).await;
+    let now = chrono::Utc::now();
+    let mut queued = 0;
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            minhu_web::service::sweep(&t.app, now),
+            minhu_web::service::sweep(&other.app, now)
+        );
+        queued += a.unwrap().joint_candidates + b.unwrap().joint_candidates;
+    }
+    assert_eq!(queued, 2, "the sweeps' reports add up to the two cases");
+    let (_, list) = t.get("admin", &cands).await;
+    let mut got: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            assert_eq!(
+                (c["origin"].as_str(), c["state"].as_str()),
+                (Some("flagged"), Some("queued"))
+            );
+            c["requests"][0].as_i64().unwrap()
+        })
+        .collect();
+    got.sort();
+    assert_eq!(got, ids, "{list}");
 }
 
 #[tokio::test]

@@ -55,6 +55,9 @@ async fn a_joint_meeting_is_held_from_the_pages_and_prints() {
         )
         .await;
     let code = r["code"].as_str().unwrap().to_string();
+    minhu_web::service::sweep(&t.app, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let mut office = signed_in(&t, "admin").await;
     let r = office.get("/staff/joint-bodies").await;

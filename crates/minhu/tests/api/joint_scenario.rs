@@ -18,8 +18,8 @@ use minhu_domain::time::{local_date, start_of_local_day};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::action_item_requests::{at, page, request};
 use crate::helpers::{TestApp, actions};
-use crate::pages::{PASSWORD, Visitor, with_passwords};
 
 const COMPLAINT: &str = "德馨苑公租房小区12号楼顶层住户反映：屋面防水层老化，一下雨就漏水，\
 墙皮发霉脱落，物业说维修资金不够，已反映多次";
@@ -28,25 +28,6 @@ async fn ok(t: &TestApp, who: &str, path: &str, body: Value) -> Value {
     let (s, v) = t.post(who, path, body).await;
     assert!(s.is_success(), "{who} {path}: {s} {v}");
     v
-}
-
-async fn page(t: &TestApp, who: Option<&str>, path: &str) -> String {
-    let mut r = t.client.get(format!("{}{path}", t.base));
-    if let Some(who) = who {
-        with_passwords(t, &[who]).await;
-        let mut v = Visitor::new(t);
-        v.login(who, PASSWORD).await;
-        r = r.header("cookie", v.cookie_header());
-    }
-    let resp = r.send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK, "{path}");
-    resp.text().await.unwrap()
-}
-
-fn at(v: &Value) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(v.as_str().unwrap())
-        .unwrap()
-        .with_timezone(&Utc)
 }
 
 /// The district's joint body (民呼必应快速响应机制建设工作联席会议), led by the office.
@@ -65,12 +46,6 @@ async fn joint_body(t: &TestApp) -> i64 {
     )
     .await;
     v["id"].as_i64().unwrap()
-}
-
-async fn request(t: &TestApp, id: i64) -> Value {
-    let (s, v) = t.get("dxy_staff", &format!("/api/v1/requests/{id}")).await;
-    assert_eq!(s, StatusCode::OK, "{v}");
-    v
 }
 
 /// Sweeps as the server's job does, at `when`.
