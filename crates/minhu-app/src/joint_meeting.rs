@@ -395,6 +395,18 @@ async fn view(app: &App, meeting: JointMeeting, body: JointBody) -> Result<Meeti
     })
 }
 
+/// The case lines of the requests the candidates group (tracking code, title, SLA light),
+/// for the queue page.
+pub async fn case_lines(app: &App, candidates: &[Candidate]) -> Result<Vec<CaseLine>, AppError> {
+    let mut ids: Vec<i64> = candidates
+        .iter()
+        .flat_map(|c| c.requests.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(app.store.joint_case_lines(&ids, app.now()).await?)
+}
+
 /// A step on a meeting: decided on the replayed log, appended if nobody changed the
 /// meeting meanwhile, else decided again.
 async fn step(

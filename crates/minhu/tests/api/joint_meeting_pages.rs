@@ -81,6 +81,11 @@ async fn a_joint_meeting_is_held_from_the_pages_and_prints() {
         "the 疑难件 is queued: {}",
         r.body
     );
+    assert!(
+        r.body.contains(&format!(">{code}</a>")),
+        "the queue names the request by its tracking code: {}",
+        r.body
+    );
 
     // A meeting proposed by form; a missing place is refused by name.
     let new = format!("/staff/joint-bodies/{body}/meetings/new");
@@ -213,6 +218,11 @@ async fn a_joint_meeting_is_held_from_the_pages_and_prints() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = office.get(&page).await;
     assert!(r.body.contains("纪要第1期"));
+    assert!(
+        r.body.contains("（区住建局／区财政局，") && !r.body.contains("（ZJJ"),
+        "the decision names its lead unit as people know it: {}",
+        r.body
+    );
 
     let r = office.get(&format!("{page}/paper/minutes")).await;
     assert_eq!(r.status, StatusCode::OK);

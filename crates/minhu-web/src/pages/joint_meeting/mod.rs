@@ -15,6 +15,9 @@ use minhu_domain::joint_meeting::{
     AgendaItem, Candidate, CandidateState, CaseLine, ItemState, JointBody, JointMeeting,
     MeetingState, Member, NewAttendance, NewDecision, NewMeeting,
 };
+use minhu_domain::org::Org;
+use minhu_domain::request::Warning;
+use std::sync::Arc;
 
 use super::form::CheckedForm;
 use super::{Page, PageError, Staff, render, see_other};
@@ -181,6 +184,14 @@ struct QueuePage {
     me: Staff,
     body: JointBody,
     candidates: Vec<Candidate>,
+    /// The requests the candidates group, to show by tracking code.
+    cases: Vec<CaseLine>,
+}
+
+impl QueuePage {
+    fn case(&self, id: &i64) -> Option<&CaseLine> {
+        self.cases.iter().find(|c| c.id == *id)
+    }
 }
 
 async fn queue(
@@ -192,11 +203,13 @@ async fn queue(
     let id = id_of(&id)?;
     let body = app_joint::body(&app, &me.actor, id).await?;
     let candidates = app_joint::candidates(&app, &me.actor, id).await?;
+    let cases = app_joint::case_lines(&app, &candidates).await?;
     Ok(render(&QueuePage {
         p,
         me,
         body,
         candidates,
+        cases,
     })?
     .into_response())
 }
@@ -226,9 +239,25 @@ struct MeetingPage {
     /// The queued cases that may go on the agenda (while it is a draft).
     queued: Vec<Candidate>,
     error: Refusal,
+    org: Arc<Org>,
 }
 
 impl MeetingPage {
+    /// A unit as people know it (its name), the code if the unit is unknown.
+    fn unit(&self, code: &str) -> String {
+        self.org
+            .unit(code)
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    }
+    /// The SLA light in words (正常 / 黄灯 / 红灯).
+    fn light(&self, c: &CaseLine) -> String {
+        match Warning::parse(&c.sla) {
+            Some(w) if self.p.lang.is_english() => w.as_str().to_string(),
+            Some(w) => w.zh().to_string(),
+            None => c.sla.clone(),
+        }
+    }
     fn age(&self, i: &AgendaItem) -> (i64, i64) {
         self.v.age(i.no)
     }
@@ -292,6 +321,7 @@ async fn meeting_view(
         v,
         queued,
         error,
+        org: app.org(),
     })
 }
 
