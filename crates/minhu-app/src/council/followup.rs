@@ -327,7 +327,7 @@ pub async fn publish(
     };
     let detail = json!({"venues": venues_of(&change)});
     step(app, actor, &d, state, &change, detail, &notices).await?;
-    Ok(publications_kind(app, id, PublicationKind::Decision).await?)
+    publications_kind(app, id, PublicationKind::Decision).await
 }
 
 fn venues_of(change: &DecisionWrite) -> Vec<String> {
