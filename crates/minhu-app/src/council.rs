@@ -29,6 +29,11 @@ use serde_json::json;
 
 use crate::{App, AppError, Kind};
 
+pub mod followup;
+pub use followup::{
+    Progress, ProgressItem, ProgressPublication, ProgressRequest, ProgressStep, public_progress,
+};
+
 /// A sitting with everything its page shows.
 #[derive(Debug, Clone)]
 pub struct SittingView {
@@ -191,10 +196,16 @@ pub async fn create_sitting(
                 .field("council_id"));
         }
     }
+    let schedule = followup::agenda_topics(app, code, &fields.agenda).await?;
     let id = app
         .store
-        .create_sitting(code, &fields, &actor.username, app.now())
-        .await?;
+        .create_sitting(code, &fields, &schedule, &actor.username, app.now())
+        .await?
+        .ok_or_else(|| {
+            AppError::new(Kind::Conflict, "changed")
+                .text("suggestion.topic.changed")
+                .field("topic_id")
+        })?;
     load(app, id).await
 }
 
@@ -611,6 +622,10 @@ pub async fn record_decision(
         .iter()
         .find(|a| a.seq == v.agenda_seq)
         .and_then(|a| a.topic_id);
+    let topic_step = match topic_id {
+        Some(t) => Some(followup::decide_step(app, actor, t, passed, s.id).await?),
+        None => None,
+    };
     let detail = json!({"vote_id": vote_id, "passed": passed, "entitled": view.quorum.entitled, "present": view.quorum.present});
     let change = SittingWrite::Decision {
         vote_id,
@@ -618,6 +633,7 @@ pub async fn record_decision(
         topic_id,
         text,
         passed,
+        topic_step,
     };
     let did = append(app, actor, s, change, detail).await?;
     app.store

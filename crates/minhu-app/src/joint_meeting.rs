@@ -203,6 +203,28 @@ pub async fn propose_candidate(
     body_id: i64,
     new: &NewCandidate,
 ) -> Result<Candidate, AppError> {
+    let first = new.request_ids.first().copied().unwrap_or_default();
+    propose_candidate_of(
+        app,
+        actor,
+        body_id,
+        domain::CandidateKind::Request,
+        first,
+        new,
+    )
+    .await
+}
+
+/// Puts a case of `kind` about record `ref_id` forward, checked as [`propose_candidate`]
+/// checks a request case (a council decision beyond the community: its requests).
+pub async fn propose_candidate_of(
+    app: &App,
+    actor: &Actor,
+    body_id: i64,
+    kind: domain::CandidateKind,
+    ref_id: i64,
+    new: &NewCandidate,
+) -> Result<Candidate, AppError> {
     let org = app.org();
     let b = load_body(app, body_id).await?;
     let proposer = matches!(actor.role, Some(Role::StreetStaff | Role::CommunityStaff))
@@ -236,7 +258,7 @@ pub async fn propose_candidate(
     }
     let id = app
         .store
-        .add_joint_candidate(b.id, &fields, &actor.username, app.now())
+        .add_joint_candidate_of(b.id, kind, ref_id, &fields, &actor.username, app.now())
         .await?;
     app.store
         .joint_candidate(id)

@@ -70,6 +70,18 @@ pub async fn publish(
     actor: &Actor,
     new: NewPublication,
 ) -> Result<PublicationRow, AppError> {
+    let mut row = prepare(app, actor, new).await?;
+    row.id = app.store.insert_publication(&row).await?;
+    Ok(row)
+}
+
+/// Checks a publication and keeps its photo: the row to store (id 0), for a caller that
+/// writes it in its own transaction (a council decision's 公示 with its notices).
+pub async fn prepare(
+    app: &App,
+    actor: &Actor,
+    new: NewPublication,
+) -> Result<PublicationRow, AppError> {
     let jurisdiction = new
         .jurisdiction
         .clone()
@@ -104,7 +116,7 @@ pub async fn publish(
         Some(Venue::Board { board, photo }) => ("board", Some(board), photo),
         _ => ("online_wall", None, None),
     };
-    let mut row = PublicationRow {
+    Ok(PublicationRow {
         id: 0,
         kind: new.kind.as_str().to_string(),
         subject_kind: new.subject_kind.trim().to_string(),
@@ -121,9 +133,7 @@ pub async fn publish(
         published_at: app.now(),
         withdrawn_at: None,
         withdrawn_by: None,
-    };
-    row.id = app.store.insert_publication(&row).await?;
-    Ok(row)
+    })
 }
 
 /// Takes a publication down before its `until`. 404 if unknown, 403 outside the

@@ -45,6 +45,9 @@ pub async fn sweep(app: &App, at: DateTime<Utc>) -> Result<SweepReport, AppError
     }
     report.action_items = crate::action_item::oversight::sweep(app, at).await?;
     report.joint_candidates = crate::joint_meeting::take_in_hard_cases(app, at).await?;
+    if let Err(e) = crate::council::followup::tell_progress(app).await {
+        tracing::warn!(error = %e, "council progress notices skipped; the next sweep tells them");
+    }
     if report != SweepReport::default() {
         tracing::info!(?report, at = %minhu_domain::time::rfc3339(at), "deadline sweep");
     }

@@ -14,6 +14,7 @@
 //!
 //! Who may do what: the staff of the community hold its sittings; staff above read them.
 
+pub mod followup;
 pub mod procedure;
 pub mod quorum;
 pub mod vote;

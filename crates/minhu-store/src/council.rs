@@ -17,7 +17,13 @@ use minhu_domain::council::{
 };
 use minhu_domain::document_number::DocumentNumber;
 
+use minhu_domain::notify::OutboxItem;
+use minhu_domain::topic::{TopicEvent, TopicState};
+use sqlx::types::Json;
+
 use crate::action_item::{NEXT_NUMBER, NumberDraw};
+
+pub mod followup;
 use crate::{Result, Store, StoreError, on_pool, per_backend};
 
 /// A change of a sitting, written with its event on the version it was decided on.
@@ -46,13 +52,14 @@ pub enum SittingWrite {
     PublishVote {
         vote_id: i64,
     },
-    /// A decision from a counted vote.
+    /// A decision from a counted vote, with its topic's `decide` step (if it has a topic).
     Decision {
         vote_id: i64,
         agenda_seq: i64,
         topic_id: Option<i64>,
         text: String,
         passed: bool,
+        topic_step: Option<TopicStep>,
     },
     /// The minutes and summary approved, numbered.
     Minutes {
@@ -60,6 +67,17 @@ pub enum SittingWrite {
         summary: String,
         number: NumberDraw,
     },
+}
+
+/// A topic's step written with a sitting's change: the topic still at `version`, the
+/// event, the state it moves to and the notices to its suggestions' authors.
+#[derive(Debug, Clone)]
+pub struct TopicStep {
+    pub topic_id: i64,
+    pub version: i64,
+    pub event: TopicEvent,
+    pub state: TopicState,
+    pub notices: Vec<(i64, OutboxItem)>,
 }
 
 impl SittingWrite {
@@ -385,14 +403,17 @@ impl Store {
 
     // ---- sittings --------------------------------------------------------------------------
 
-    /// Notices a sitting: its row, agenda and first event in one transaction; its id.
+    /// Notices a sitting: its row, agenda and first event in one transaction, with the
+    /// `schedule` step of each agenda topic still at its version (topic id, version); its
+    /// id, or `None` when one of those topics changed meanwhile (nothing written).
     pub async fn create_sitting(
         &self,
         community: &str,
         s: &SittingFields,
+        schedule: &[(i64, i64)],
         by: &str,
         now: DateTime<Utc>,
-    ) -> Result<i64> {
+    ) -> Result<Option<i64>> {
         let day = day_text(s.day);
         let stage = i64::try_from(s.stage).unwrap_or(0);
         let detail = json(
@@ -432,8 +453,15 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            for (topic, version) in schedule {
+                let event = crate::council::followup::schedule_event(id, *version, by, now);
+                let state = Some(minhu_domain::topic::TopicState::Scheduled.as_str());
+                if !crate::topic::append_topic_event!(tx, *topic, *version, event, state) {
+                    return Ok(None);
+                }
+            }
             tx.commit().await?;
-            id
+            Some(id)
         }))
     }
 
@@ -784,6 +812,15 @@ per_backend! {
             .bind(a.now)
             .execute(&mut *tx)
             .await?;
+        // The topic moves with the decision, or neither is written.
+        if let SittingWrite::Decision { topic_step: Some(t), .. } = change {
+            if !crate::topic::append_topic_event!(tx, t.topic_id, t.version, t.event, Some(t.state.as_str())) {
+                return Ok(None);
+            }
+            for (suggestion, m) in &t.notices {
+                crate::suggestion::queue_suggestion_notice!(tx, *suggestion, t.event.seq, t.event.at, m);
+            }
+        }
         let made = write(&mut tx, a, change).await?;
         tx.commit().await?;
         Ok(Some(made))
@@ -822,7 +859,7 @@ per_backend! {
                     .bind(vote_id).execute(&mut *conn).await?;
                 *vote_id
             }
-            SittingWrite::Decision { vote_id, agenda_seq, topic_id, text, passed } => {
+            SittingWrite::Decision { vote_id, agenda_seq, topic_id, text, passed, .. } => {
                 sqlx::query_scalar("INSERT INTO council_decisions (sitting_id, vote_id, community, agenda_seq, topic_id, text, passed, recorded_by, recorded_at) SELECT $1, $2, community, $3, $4, $5, $6, $7, $8 FROM sittings WHERE id = $1 RETURNING id")
                     .bind(a.id).bind(vote_id).bind(agenda_seq).bind(topic_id).bind(text)
                     .bind(passed).bind(a.by).bind(a.now)

@@ -274,15 +274,31 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<i64> {
         let first = f.requests.first().copied().unwrap_or_default();
+        self.add_joint_candidate_of(body_id, CandidateKind::Request, first, f, by, now)
+            .await
+    }
+
+    /// Records a proposed case of `kind` about record `ref_id` (a council decision's
+    /// referral: the decision), with its requests; its id.
+    pub async fn add_joint_candidate_of(
+        &self,
+        body_id: i64,
+        kind: CandidateKind,
+        ref_id: i64,
+        f: &CandidateFields,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
         Ok(on_pool!(&self.backend, write, |pool, DB| {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar("INSERT INTO joint_candidates (body_id, kind, ref_id, origin, title, reason, state, proposed_by, proposed_at) VALUES ($1, 'request', $2, 'proposed', $3, $4, 'queued', $5, $6) RETURNING id")
+            let id: i64 = sqlx::query_scalar("INSERT INTO joint_candidates (body_id, kind, ref_id, origin, title, reason, state, proposed_by, proposed_at) VALUES ($1, $7, $2, 'proposed', $3, $4, 'queued', $5, $6) RETURNING id")
                 .bind(body_id)
-                .bind(first)
+                .bind(ref_id)
                 .bind(&f.title)
                 .bind(&f.reason)
                 .bind(by)
                 .bind(now)
+                .bind(kind.as_str())
                 .fetch_one(&mut *tx)
                 .await?;
             for r in &f.requests {

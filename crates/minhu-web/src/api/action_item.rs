@@ -434,7 +434,7 @@ fn bad_code(field: &str, key: &str, name: &str, value: &str, codes: &str) -> Api
     )
 }
 
-fn photos(list: &[PhotoBody], field: &str) -> Result<Vec<Photo>, ApiError> {
+pub(super) fn photos(list: &[PhotoBody], field: &str) -> Result<Vec<Photo>, ApiError> {
     list.iter()
         .map(|p| {
             let label = p.name.clone().unwrap_or_else(|| "photo".into());
@@ -479,7 +479,7 @@ fn evidence(list: &[EvidenceBody]) -> Result<Vec<Evidence>, ApiError> {
         .collect()
 }
 
-fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+pub(super) fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| minhu_domain::time::truncate_ms(t.with_timezone(&Utc)))
         .map_err(|_| {

@@ -26,6 +26,8 @@ use crate::auth::Authed;
 use crate::error::invalid_key;
 use crate::{ApiError, AppState};
 
+pub mod followup;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -52,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/sitting-votes/{id}/close", post(close_vote))
         .route("/api/v1/sitting-votes/{id}/publish", post(publish_vote))
         .route("/api/v1/council-decisions/{id}", get(show_decision))
+        .merge(followup::router())
 }
 
 /// The typed operations, for the OpenAPI document.
@@ -95,11 +98,15 @@ pub fn operations() -> Vec<Operation> {
         op("post", "/api/v1/sitting-votes/{id}/publish").ok("200", One(name::<VoteView>)),
         op("get", "/api/v1/council-decisions/{id}").ok("200", One(name::<DecisionView>)),
     ]
+    .into_iter()
+    .chain(followup::operations())
+    .collect()
 }
 
 /// The DTOs' component schemas.
 pub fn schemas(b: ComponentsBuilder) -> ComponentsBuilder {
-    b.schema_from::<StageBody>()
+    followup::schemas(b)
+        .schema_from::<StageBody>()
         .schema_from::<ProcedureBody>()
         .schema_from::<StageView>()
         .schema_from::<ProcedureView>()

@@ -154,19 +154,40 @@ async fn building_eight(t: &TestApp) -> Register {
     .await
 }
 
-fn charging_sitting(day: &str) -> Value {
+/// A screened topic of 德馨苑 for the agenda (a sitting's topic must be the community's).
+pub async fn screened_topic(t: &TestApp) -> i64 {
+    let v = ok(
+        t,
+        "/api/v1/communities/DXY/topics",
+        super::suggestion::charging_topic(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = v["id"].as_i64().unwrap();
+    ok(
+        t,
+        &format!("/api/v1/topics/{id}/steps"),
+        json!({"action": "screen", "note": "党支部审核同意"}),
+        StatusCode::OK,
+    )
+    .await;
+    id
+}
+
+fn charging_sitting(day: &str, topic: i64) -> Value {
     json!({
         "procedure": "resident_meeting",
         "title": "电动自行车充电问题居民会议",
         "day": day,
         "place": "德馨苑社区居民议事厅",
-        "agenda": [{"title": "电动自行车充电桩", "motion": MOTION, "topic_id": 7}],
+        "agenda": [{"title": "电动自行车充电桩", "motion": MOTION, "topic_id": topic}],
     })
 }
 
 #[tokio::test]
 async fn a_resident_meeting_on_the_charging_motion_needs_its_quorum_from_the_register() {
     let t = TestApp::spawn().await;
+    let topic = screened_topic(&t).await;
     let reg = building_eight(&t).await;
     let h = &reg.households;
     let (jianguo, xiuying, xiaobao) = (h[0].1[0], h[0].1[1], h[0].1[2]);
@@ -177,7 +198,7 @@ async fn a_resident_meeting_on_the_charging_motion_needs_its_quorum_from_the_reg
         .post(
             "dxy_staff",
             "/api/v1/communities/DXY/sittings",
-            charging_sitting(&in_days(1)),
+            charging_sitting(&in_days(1), topic),
         )
         .await;
     assert_eq!(
@@ -190,14 +211,14 @@ async fn a_resident_meeting_on_the_charging_motion_needs_its_quorum_from_the_reg
     let v = ok(
         &t,
         "/api/v1/communities/DXY/sittings",
-        charging_sitting(&in_days(3)),
+        charging_sitting(&in_days(3), topic),
         StatusCode::CREATED,
     )
     .await;
     let id = v["id"].as_i64().unwrap();
     assert_eq!(v["state"], "noticed");
     assert_eq!(v["body"], "resident_assembly");
-    assert_eq!(v["agenda"][0]["topic_id"], 7);
+    assert_eq!(v["agenda"][0]["topic_id"], topic);
     assert_eq!(
         v["quorum"]["entitled"], 4,
         "4 adults: minors and the moved-out left out: {v}"
@@ -369,7 +390,7 @@ async fn a_resident_meeting_on_the_charging_motion_needs_its_quorum_from_the_reg
             d["topic_id"].as_i64(),
             d["community"].as_str()
         ),
-        (Some(true), Some(7), Some("DXY")),
+        (Some(true), Some(topic), Some("DXY")),
         "{d}"
     );
     let (s, _) = t
@@ -432,11 +453,12 @@ async fn a_resident_meeting_on_the_charging_motion_needs_its_quorum_from_the_reg
 #[tokio::test]
 async fn another_communitys_staff_sees_nothing() {
     let t = TestApp::spawn().await;
+    let topic = screened_topic(&t).await;
     building_eight(&t).await;
     let v = ok(
         &t,
         "/api/v1/communities/DXY/sittings",
-        charging_sitting(&in_days(4)),
+        charging_sitting(&in_days(4), topic),
         StatusCode::CREATED,
     )
     .await;
@@ -463,7 +485,7 @@ async fn another_communitys_staff_sees_nothing() {
         .post(
             "ybsq_staff",
             "/api/v1/communities/DXY/sittings",
-            charging_sitting(&in_days(4)),
+            charging_sitting(&in_days(4), topic),
         )
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
@@ -486,6 +508,7 @@ async fn another_communitys_staff_sees_nothing() {
 #[tokio::test]
 async fn bad_input_names_the_field() {
     let t = TestApp::spawn().await;
+    let topic = screened_topic(&t).await;
     let t = &t;
     let post = |body: Value| async move {
         let (s, v) = t
@@ -493,7 +516,7 @@ async fn bad_input_names_the_field() {
             .await;
         (s, field(&v).to_string())
     };
-    let base = charging_sitting(&in_days(5));
+    let base = charging_sitting(&in_days(5), topic);
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
         b[k] = v;
