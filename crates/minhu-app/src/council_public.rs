@@ -108,8 +108,56 @@ pub struct Progress {
     pub result: Option<PublicNotice>,
 }
 
-fn clean(text: &str) -> String {
-    privacy::redact_text(text)
+/// What public text is cleaned of: numbers (phones, ID numbers) in every spelling, and
+/// the names and rooms of the community's residents as the register has them.
+pub struct Cleaner {
+    /// (name, masked) longest first, so 欧阳娜娜 goes before 欧阳.
+    names: Vec<(String, String)>,
+    /// (building and room, building) of each household.
+    places: Vec<(String, String)>,
+}
+
+impl Cleaner {
+    /// The cleaner for `community`, from its register.
+    pub async fn of(app: &App, community: &str) -> Result<Cleaner, AppError> {
+        let residents = app.store.council_residents(community, &[]).await?;
+        let heads = app.store.council_households(community, &[]).await?;
+        let mut names: Vec<(String, String)> = residents
+            .iter()
+            .map(|r| r.name.trim().to_string())
+            .chain(heads.iter().map(|h| h.name.trim().to_string()))
+            .filter(|n| n.chars().count() >= 2)
+            .map(|n| {
+                let masked = privacy::mask_name(&n);
+                (n, masked)
+            })
+            .collect();
+        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        names.dedup();
+        let mut places: Vec<(String, String)> = residents
+            .iter()
+            .map(|r| r.place.clone())
+            .chain(heads.iter().map(|h| h.place.clone()))
+            .filter_map(|p| {
+                let (building, room) = p.split_once("号楼")?;
+                (!room.is_empty()).then(|| (p.clone(), format!("{building}号楼")))
+            })
+            .collect();
+        places.sort_by_key(|(p, _)| std::cmp::Reverse(p.chars().count()));
+        places.dedup();
+        Ok(Cleaner { names, places })
+    }
+
+    pub fn clean(&self, text: &str) -> String {
+        let mut t = privacy::redact_text(text);
+        for (place, building) in &self.places {
+            t = t.replace(place, building);
+        }
+        for (name, masked) in &self.names {
+            t = t.replace(name, masked);
+        }
+        t
+    }
 }
 
 /// A sitting is public once its notice is posted (a notice may be set to go up later).
@@ -117,28 +165,28 @@ fn noticed(s: &Sitting, now: DateTime<Utc>) -> bool {
     s.notice_posted_at <= now
 }
 
-fn public_sitting(s: &Sitting) -> PublicSitting {
+fn public_sitting(c: &Cleaner, s: &Sitting) -> PublicSitting {
     PublicSitting {
         id: s.id,
-        title: clean(&s.title),
+        title: c.clean(&s.title),
         stage_name: s.stage_name.clone(),
         day: s.day,
-        place: clean(&s.place),
+        place: c.clean(&s.place),
         agenda: s
             .agenda
             .iter()
-            .map(|a| (clean(&a.title), clean(&a.motion), a.topic_id))
+            .map(|a| (c.clean(&a.title), c.clean(&a.motion), a.topic_id))
             .collect(),
     }
 }
 
-fn notice(p: &PublicationRow, now: DateTime<Utc>) -> PublicNotice {
+fn notice(c: &Cleaner, p: &PublicationRow, now: DateTime<Utc>) -> PublicNotice {
     PublicNotice {
         id: p.id,
         kind: PublicationKind::parse(&p.kind),
-        title: clean(&p.title),
-        body: clean(&p.body),
-        board: p.board.as_deref().map(clean),
+        title: c.clean(&p.title),
+        body: c.clean(&p.body),
+        board: p.board.as_deref().map(|b| c.clean(b)),
         has_photo: p.board_photo.is_some(),
         from: p.from_at,
         until: p.until_at,
@@ -161,6 +209,7 @@ async fn decision_notices(app: &App) -> Result<Vec<PublicationRow>, AppError> {
 
 async fn public_decision(
     app: &App,
+    c: &Cleaner,
     s: &Sitting,
     d: &Decision,
     notices: &[PublicationRow],
@@ -175,10 +224,10 @@ async fn public_decision(
     Ok(PublicDecision {
         id: d.id,
         sitting_id: s.id,
-        sitting_title: clean(&s.title),
+        sitting_title: c.clean(&s.title),
         day: s.day,
         topic_id: d.topic_id,
-        text: clean(&d.text),
+        text: c.clean(&d.text),
         passed: d.passed,
         yes: n(YES),
         no: n(NO),
@@ -189,7 +238,7 @@ async fn public_decision(
         notices: notices
             .iter()
             .filter(|p| p.subject_id == d.id)
-            .map(|p| notice(p, now))
+            .map(|p| notice(c, p, now))
             .collect(),
     })
 }
@@ -198,6 +247,7 @@ async fn public_decision(
 /// decisions (newest first). 404 for a code that is not a community.
 pub async fn hall(app: &App, code: &str) -> Result<Hall, AppError> {
     crate::suggestion::community(&app.org(), code)?;
+    let c = Cleaner::of(app, code).await?;
     let now = app.now();
     let today = minhu_domain::time::local_date(now);
     let sittings: Vec<Sitting> = app
@@ -210,14 +260,14 @@ pub async fn hall(app: &App, code: &str) -> Result<Hall, AppError> {
     let mut upcoming: Vec<PublicSitting> = sittings
         .iter()
         .filter(|s| s.state == SittingState::Noticed && s.day >= today)
-        .map(public_sitting)
+        .map(|s| public_sitting(&c, s))
         .collect();
     upcoming.sort_by_key(|s| (s.day, s.id));
     let notices = decision_notices(app).await?;
     let mut decisions = Vec::new();
     for s in &sittings {
         for d in app.store.council_decisions(s.id).await? {
-            decisions.push(public_decision(app, s, &d, &notices).await?);
+            decisions.push(public_decision(app, &c, s, &d, &notices).await?);
         }
     }
     decisions.sort_by_key(|d| std::cmp::Reverse((d.day, d.id)));
@@ -283,8 +333,9 @@ fn day_of(at: Option<DateTime<Utc>>) -> Option<NaiveDate> {
 /// publications and its items' steps, and the 实施结果公示 if one was posted.
 pub async fn progress(app: &App, code: &str, id: i64) -> Result<Progress, AppError> {
     let (s, d) = decision_of(app, code, id).await?;
+    let c = Cleaner::of(app, code).await?;
     let notices = decision_notices(app).await?;
-    let decision = public_decision(app, &s, &d, &notices).await?;
+    let decision = public_decision(app, &c, &s, &d, &notices).await?;
     let filter = ItemFilter {
         source: Some((SourceKind::CouncilDecision.as_str().to_string(), id)),
         ..Default::default()
@@ -299,7 +350,7 @@ pub async fn progress(app: &App, code: &str, id: i64) -> Result<Progress, AppErr
         let Some((item, events)) = app.store.load_action_item(ActionItemId(row.id)).await? else {
             continue;
         };
-        let title = clean(&item.title);
+        let title = c.clean(&item.title);
         for step in item_steps(&item, &events) {
             let (unit, due) = match &step.kind {
                 StepKind::Issued { owner, due, .. } => (unit_name(app, &owner.0), Some(*due)),
