@@ -8,6 +8,7 @@ pub mod action_item;
 pub mod catalogue_load;
 pub mod config;
 pub mod council;
+pub mod council_public;
 pub mod credentials;
 pub mod diary;
 pub mod error;

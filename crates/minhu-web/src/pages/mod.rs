@@ -9,6 +9,7 @@
 mod action_item;
 mod attachments;
 mod council;
+mod council_public;
 mod dashboard;
 mod deliveries;
 mod form;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(patrol::router())
         .merge(grid_ledger::router())
         .merge(council::router())
+        .merge(council_public::router())
         .merge(grid_meeting::router())
         .merge(suggestion::router())
         .merge(joint_meeting::router())

@@ -3,7 +3,10 @@
 //! suggestion form (`/communities/{code}/suggest`: Chinese first, big text, no
 //! JavaScript, optional name and phone to hear back, photos through the one cleaning
 //! path). For staff: the community's box and triage inbox, a box's 开箱记录 and a topic's
-//! 议题申报表, both printable on A4. The same use cases as the API.
+//! 议题申报表, both printable on A4, with the staff's forms ([`forms`]). The same use cases
+//! as the API.
+
+mod forms;
 
 use askama::Template;
 use axum::Router;
@@ -13,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minhu_app::suggestion::{self as app_box, BoxView};
 use minhu_app::topic::{self as app_topic, PublicTopic, TopicView};
+use minhu_domain::council::Sitting;
+use minhu_domain::org::{Actor, Role};
 use minhu_domain::privacy;
 use minhu_domain::suggestion::{NewSuggestion, Suggestion, SuggestionBox};
 use minhu_domain::time::ZONE;
@@ -30,6 +35,66 @@ pub fn router() -> Router<AppState> {
         .route("/staff/communities/{code}/suggestions", get(inbox))
         .route("/staff/boxes/{id}/record", get(record))
         .route("/staff/topics/{id}", get(topic))
+        .merge(forms::router())
+}
+
+/// The staff navigation's link of this slice for `actor`: (path, catalogue key).
+pub fn nav(actor: &Actor) -> Vec<(String, &'static str)> {
+    match actor.role {
+        Some(Role::CommunityStaff) => vec![(
+            format!("/staff/communities/{}/suggestions", actor.scope),
+            "suggestion.page.nav",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// A refused form post: which form (`box`, `opening-{id}`, `triage-{id}`, `step`), the
+/// field the refusal names and its message in the reader's language.
+pub struct Refusal {
+    pub form: String,
+    pub field: String,
+    pub message: String,
+}
+
+/// What a staff page with forms shows again after a refusal.
+pub struct Posted {
+    pub values: Echo,
+    pub refusal: Option<Refusal>,
+}
+
+impl Posted {
+    fn none() -> Posted {
+        Posted {
+            values: Echo(serde_json::Map::new()),
+            refusal: None,
+        }
+    }
+    fn is(&self, form: &str) -> bool {
+        self.refusal.as_ref().is_some_and(|r| r.form == form)
+    }
+    /// The refusal's message when it belongs beside `field` of `form`.
+    pub fn error(&self, form: &str, field: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.form == form && r.field == field)
+            .map(|r| r.message.as_str())
+    }
+    /// The refusal's message when it names none of `fields` (space-separated) of `form`.
+    pub fn other(&self, form: &str, fields: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.form == form && !fields.split(' ').any(|f| f == r.field))
+            .map(|r| r.message.as_str())
+    }
+    /// What was typed into `field` of `form`, if that form was the one refused.
+    pub fn value(&self, form: &str, field: &str) -> String {
+        if self.is(form) {
+            self.values.v(field)
+        } else {
+            String::new()
+        }
+    }
 }
 
 fn community_name(app: &AppState, code: &str) -> String {
@@ -56,6 +121,19 @@ struct TopicsPage {
     code: String,
     community_name: String,
     topics: Vec<PublicTopic>,
+    /// (topic, sitting, decision) for the topics a sitting took.
+    links: Vec<(i64, i64, Option<i64>)>,
+}
+
+impl TopicsPage {
+    /// The sitting and decision that took topic `id`, the latest first.
+    fn taken(&self, id: &i64) -> Option<(i64, Option<i64>)> {
+        self.links
+            .iter()
+            .rev()
+            .find(|(t, _, _)| t == id)
+            .map(|(_, s, d)| (*s, *d))
+    }
 }
 
 async fn public_topics(
@@ -64,8 +142,10 @@ async fn public_topics(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let topics = app_topic::public_topics(&app, &code).await?;
+    let links = minhu_app::council_public::topic_links(&app, &code).await?;
     Ok(render(&TopicsPage {
         p,
+        links,
         community_name: community_name(&app, &code),
         code,
         topics,
@@ -245,13 +325,58 @@ fn line(s: Suggestion) -> Line {
 
 #[derive(Template)]
 #[template(path = "suggestion/inbox.html")]
-struct InboxPage {
+pub(super) struct InboxPage {
     p: Page,
     me: Staff,
     code: String,
     community_name: String,
     boxes: Vec<SuggestionBox>,
     lines: Vec<Line>,
+    sittings: Vec<Sitting>,
+    posted: Posted,
+}
+
+impl InboxPage {
+    /// The catalogue key of a triage outcome's name.
+    fn outcome_key(&self, outcome: &str) -> &'static str {
+        match outcome {
+            "topic" => "suggestion.page.to_topic",
+            "answer" => "suggestion.page.to_answer",
+            "request" => "suggestion.page.to_request",
+            "merge" => "suggestion.page.to_merge",
+            _ => "suggestion.page.to_reject",
+        }
+    }
+}
+
+/// The inbox with its forms; `values` and `refusal` from a refused post.
+pub(super) async fn inbox_page(
+    app: &AppState,
+    p: Page,
+    me: Staff,
+    code: String,
+    values: Echo,
+    refusal: Option<Refusal>,
+) -> Result<InboxPage, PageError> {
+    let boxes = app_box::boxes(app, &me.actor, &code).await?;
+    let all = app_box::inbox(app, &me.actor, &code, None).await?;
+    // A grid worker reads the box of their community but not its sittings.
+    let mut sittings = if minhu_domain::access::covers(&me.actor, &app.org(), &code) {
+        minhu_app::council::sittings(app, &me.actor, &code).await?
+    } else {
+        Vec::new()
+    };
+    sittings.sort_by_key(|s| std::cmp::Reverse((s.day, s.id)));
+    Ok(InboxPage {
+        p,
+        me,
+        community_name: community_name(app, &code),
+        code,
+        boxes,
+        lines: all.into_iter().map(line).collect(),
+        sittings,
+        posted: Posted { values, refusal },
+    })
 }
 
 async fn inbox(
@@ -260,17 +385,9 @@ async fn inbox(
     me: Staff,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let boxes = app_box::boxes(&app, &me.actor, &code).await?;
-    let all = app_box::inbox(&app, &me.actor, &code, None).await?;
-    Ok(render(&InboxPage {
-        p,
-        me,
-        community_name: community_name(&app, &code),
-        code,
-        boxes,
-        lines: all.into_iter().map(line).collect(),
-    })?
-    .into_response())
+    let posted = Posted::none();
+    let page = inbox_page(&app, p, me, code, posted.values, None).await?;
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Template)]
@@ -310,9 +427,12 @@ async fn record(
 
 #[derive(Template)]
 #[template(path = "suggestion/topic.html")]
-struct TopicPage {
+pub(super) struct TopicPage {
     p: Page,
     community_name: String,
+    /// The sitting and the decision that took the topic, if any.
+    taken: Option<(i64, Option<i64>)>,
+    posted: Posted,
     v: TopicView,
     proposer: String,
     proposer_phone: String,
@@ -327,14 +447,36 @@ async fn topic(
     me: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let mut v = app_topic::topic(&app, &me.actor, id_of(&id)?).await?;
+    let posted = Posted::none();
+    let page = topic_page(&app, p, me, id_of(&id)?, posted.values, None).await?;
+    Ok(render(&page)?.into_response())
+}
+
+/// The topic's page with its step form; `values` and `refusal` from a refused post.
+pub(super) async fn topic_page(
+    app: &AppState,
+    p: Page,
+    me: Staff,
+    id: i64,
+    values: Echo,
+    refusal: Option<Refusal>,
+) -> Result<TopicPage, PageError> {
+    let mut v = app_topic::topic(app, &me.actor, id).await?;
+    let taken = minhu_app::council_public::topic_links(app, &v.topic.community)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|(t, _, _)| *t == id)
+        .map(|(_, s, d)| (s, d));
     let lines = std::mem::take(&mut v.suggestions)
         .into_iter()
         .map(line)
         .collect();
-    Ok(render(&TopicPage {
+    Ok(TopicPage {
         p,
-        community_name: community_name(&app, &v.topic.community),
+        taken,
+        posted: Posted { values, refusal },
+        community_name: community_name(app, &v.topic.community),
         proposer: privacy::mask_name(&v.topic.proposer_name),
         proposer_phone: v
             .topic
@@ -345,6 +487,5 @@ async fn topic(
         proposed_at: local(v.topic.created_at),
         v,
         lines,
-    })?
-    .into_response())
+    })
 }

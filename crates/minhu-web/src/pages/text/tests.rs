@@ -28,6 +28,7 @@ const PREFIXES: &[&str] = &[
     "grid_ledger.",
     "suggestion.page.",
     "sitting.page.",
+    "sitting.public.",
     "meeting.page.",
 ];
 
