@@ -167,8 +167,8 @@ pub async fn seed_joint_meeting(app: &App) -> Result<(), DemoError> {
     Ok(())
 }
 
-/// The open request of 新宁街道 the earlier meeting took, if any.
-async fn xy_case(app: &App) -> Result<Option<i64>, DemoError> {
+/// The open request of 新宁街道 the earlier meeting took (its id and what it is about), if any.
+async fn xy_case(app: &App) -> Result<Option<(i64, String)>, DemoError> {
     let filter = ListFilter {
         path_prefix: Some(app.org().path("XY")),
         states: State::ALL.iter().copied().filter(|s| s.is_open()).collect(),
@@ -177,7 +177,10 @@ async fn xy_case(app: &App) -> Result<Option<i64>, DemoError> {
         ..ListFilter::default()
     };
     let open = app.store.list_requests(&filter).await?.items;
-    Ok(open.first().map(|r| r.id))
+    Ok(open.first().map(|r| {
+        let about = r.subject.clone().unwrap_or_else(|| r.excerpt.clone());
+        (r.id, about)
+    }))
 }
 
 /// Three weeks ago: a 专题协调会 on a 新宁街道 case, decided with 区住建局 as the lead unit and
@@ -189,14 +192,14 @@ async fn past_meeting(
     convener: &Actor,
     body_id: i64,
 ) -> Result<(), DemoError> {
-    let Some(request) = xy_case(app).await? else {
+    let Some((request, about)) = xy_case(app).await? else {
         return Ok(());
     };
     let street = Actor::person("xy_street", Role::StreetStaff, "XY");
     let case = NewCandidate {
         request_ids: vec![request],
-        title: "新宁街道老旧楼院二次供水设施改造".into(),
-        reason: "水箱产权不清，需住建、财政和供水企业共同解决".into(),
+        title: format!("新宁街道疑难件：{about}"),
+        reason: "反复发生，涉及产权和资金，街道协调多次未能解决".into(),
     };
     let c = joint::propose_candidate(app, &street, body_id, &case)
         .await
@@ -214,7 +217,7 @@ async fn past_meeting(
     let id = m.meeting.id;
     let run = |r: Result<joint::MeetingView, AppError>, what: &str| r.map_err(|e| step(what, e));
     run(
-        joint::add_item(app, office, id, c.id, "XY", "提请区住建局牵头改造").await,
+        joint::add_item(app, office, id, c.id, "XY", "提请区住建局牵头协调").await,
         "add_past_item",
     )?;
     run(joint::approve(app, convener, id).await, "approve_past")?;
@@ -232,11 +235,11 @@ async fn past_meeting(
     }
     run(joint::hold(app, office, id).await, "hold_past")?;
     let decided = [decision(
-        "区住建局牵头10个工作日内完成二次供水水箱清洗和管道更换",
+        "区住建局牵头、区财政局和新宁街道配合，10个工作日内协调解决",
         "ZJJ",
         &["CZJ", "XY"],
         10,
-        "水质检测合格，住户用水正常",
+        "问题解决，街道回访群众满意",
     )];
     run(
         joint::decide(app, office, id, 1, &decided).await,
@@ -276,24 +279,24 @@ async fn ladder(app: &App, office: &Actor, id: ActionItemId) -> Result<(), DemoE
         (
             &owner,
             Command::Progress {
-                note: "收到督办通知后加派施工队，水箱已清洗消毒".into(),
+                note: "收到督办通知后加派人手，已到现场协调处置".into(),
                 evidence: Vec::new(),
             },
         ),
         (
             &owner,
             Command::ClaimDone {
-                note: "管道更换完成，水质检测合格".into(),
+                note: "问题已解决，街道回访群众满意".into(),
                 evidence: vec![Evidence {
                     kind: EvidenceKind::Document,
-                    reference: "二次供水水质检测报告".into(),
+                    reference: "新宁街道回访记录".into(),
                 }],
             },
         ),
         (
             office,
             Command::Verify {
-                note: Some("街道、社区入户核实，住户用水正常".into()),
+                note: Some("街道、社区现场核实".into()),
             },
         ),
     ];
