@@ -80,8 +80,11 @@ enum Outcome {
     Dance,
 }
 
+/// A slip's text and what staff do with it.
+type Slip = (&'static str, Outcome);
+
 /// The four openings: days back, the two openers, and the slips found.
-const OPENINGS: [(i64, [&str; 2], &[(&str, Outcome)]); 4] = [
+const OPENINGS: [(i64, [&str; 2], &[Slip]); 4] = [
     (
         28,
         ["陈志超", "王丽娟"],
