@@ -12,6 +12,7 @@
 //! dispatch routes are data, `data/catalogue.json` and `data/routes.csv`, loaded through
 //! `minhu_app::catalogue_load` as a deployment loads its own with `minhu catalogue load`.
 
+mod council;
 mod grid_work;
 mod history;
 mod joint_meeting;
@@ -115,6 +116,7 @@ pub async fn load(app: &App) -> Result<bool, DemoError> {
     app.reload().await?;
     grid_work::seed_grid_work(app, app.now()).await?;
     joint_meeting::seed_joint_meeting(app).await?;
+    council::seed_council(app).await?;
     Ok(true)
 }
 

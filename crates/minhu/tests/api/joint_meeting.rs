@@ -693,10 +693,11 @@ async fn the_demo_has_a_joint_meeting_series() {
     let meetings = minhu_app::joint_meeting::meetings(&t.app, &admin, bodies[0].id)
         .await
         .unwrap();
-    assert_eq!(meetings.len(), 2, "{meetings:?}");
+    assert_eq!(meetings.len(), 3, "{meetings:?}");
     assert_eq!(meetings[0].number.as_deref(), Some("纪要第1期"));
-    assert_eq!(meetings[1].state.as_str(), "proposed");
-    assert_eq!(meetings[1].items.len(), 2, "both unverified items carried");
+    assert_eq!(meetings[1].number.as_deref(), Some("纪要第2期"));
+    assert_eq!(meetings[2].state.as_str(), "proposed");
+    assert_eq!(meetings[2].items.len(), 2, "both unverified items carried");
     let month = minhu_domain::time::local_date(t.app.now())
         .format("%Y-%m-01")
         .to_string();

@@ -11,6 +11,7 @@ mod action_item_followup;
 mod action_item_requests;
 mod authz;
 mod council;
+mod council_demo;
 mod council_followup;
 mod council_pages;
 mod council_public_pages;
