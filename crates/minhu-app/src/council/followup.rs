@@ -310,48 +310,12 @@ pub async fn publish(
 ) -> Result<Vec<PublicationRow>, AppError> {
     let (d, state) = followed(app, actor, id).await?;
     rules::require_passed(d.passed)?;
-    let now = app.now();
-    if live(
-        &app.store.decision_publications(id).await?,
-        PublicationKind::Decision,
-        now,
-    ) {
-        return Err(
-            AppError::new(Kind::Conflict, "duplicate").text("sitting.followup.published_twice")
-        );
-    }
-    let rows = prepare(app, actor, &d, PublicationKind::Decision, new).await?;
-    let notices = author_notices(app, &d, StepKind::Published, 0, 0).await?;
-    let change = DecisionWrite::Publish {
+    let shown = Shown {
+        kind: PublicationKind::Decision,
         step: StepKind::Published,
-        publications: rows,
+        figure: None,
     };
-    let detail = json!({"venues": venues_of(&change)});
-    step(app, actor, &d, state, &change, detail, &notices).await?;
-    publications_kind(app, id, PublicationKind::Decision).await
-}
-
-fn venues_of(change: &DecisionWrite) -> Vec<String> {
-    match change {
-        DecisionWrite::Publish { publications, .. } => {
-            publications.iter().map(|p| p.venue.clone()).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-async fn publications_kind(
-    app: &App,
-    id: i64,
-    kind: PublicationKind,
-) -> Result<Vec<PublicationRow>, AppError> {
-    Ok(app
-        .store
-        .decision_publications(id)
-        .await?
-        .into_iter()
-        .filter(|p| p.kind == kind.as_str())
-        .collect())
+    put_up(app, actor, &d, state, shown, new).await
 }
 
 /// 实施结果公开: once every item is verified (409 naming how many are open).
@@ -366,22 +330,58 @@ pub async fn publish_result(
     let items = items_of(app, id).await?;
     let verified = verified_count(&items);
     rules::require_all_verified(verified, items.len())?;
-    let now = app.now();
-    let kind = PublicationKind::ImplementationResult;
-    if live(&app.store.decision_publications(id).await?, kind, now) {
+    let shown = Shown {
+        kind: PublicationKind::ImplementationResult,
+        step: StepKind::ResultPublished,
+        figure: Some((verified, items.len())),
+    };
+    put_up(app, actor, &d, state, shown, new).await
+}
+
+/// What a 公示 is put up as: its kind, the follow-up step it is, and for the result the
+/// figure (verified, items) its authors are told.
+struct Shown {
+    kind: PublicationKind,
+    step: StepKind,
+    figure: Option<(usize, usize)>,
+}
+
+/// Puts the 公示 up (409 while one of its kind is up) as one follow-up step with its
+/// authors' notices; the decision's publications of that kind.
+async fn put_up(
+    app: &App,
+    actor: &Actor,
+    d: &Decision,
+    state: FollowupState,
+    shown: Shown,
+    new: NewDecisionPublication,
+) -> Result<Vec<PublicationRow>, AppError> {
+    let pubs = app.store.decision_publications(d.id).await?;
+    if live(&pubs, shown.kind, app.now()) {
         return Err(
             AppError::new(Kind::Conflict, "duplicate").text("sitting.followup.published_twice")
         );
     }
-    let rows = prepare(app, actor, &d, kind, new).await?;
-    let notices = author_notices(app, &d, StepKind::ResultPublished, verified, items.len()).await?;
+    let rows = prepare(app, actor, d, shown.kind, new).await?;
+    let (verified, items) = shown.figure.unwrap_or((0, 0));
+    let notices = author_notices(app, d, shown.step, verified, items).await?;
+    let venues: Vec<String> = rows.iter().map(|p| p.venue.clone()).collect();
+    let detail = match shown.figure {
+        Some(_) => json!({"venues": venues, "verified": verified}),
+        None => json!({"venues": venues}),
+    };
     let change = DecisionWrite::Publish {
-        step: StepKind::ResultPublished,
+        step: shown.step,
         publications: rows,
     };
-    let detail = json!({"venues": venues_of(&change), "verified": verified});
-    step(app, actor, &d, state, &change, detail, &notices).await?;
-    publications_kind(app, id, kind).await
+    step(app, actor, d, state, &change, detail, &notices).await?;
+    Ok(app
+        .store
+        .decision_publications(d.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.kind == shown.kind.as_str())
+        .collect())
 }
 
 // ---- carrying out -----------------------------------------------------------------------------
