@@ -64,6 +64,9 @@ pub struct PublicDecision {
     pub entitled: u64,
     pub present: u64,
     pub notices: Vec<PublicNotice>,
+    /// Whether it carries its sitting's anchor (`#sitting-{id}`) on the hall: the first
+    /// shown of its sitting, so a decided topic's link to its sitting lands here.
+    pub sitting_anchor: bool,
 }
 
 /// The hall page: sittings to come and recent decisions.
@@ -172,6 +175,7 @@ async fn public_decision(
         entitled: vote.as_ref().and_then(|v| v.entitled).unwrap_or(0),
         present: vote.as_ref().and_then(|v| v.present).unwrap_or(0),
         notices: Vec::new(),
+        sitting_anchor: false,
     })
 }
 
@@ -210,6 +214,10 @@ pub async fn hall(app: &App, code: &str) -> Result<Hall, AppError> {
     }
     decisions.sort_by_key(|d| std::cmp::Reverse((d.day, d.id)));
     decisions.truncate(RECENT);
+    let mut anchored = std::collections::HashSet::new();
+    for d in &mut decisions {
+        d.sitting_anchor = anchored.insert(d.sitting_id);
+    }
     Ok(Hall {
         upcoming,
         decisions,
