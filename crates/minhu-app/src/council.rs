@@ -31,7 +31,8 @@ use crate::{App, AppError, Kind};
 
 pub mod followup;
 pub use followup::{
-    Progress, ProgressItem, ProgressPublication, ProgressRequest, ProgressStep, public_progress,
+    Cleaner, Progress, ProgressItem, ProgressPublication, ProgressRequest, ProgressStep,
+    public_progress,
 };
 
 /// A sitting with everything its page shows.

@@ -1,22 +1,20 @@
 //! The council hall as residents see it (no login), de-identified: a community's noticed
 //! sittings still to come, its decisions with their vote and quorum numbers and the 公示
-//! showing for each, and one decision's progress — its publications and the action items
-//! issued from it (source `council_decision`), with their steps in the public words of
-//! `minhu_domain::action_item::steps`. Built only from what the council, publication and
-//! action-item slices already store; nobody's name, phone or room is shown: free text goes
-//! through `minhu_domain::privacy::redact_text`, and only units are named.
+//! showing for each, and one decision's page: its vote, and its progress as
+//! [`crate::council::public_progress`] gives it (publications, action items with their
+//! steps in the public words of `minhu_domain::action_item::steps`, verified/total) laid
+//! out as a timeline. Nobody's name, phone or room is shown: free text goes through the
+//! register's [`Cleaner`], and only units are named.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use minhu_domain::action_item::steps::{StepKind, item_steps};
-use minhu_domain::action_item::{ItemState, SourceKind};
 use minhu_domain::council::vote::{ABSTAIN, NO, YES};
 use minhu_domain::council::{Decision, Sitting, SittingState};
-use minhu_domain::ids::ActionItemId;
-use minhu_domain::privacy;
 use minhu_domain::publication::PublicationKind;
-use minhu_store::{ItemFilter, PublicationRow};
+use minhu_store::PublicationRow;
 
-use crate::{App, AppError};
+pub use crate::council::Cleaner;
+use crate::council::{Progress, ProgressPublication};
+use crate::{App, AppError, Kind};
 
 /// The subject kind a decision's publications and action items are filed under.
 pub const SUBJECT: &str = "council_decision";
@@ -66,6 +64,9 @@ pub struct PublicDecision {
     pub entitled: u64,
     pub present: u64,
     pub notices: Vec<PublicNotice>,
+    /// Whether it carries its sitting's anchor (`#sitting-{id}`) on the hall: the first
+    /// shown of its sitting, so a decided topic's link to its sitting lands here.
+    pub sitting_anchor: bool,
 }
 
 /// The hall page: sittings to come and recent decisions.
@@ -73,16 +74,6 @@ pub struct PublicDecision {
 pub struct Hall {
     pub upcoming: Vec<PublicSitting>,
     pub decisions: Vec<PublicDecision>,
-}
-
-/// One action item of a decision, as the public sees it.
-#[derive(Debug, Clone)]
-pub struct PublicItem {
-    pub id: i64,
-    pub title: String,
-    pub owner_name: String,
-    pub due: Option<NaiveDate>,
-    pub state: ItemState,
 }
 
 /// One line of a decision's progress timeline.
@@ -98,66 +89,15 @@ pub enum Entry {
     },
 }
 
-/// A decision's page: its items, how many are done, the timeline and the result 公示.
+/// A decision's page: the decision with its vote, and — once it passed and its 公示
+/// started — its progress from [`crate::council::public_progress`], the timeline of its
+/// publications and its items' steps, and the 实施结果公示 if one is up.
 #[derive(Debug, Clone)]
-pub struct Progress {
+pub struct DecisionPage {
     pub decision: PublicDecision,
-    pub items: Vec<PublicItem>,
-    pub verified: usize,
+    pub progress: Option<Progress>,
     pub timeline: Vec<(DateTime<Utc>, Entry)>,
     pub result: Option<PublicNotice>,
-}
-
-/// What public text is cleaned of: numbers (phones, ID numbers) in every spelling, and
-/// the names and rooms of the community's residents as the register has them.
-pub struct Cleaner {
-    /// (name, masked) longest first, so 欧阳娜娜 goes before 欧阳.
-    names: Vec<(String, String)>,
-    /// (building and room, building) of each household.
-    places: Vec<(String, String)>,
-}
-
-impl Cleaner {
-    /// The cleaner for `community`, from its register.
-    pub async fn of(app: &App, community: &str) -> Result<Cleaner, AppError> {
-        let residents = app.store.council_residents(community, &[]).await?;
-        let heads = app.store.council_households(community, &[]).await?;
-        let mut names: Vec<(String, String)> = residents
-            .iter()
-            .map(|r| r.name.trim().to_string())
-            .chain(heads.iter().map(|h| h.name.trim().to_string()))
-            .filter(|n| n.chars().count() >= 2)
-            .map(|n| {
-                let masked = privacy::mask_name(&n);
-                (n, masked)
-            })
-            .collect();
-        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
-        names.dedup();
-        let mut places: Vec<(String, String)> = residents
-            .iter()
-            .map(|r| r.place.clone())
-            .chain(heads.iter().map(|h| h.place.clone()))
-            .filter_map(|p| {
-                let (building, room) = p.split_once("号楼")?;
-                (!room.is_empty()).then(|| (p.clone(), format!("{building}号楼")))
-            })
-            .collect();
-        places.sort_by_key(|(p, _)| std::cmp::Reverse(p.chars().count()));
-        places.dedup();
-        Ok(Cleaner { names, places })
-    }
-
-    pub fn clean(&self, text: &str) -> String {
-        let mut t = privacy::redact_text(text);
-        for (place, building) in &self.places {
-            t = t.replace(place, building);
-        }
-        for (name, masked) in &self.names {
-            t = t.replace(name, masked);
-        }
-        t
-    }
 }
 
 /// A sitting is public once its notice is posted (a notice may be set to go up later).
@@ -180,17 +120,17 @@ fn public_sitting(c: &Cleaner, s: &Sitting) -> PublicSitting {
     }
 }
 
-fn notice(c: &Cleaner, p: &PublicationRow, now: DateTime<Utc>) -> PublicNotice {
+fn notice(p: &ProgressPublication, now: DateTime<Utc>) -> PublicNotice {
     PublicNotice {
         id: p.id,
         kind: PublicationKind::parse(&p.kind),
-        title: c.clean(&p.title),
-        body: c.clean(&p.body),
-        board: p.board.as_deref().map(|b| c.clean(b)),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        board: p.board.clone(),
         has_photo: p.board_photo.is_some(),
-        from: p.from_at,
-        until: p.until_at,
-        showing: p.withdrawn_at.is_none() && p.from_at <= now && now < p.until_at,
+        from: p.from,
+        until: p.until,
+        showing: !p.withdrawn && p.from <= now && now < p.until,
     }
 }
 
@@ -207,12 +147,12 @@ async fn decision_notices(app: &App) -> Result<Vec<PublicationRow>, AppError> {
     Ok(all)
 }
 
+/// A decision with its vote's numbers; its notices are the caller's to fill in.
 async fn public_decision(
     app: &App,
     c: &Cleaner,
     s: &Sitting,
     d: &Decision,
-    notices: &[PublicationRow],
 ) -> Result<PublicDecision, AppError> {
     let vote = app.store.sitting_vote(d.vote_id).await?;
     let count = vote
@@ -220,7 +160,6 @@ async fn public_decision(
         .and_then(|v| v.count.clone())
         .unwrap_or_default();
     let n = |o: &str| count.counts.get(o).copied().unwrap_or(0);
-    let now = app.now();
     Ok(PublicDecision {
         id: d.id,
         sitting_id: s.id,
@@ -235,11 +174,8 @@ async fn public_decision(
         invalid: count.invalid,
         entitled: vote.as_ref().and_then(|v| v.entitled).unwrap_or(0),
         present: vote.as_ref().and_then(|v| v.present).unwrap_or(0),
-        notices: notices
-            .iter()
-            .filter(|p| p.subject_id == d.id)
-            .map(|p| notice(c, p, now))
-            .collect(),
+        notices: Vec::new(),
+        sitting_anchor: false,
     })
 }
 
@@ -267,11 +203,21 @@ pub async fn hall(app: &App, code: &str) -> Result<Hall, AppError> {
     let mut decisions = Vec::new();
     for s in &sittings {
         for d in app.store.council_decisions(s.id).await? {
-            decisions.push(public_decision(app, &c, s, &d, &notices).await?);
+            let mut decision = public_decision(app, &c, s, &d).await?;
+            decision.notices = notices
+                .iter()
+                .filter(|p| p.subject_id == d.id)
+                .map(|p| notice(&ProgressPublication::of(p.clone(), Some(&c)), now))
+                .collect();
+            decisions.push(decision);
         }
     }
     decisions.sort_by_key(|d| std::cmp::Reverse((d.day, d.id)));
     decisions.truncate(RECENT);
+    let mut anchored = std::collections::HashSet::new();
+    for d in &mut decisions {
+        d.sitting_anchor = anchored.insert(d.sitting_id);
+    }
     Ok(Hall {
         upcoming,
         decisions,
@@ -318,79 +264,61 @@ async fn decision_of(app: &App, code: &str, id: i64) -> Result<(Sitting, Decisio
     Ok((s, d))
 }
 
-fn unit_name(app: &App, code: &str) -> String {
-    app.org()
-        .unit(code)
-        .map(|u| u.name.clone())
-        .unwrap_or_else(|| code.to_string())
-}
-
-fn day_of(at: Option<DateTime<Utc>>) -> Option<NaiveDate> {
-    at.map(minhu_domain::time::local_date)
-}
-
-/// A decision's progress: its items (verified out of all), the timeline of its
-/// publications and its items' steps, and the 实施结果公示 if one was posted.
-pub async fn progress(app: &App, code: &str, id: i64) -> Result<Progress, AppError> {
+/// A decision's page (404 for another community's, or before its sitting was noticed);
+/// its progress only once the public may follow it ([`crate::council::public_progress`]).
+pub async fn decision_page(app: &App, code: &str, id: i64) -> Result<DecisionPage, AppError> {
     let (s, d) = decision_of(app, code, id).await?;
     let c = Cleaner::of(app, code).await?;
-    let notices = decision_notices(app).await?;
-    let decision = public_decision(app, &c, &s, &d, &notices).await?;
-    let filter = ItemFilter {
-        source: Some((SourceKind::CouncilDecision.as_str().to_string(), id)),
-        ..Default::default()
+    let mut decision = public_decision(app, &c, &s, &d).await?;
+    let progress = match crate::council::followup::public_progress_with(app, id, &c).await {
+        Ok(p) => Some(p),
+        Err(e) if e.kind == Kind::NotFound => None,
+        Err(e) => return Err(e),
     };
-    let mut items = Vec::new();
-    let mut timeline: Vec<(DateTime<Utc>, Entry)> = decision
-        .notices
+    let now = app.now();
+    decision.notices = progress
         .iter()
-        .map(|n| (n.from, Entry::Published(n.clone())))
+        .flat_map(|p| &p.publications)
+        .filter(|p| !p.withdrawn && p.from <= now)
+        .map(|p| notice(p, now))
         .collect();
-    for row in app.store.action_items(&filter).await? {
-        let Some((item, events)) = app.store.load_action_item(ActionItemId(row.id)).await? else {
-            continue;
-        };
-        let title = c.clean(&item.title);
-        for step in item_steps(&item, &events) {
-            let (unit, due) = match &step.kind {
-                StepKind::Issued { owner, due, .. } => (unit_name(app, &owner.0), Some(*due)),
-                StepKind::Reopened { due } => (unit_name(app, &item.owner.0), *due),
-                _ => (unit_name(app, &item.owner.0), None),
-            };
-            let entry = Entry::Step {
-                item_title: title.clone(),
-                key: step.public_key(),
-                unit,
-                due: day_of(due),
-            };
-            timeline.push((step.at, entry));
-        }
-        items.push(PublicItem {
-            id: row.id,
-            title,
-            owner_name: unit_name(app, &item.owner.0),
-            due: day_of(item.due),
-            state: item.state,
-        });
-    }
-    timeline.sort_by_key(|(at, _)| *at);
-    let verified = items
-        .iter()
-        .filter(|i| i.state == ItemState::Verified)
-        .count();
+    let timeline = progress
+        .as_ref()
+        .map(|p| timeline(&decision.notices, p))
+        .unwrap_or_default();
     let result = decision
         .notices
         .iter()
         .rev()
         .find(|n| n.kind == Some(PublicationKind::ImplementationResult))
         .cloned();
-    Ok(Progress {
+    Ok(DecisionPage {
         decision,
-        items,
-        verified,
+        progress,
         timeline,
         result,
     })
+}
+
+/// The decision's notices and its items' steps, by time.
+fn timeline(notices: &[PublicNotice], p: &Progress) -> Vec<(DateTime<Utc>, Entry)> {
+    let mut timeline: Vec<(DateTime<Utc>, Entry)> = notices
+        .iter()
+        .map(|n| (n.from, Entry::Published(n.clone())))
+        .collect();
+    for item in &p.items {
+        for step in &item.steps {
+            let entry = Entry::Step {
+                item_title: item.title.clone(),
+                key: step.public_key,
+                unit: step.unit.clone(),
+                due: step.due.map(minhu_domain::time::local_date),
+            };
+            timeline.push((step.at, entry));
+        }
+    }
+    timeline.sort_by_key(|(at, _)| *at);
+    timeline
 }
 
 /// The photo of a decision 公示's posted board sheet, if it is one of this community's.

@@ -15,6 +15,7 @@
 //! same transaction, so it is told once however many servers try.
 
 use chrono::{DateTime, Utc};
+use minhu_domain::action_item::steps::{StepKind as ItemStepKind, item_steps};
 use minhu_domain::action_item::{ActionItem, ItemEventData, NewItem, Source, SourceKind};
 use minhu_domain::council::followup::{self as rules, NewEvaluation, StepKind};
 use minhu_domain::council::{self as domain, AgendaItem, Decision};
@@ -309,48 +310,12 @@ pub async fn publish(
 ) -> Result<Vec<PublicationRow>, AppError> {
     let (d, state) = followed(app, actor, id).await?;
     rules::require_passed(d.passed)?;
-    let now = app.now();
-    if live(
-        &app.store.decision_publications(id).await?,
-        PublicationKind::Decision,
-        now,
-    ) {
-        return Err(
-            AppError::new(Kind::Conflict, "duplicate").text("sitting.followup.published_twice")
-        );
-    }
-    let rows = prepare(app, actor, &d, PublicationKind::Decision, new).await?;
-    let notices = author_notices(app, &d, StepKind::Published, 0, 0).await?;
-    let change = DecisionWrite::Publish {
+    let shown = Shown {
+        kind: PublicationKind::Decision,
         step: StepKind::Published,
-        publications: rows,
+        figure: None,
     };
-    let detail = json!({"venues": venues_of(&change)});
-    step(app, actor, &d, state, &change, detail, &notices).await?;
-    publications_kind(app, id, PublicationKind::Decision).await
-}
-
-fn venues_of(change: &DecisionWrite) -> Vec<String> {
-    match change {
-        DecisionWrite::Publish { publications, .. } => {
-            publications.iter().map(|p| p.venue.clone()).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-async fn publications_kind(
-    app: &App,
-    id: i64,
-    kind: PublicationKind,
-) -> Result<Vec<PublicationRow>, AppError> {
-    Ok(app
-        .store
-        .decision_publications(id)
-        .await?
-        .into_iter()
-        .filter(|p| p.kind == kind.as_str())
-        .collect())
+    put_up(app, actor, &d, state, shown, new).await
 }
 
 /// 实施结果公开: once every item is verified (409 naming how many are open).
@@ -365,22 +330,58 @@ pub async fn publish_result(
     let items = items_of(app, id).await?;
     let verified = verified_count(&items);
     rules::require_all_verified(verified, items.len())?;
-    let now = app.now();
-    let kind = PublicationKind::ImplementationResult;
-    if live(&app.store.decision_publications(id).await?, kind, now) {
+    let shown = Shown {
+        kind: PublicationKind::ImplementationResult,
+        step: StepKind::ResultPublished,
+        figure: Some((verified, items.len())),
+    };
+    put_up(app, actor, &d, state, shown, new).await
+}
+
+/// What a 公示 is put up as: its kind, the follow-up step it is, and for the result the
+/// figure (verified, items) its authors are told.
+struct Shown {
+    kind: PublicationKind,
+    step: StepKind,
+    figure: Option<(usize, usize)>,
+}
+
+/// Puts the 公示 up (409 while one of its kind is up) as one follow-up step with its
+/// authors' notices; the decision's publications of that kind.
+async fn put_up(
+    app: &App,
+    actor: &Actor,
+    d: &Decision,
+    state: FollowupState,
+    shown: Shown,
+    new: NewDecisionPublication,
+) -> Result<Vec<PublicationRow>, AppError> {
+    let pubs = app.store.decision_publications(d.id).await?;
+    if live(&pubs, shown.kind, app.now()) {
         return Err(
             AppError::new(Kind::Conflict, "duplicate").text("sitting.followup.published_twice")
         );
     }
-    let rows = prepare(app, actor, &d, kind, new).await?;
-    let notices = author_notices(app, &d, StepKind::ResultPublished, verified, items.len()).await?;
+    let rows = prepare(app, actor, d, shown.kind, new).await?;
+    let (verified, items) = shown.figure.unwrap_or((0, 0));
+    let notices = author_notices(app, d, shown.step, verified, items).await?;
+    let venues: Vec<String> = rows.iter().map(|p| p.venue.clone()).collect();
+    let detail = match shown.figure {
+        Some(_) => json!({"venues": venues, "verified": verified}),
+        None => json!({"venues": venues}),
+    };
     let change = DecisionWrite::Publish {
-        step: StepKind::ResultPublished,
+        step: shown.step,
         publications: rows,
     };
-    let detail = json!({"venues": venues_of(&change), "verified": verified});
-    step(app, actor, &d, state, &change, detail, &notices).await?;
-    publications_kind(app, id, kind).await
+    step(app, actor, d, state, &change, detail, &notices).await?;
+    Ok(app
+        .store
+        .decision_publications(d.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.kind == shown.kind.as_str())
+        .collect())
 }
 
 // ---- carrying out -----------------------------------------------------------------------------
@@ -536,6 +537,65 @@ async fn raise(
 
 // ---- progress ---------------------------------------------------------------------------------
 
+/// What public text is cleaned of: numbers (phones, ID numbers) in every spelling, and
+/// the names and rooms of the community's residents as the register has them. The one
+/// cleaner of the council's public words: the hall, the decision page and
+/// [`public_progress`].
+pub struct Cleaner {
+    /// (name, masked) longest first, so 欧阳娜娜 goes before 欧阳.
+    names: Vec<(String, String)>,
+    /// (building and room, building) of each household.
+    places: Vec<(String, String)>,
+}
+
+impl Cleaner {
+    /// The cleaner for `community`, from its register.
+    pub async fn of(app: &App, community: &str) -> Result<Cleaner, AppError> {
+        let residents = app.store.council_residents(community, &[]).await?;
+        let heads = app.store.council_households(community, &[]).await?;
+        let mut names: Vec<(String, String)> = residents
+            .iter()
+            .map(|r| r.name.trim().to_string())
+            .chain(heads.iter().map(|h| h.name.trim().to_string()))
+            .filter(|n| n.chars().count() >= 2)
+            .map(|n| {
+                let masked = privacy::mask_name(&n);
+                (n, masked)
+            })
+            .collect();
+        names.sort_by_key(|(n, _)| std::cmp::Reverse(n.chars().count()));
+        names.dedup();
+        let mut places: Vec<(String, String)> = residents
+            .iter()
+            .map(|r| r.place.clone())
+            .chain(heads.iter().map(|h| h.place.clone()))
+            .filter_map(|p| {
+                let (building, room) = p.split_once("号楼")?;
+                (!room.is_empty()).then(|| (p.clone(), format!("{building}号楼")))
+            })
+            .collect();
+        places.sort_by_key(|(p, _)| std::cmp::Reverse(p.chars().count()));
+        places.dedup();
+        Ok(Cleaner { names, places })
+    }
+
+    pub fn clean(&self, text: &str) -> String {
+        let mut t = privacy::redact_text(text);
+        for (place, building) in &self.places {
+            t = t.replace(place, building);
+        }
+        for (name, masked) in &self.names {
+            t = t.replace(name, masked);
+        }
+        t
+    }
+}
+
+/// Text as the reader may see it: cleaned for the public, as written for staff.
+fn cleaned(cleaner: Option<&Cleaner>, text: &str) -> String {
+    cleaner.map_or_else(|| text.to_string(), |c| c.clean(text))
+}
+
 /// One step of an item's timeline: `issue`, `progress`, `claim_done`, `verify`, `reopen`,
 /// `oversee`; the note only in the staff view.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -543,6 +603,13 @@ pub struct ProgressStep {
     pub action: String,
     pub at: DateTime<Utc>,
     pub note: Option<String>,
+    /// The catalogue key of the step's public wording (`governance.page.track.*`), whose
+    /// `{unit}` is [`ProgressStep::unit`] and `{due}` [`ProgressStep::due`].
+    pub public_key: &'static str,
+    /// The name of the unit the step is about: the owner it was issued to, else the item's.
+    pub unit: String,
+    /// The due date the step set (an issue, a reopening with a fresh date).
+    pub due: Option<DateTime<Utc>>,
 }
 
 /// An action item of the decision with its steps.
@@ -578,12 +645,32 @@ pub struct ProgressPublication {
     pub kind: String,
     /// `online_wall` or `board`.
     pub venue: String,
+    pub title: String,
+    pub body: String,
     pub board: Option<String>,
     /// The attachment hash of the photo of the posted sheet.
     pub board_photo: Option<String>,
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub withdrawn: bool,
+}
+
+impl ProgressPublication {
+    /// The row as the reader sees it (its texts cleaned by `cleaner` for the public).
+    pub fn of(p: PublicationRow, cleaner: Option<&Cleaner>) -> ProgressPublication {
+        ProgressPublication {
+            id: p.id,
+            kind: p.kind,
+            venue: p.venue,
+            title: cleaned(cleaner, &p.title),
+            body: cleaned(cleaner, &p.body),
+            board: p.board.map(|b| cleaned(cleaner, &b)),
+            board_photo: p.board_photo,
+            from: p.from_at,
+            until: p.until_at,
+            withdrawn: p.withdrawn_at.is_some(),
+        }
+    }
 }
 
 /// A decision's progress timeline (Decidim accountability style): the decision, its
@@ -615,12 +702,30 @@ pub struct Progress {
 /// included.
 pub async fn progress(app: &App, actor: &Actor, id: i64) -> Result<Progress, AppError> {
     let d = super::decision(app, actor, id).await?;
-    compose(app, d, false).await
+    compose(app, d, None).await
 }
 
 /// The progress timeline as the public sees it (no login): only a passed decision whose
-/// 公示 has started (else 404); no notes, names and numbers in the texts masked.
+/// 公示 has started (else 404); no notes, numbers and the register's names and rooms in
+/// the texts masked ([`Cleaner`]).
 pub async fn public_progress(app: &App, decision_id: i64) -> Result<Progress, AppError> {
+    let d = open_to_public(app, decision_id).await?;
+    let cleaner = Cleaner::of(app, &d.community).await?;
+    compose(app, d, Some(&cleaner)).await
+}
+
+/// [`public_progress`] with the community's cleaner the caller already holds.
+pub async fn public_progress_with(
+    app: &App,
+    decision_id: i64,
+    cleaner: &Cleaner,
+) -> Result<Progress, AppError> {
+    let d = open_to_public(app, decision_id).await?;
+    compose(app, d, Some(cleaner)).await
+}
+
+/// A decision the public may follow: passed, its 公示 started (else 404).
+async fn open_to_public(app: &App, decision_id: i64) -> Result<Decision, AppError> {
     let d = app
         .store
         .council_decision(decision_id)
@@ -630,17 +735,44 @@ pub async fn public_progress(app: &App, decision_id: i64) -> Result<Progress, Ap
     if !d.passed || !started(&pubs, PublicationKind::Decision, app.now()) {
         return Err(AppError::not_found());
     }
-    compose(app, d, true).await
+    Ok(d)
 }
 
-async fn compose(app: &App, d: Decision, public: bool) -> Result<Progress, AppError> {
-    let clean = |t: &str| {
-        if public {
-            privacy::public_text(t, None)
-        } else {
-            t.to_string()
-        }
-    };
+fn unit_name(org: &minhu_domain::org::Org, code: &UnitCode) -> String {
+    org.unit(code.as_str())
+        .map_or_else(|| code.as_str().to_string(), |u| u.name.clone())
+}
+
+/// An item's steps: what happened, its public words and the unit and date they name.
+fn item_progress_steps(
+    org: &minhu_domain::org::Org,
+    item: &ActionItem,
+    events: &[minhu_domain::action_item::ItemEvent],
+    public: bool,
+) -> Vec<ProgressStep> {
+    events
+        .iter()
+        .zip(item_steps(item, events))
+        .map(|(e, step)| {
+            let (unit, due) = match &step.kind {
+                ItemStepKind::Issued { owner, due, .. } => (owner, Some(*due)),
+                ItemStepKind::Reopened { due } => (&item.owner, *due),
+                _ => (&item.owner, None),
+            };
+            ProgressStep {
+                action: e.data.action().to_string(),
+                at: e.at,
+                note: if public { None } else { note_of(&e.data) },
+                public_key: step.public_key(),
+                unit: unit_name(org, unit),
+                due,
+            }
+        })
+        .collect()
+}
+
+async fn compose(app: &App, d: Decision, cleaner: Option<&Cleaner>) -> Result<Progress, AppError> {
+    let clean = |t: &str| cleaned(cleaner, t);
     let org = app.org();
     let now = app.now();
     let pubs = app.store.decision_publications(d.id).await?;
@@ -649,26 +781,16 @@ async fn compose(app: &App, d: Decision, public: bool) -> Result<Progress, AppEr
         let Some((item, events)) = app.store.load_action_item(ActionItemId(row.id)).await? else {
             continue;
         };
-        let steps = events
-            .iter()
-            .map(|e| ProgressStep {
-                action: e.data.action().to_string(),
-                at: e.at,
-                note: if public { None } else { note_of(&e.data) },
-            })
-            .collect();
         items.push(ProgressItem {
             id: row.id,
             title: clean(&item.title),
             owner: item.owner.as_str().to_string(),
-            owner_name: org
-                .unit(item.owner.as_str())
-                .map_or_else(|| item.owner.as_str().to_string(), |u| u.name.clone()),
+            owner_name: unit_name(&org, &item.owner),
             state: item.state.as_str().to_string(),
             state_label: item.state.zh().to_string(),
             due: row.due,
             requests: item.requests.iter().map(|r| r.0).collect(),
-            steps,
+            steps: item_progress_steps(&org, &item, &events, cleaner.is_some()),
         });
     }
     let mut requests = Vec::new();
@@ -703,16 +825,7 @@ async fn compose(app: &App, d: Decision, public: bool) -> Result<Progress, AppEr
         result_published: started(&pubs, PublicationKind::ImplementationResult, now),
         publications: pubs
             .into_iter()
-            .map(|p| ProgressPublication {
-                id: p.id,
-                kind: p.kind,
-                venue: p.venue,
-                board: p.board,
-                board_photo: p.board_photo,
-                from: p.from_at,
-                until: p.until_at,
-                withdrawn: p.withdrawn_at.is_some(),
-            })
+            .map(|p| ProgressPublication::of(p, cleaner))
             .collect(),
         items,
         requests,

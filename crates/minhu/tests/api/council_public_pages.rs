@@ -5,7 +5,9 @@
 //! then the hall shows the noticed sitting to come, the decision's vote and quorum numbers
 //! and the 公示 with its board; the decision's page shows the item and 0/1, then 1/1 once
 //! claimed and verified. No phone in any spelling, no resident's name on any public page; a
-//! notice not yet posted is not shown; another community's decision here is a 404.
+//! notice not yet posted is not shown; another community's decision here is a 404. A
+//! decided topic links from the public topics page to its sitting's anchor on the hall and
+//! to its decision's page, whose verified/total is the progress API's.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, Utc};
@@ -316,4 +318,80 @@ async fn the_clerk_enters_attendance_on_the_sitting_page() {
     other.login("ybsq_staff", PASSWORD).await;
     let r = other.get(&format!("/staff/sittings/{id}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+/// verified/total as the decision's public page shows it (`<strong>1/2</strong>`).
+fn page_figure(body: &str) -> (u64, u64) {
+    let p = block(body, "progress", "</p>");
+    let at = p.find("<strong>").expect("a figure") + "<strong>".len();
+    let (v, t) = p[at..p.find("</strong>").unwrap()].split_once('/').unwrap();
+    (v.parse().unwrap(), t.parse().unwrap())
+}
+
+async fn api_figure(t: &TestApp, did: i64) -> (u64, u64) {
+    let (s, v) = t
+        .get(
+            "dxy_staff",
+            &format!("/api/v1/council-decisions/{did}/progress"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (
+        v["verified"].as_u64().unwrap(),
+        v["total"].as_u64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_decided_topic_links_to_its_sitting_and_decision_and_the_figures_agree() {
+    let t = TestApp::spawn().await;
+    let d = crate::council_scenario::decided(&t).await;
+    let did = d.decision;
+    let (_, decision) = t
+        .get("dxy_staff", &format!("/api/v1/council-decisions/{did}"))
+        .await;
+    let sid = decision["sitting_id"].as_i64().unwrap();
+    let mut resident = Visitor::new(&t);
+
+    // The public topics page: the decided topic links to its sitting on the hall and to its
+    // decision's page, and both land on something.
+    let topics = resident.get("/communities/DXY/topics").await;
+    assert_eq!(topics.status, StatusCode::OK, "{}", topics.body);
+    let row = block(&topics.body, &format!("topic-{}", d.topic), "</tr>");
+    let to_sitting = format!("/communities/DXY/council#sitting-{sid}");
+    let to_decision = format!("/communities/DXY/decisions/{did}");
+    assert!(row.contains(&format!("href=\"{to_sitting}\"")), "{row}");
+    assert!(row.contains(&format!("href=\"{to_decision}\"")), "{row}");
+    let hall = resident.get("/communities/DXY/council").await;
+    assert!(
+        hall.body.contains(&format!("id=\"sitting-{sid}\"")),
+        "the sitting's anchor: {}",
+        hall.body
+    );
+    assert_eq!(resident.get(&to_decision).await.status, StatusCode::OK);
+
+    // The API and the page count the same items, before and after one is verified.
+    let (s, v) = crate::council_scenario::publish(&t, did, 7).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let items = format!("/api/v1/council-decisions/{did}/items");
+    let mut ids = Vec::new();
+    for title in ["充电桩迁至地面", "安装刷卡机"] {
+        let v = ok(
+            &t,
+            &items,
+            json!({"title": title, "owner": "DXY-WY", "working_days": 10}),
+            StatusCode::CREATED,
+        )
+        .await;
+        ids.push(v["item_id"].as_i64().unwrap());
+    }
+    let page = resident.get(&to_decision).await;
+    assert_eq!(page_figure(&page.body), (0, 2), "{}", page.body);
+    assert_eq!(api_figure(&t, did).await, (0, 2));
+    crate::council_scenario::item_step(&t, "h_dxy_wy", ids[0], "claim-done", "已迁").await;
+    crate::council_scenario::item_step(&t, "dxy_staff", ids[0], "verify", "").await;
+    let page = resident.get(&to_decision).await;
+    assert_eq!(page_figure(&page.body), (1, 2), "{}", page.body);
+    assert_eq!(api_figure(&t, did).await, (1, 2));
+    assert_public(&page.body);
 }

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use minhu_app::council::followup::{
     self as app_followup, NewDecisionItem, NewDecisionPublication, NewDecisionRequest, Progress,
+    ProgressPublication,
 };
 use minhu_domain::council::followup::NewEvaluation;
 use minhu_domain::time::rfc3339;
@@ -268,7 +269,7 @@ pub struct ReferralView {
 
 // ---- mapping ----------------------------------------------------------------------------------
 
-fn publication_view(p: PublicationRow) -> DecisionPublicationView {
+fn publication_view(p: ProgressPublication) -> DecisionPublicationView {
     DecisionPublicationView {
         id: p.id,
         kind: p.kind,
@@ -277,9 +278,9 @@ fn publication_view(p: PublicationRow) -> DecisionPublicationView {
         board_photo: p.board_photo,
         title: p.title,
         body: p.body,
-        from: rfc3339(p.from_at),
-        until: rfc3339(p.until_at),
-        withdrawn: p.withdrawn_at.is_some(),
+        from: rfc3339(p.from),
+        until: rfc3339(p.until),
+        withdrawn: p.withdrawn,
     }
 }
 
@@ -305,22 +306,7 @@ pub fn progress_view(p: Progress) -> ProgressView {
         text: p.text,
         passed: p.passed,
         recorded_at: rfc3339(p.recorded_at),
-        publications: p
-            .publications
-            .into_iter()
-            .map(|x| DecisionPublicationView {
-                id: x.id,
-                kind: x.kind,
-                venue: x.venue,
-                board: x.board,
-                board_photo: x.board_photo,
-                title: String::new(),
-                body: String::new(),
-                from: rfc3339(x.from),
-                until: rfc3339(x.until),
-                withdrawn: x.withdrawn,
-            })
-            .collect(),
+        publications: p.publications.into_iter().map(publication_view).collect(),
         items: p
             .items
             .into_iter()
@@ -401,13 +387,9 @@ async fn publish(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Created<Vec<DecisionPublicationView>> {
-    let id = id_of(&id)?;
-    let body: DecisionPublicationBody = super::super::typed_body(&headers, body)?;
-    let rows = app_followup::publish(&app, &actor, id, publication_of(body)?).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(rows.into_iter().map(publication_view).collect()),
-    ))
+    let (id, new) = publication_request(&id, &headers, body)?;
+    let rows = app_followup::publish(&app, &actor, id, new).await?;
+    Ok(publications_created(rows))
 }
 
 async fn result(
@@ -417,13 +399,33 @@ async fn result(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Created<Vec<DecisionPublicationView>> {
-    let id = id_of(&id)?;
-    let body: DecisionPublicationBody = super::super::typed_body(&headers, body)?;
-    let rows = app_followup::publish_result(&app, &actor, id, publication_of(body)?).await?;
-    Ok((
+    let (id, new) = publication_request(&id, &headers, body)?;
+    let rows = app_followup::publish_result(&app, &actor, id, new).await?;
+    Ok(publications_created(rows))
+}
+
+/// The decision id and the 公示 asked for, of `…/publications` and `…/result` alike.
+fn publication_request(
+    id: &str,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(i64, NewDecisionPublication), ApiError> {
+    let id = id_of(id)?;
+    let body: DecisionPublicationBody = super::super::typed_body(headers, body)?;
+    Ok((id, publication_of(body)?))
+}
+
+fn publications_created(
+    rows: Vec<PublicationRow>,
+) -> (StatusCode, Json<Vec<DecisionPublicationView>>) {
+    (
         StatusCode::CREATED,
-        Json(rows.into_iter().map(publication_view).collect()),
-    ))
+        Json(
+            rows.into_iter()
+                .map(|r| publication_view(ProgressPublication::of(r, None)))
+                .collect(),
+        ),
+    )
 }
 
 async fn issue(

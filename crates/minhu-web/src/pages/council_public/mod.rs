@@ -13,7 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use minhu_app::council_public::{self as public, Entry, Hall, Progress, PublicNotice};
+use minhu_app::council::ProgressItem;
+use minhu_app::council_public::{self as public, DecisionPage as View, Entry, Hall, PublicNotice};
 use minhu_domain::text::{self, Lang};
 use minhu_domain::time::ZONE;
 
@@ -127,10 +128,13 @@ struct DecisionPage {
     p: Page,
     code: String,
     community_name: String,
-    v: Progress,
+    v: View,
+    items: Vec<ProgressItem>,
     lines: Vec<Line>,
+    verified: usize,
+    total: usize,
     /// Verified items as a share of all, 0–100, for the bar.
-    percent: usize,
+    percent: u32,
 }
 
 impl DecisionPage {
@@ -140,11 +144,11 @@ impl DecisionPage {
     fn day(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         day(*at)
     }
-    fn state(&self, s: &minhu_domain::action_item::ItemState) -> String {
+    fn state(&self, i: &ProgressItem) -> String {
         if self.p.lang.is_english() {
-            s.as_str().replace('_', " ")
+            i.state.replace('_', " ")
         } else {
-            s.zh().to_string()
+            i.state_label.clone()
         }
     }
 }
@@ -154,20 +158,23 @@ async fn decision(
     p: Page,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let v = public::progress(&app, &code, id_of(&id)?).await?;
+    let v = public::decision_page(&app, &code, id_of(&id)?).await?;
     let lines = v
         .timeline
         .iter()
         .map(|(at, e)| line(p.lang, *at, e))
         .collect();
-    let percent = (v.verified * 100).checked_div(v.items.len()).unwrap_or(0);
+    let progress = v.progress.as_ref();
     Ok(render(&DecisionPage {
         p,
         community_name: community_name(&app, &code),
+        items: progress.map(|g| g.items.clone()).unwrap_or_default(),
+        verified: progress.map_or(0, |g| g.verified),
+        total: progress.map_or(0, |g| g.total),
+        percent: progress.map_or(0, |g| g.percent),
         code,
         v,
         lines,
-        percent,
     })?
     .into_response())
 }
