@@ -617,7 +617,12 @@ async fn reading_the_queue_writes_nothing_and_two_sweeping_servers_queue_once() 
         );
         queued += a.unwrap().joint_candidates + b.unwrap().joint_candidates;
     }
-    assert_eq!(queued, 2, "the sweeps' reports add up to the two cases");
+    // The second server's own monitor sweeps once as it starts and may take the cases in
+    // before these sweeps do; whichever server queues them, no case is counted twice.
+    assert!(
+        queued <= 2,
+        "the sweeps' reports count each case at most once: {queued}"
+    );
     let (_, list) = t.get("admin", &cands).await;
     let mut got: Vec<i64> = list
         .as_array()
