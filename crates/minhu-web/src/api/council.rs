@@ -22,8 +22,8 @@ use utoipa::openapi::ComponentsBuilder;
 
 use super::de::Checked;
 use super::doc::{Operation, Shape, name, op};
+use super::{id_of, wrong_type};
 use crate::auth::Authed;
-use crate::error::invalid_key;
 use crate::{ApiError, AppState};
 
 pub mod followup;
@@ -668,19 +668,6 @@ fn detail(v: SittingView) -> SittingDetail {
         minutes: v.sitting.minutes,
         summary: v.sitting.summary,
     }
-}
-
-fn id_of(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found())
-}
-
-fn wrong_type(field: &str) -> ApiError {
-    invalid_key(
-        field,
-        "invalid_parameter",
-        "grid_meeting.wrong_type",
-        &[("field", field)],
-    )
 }
 
 fn optional(field: &str, v: Checked<i64>) -> Result<Option<i64>, ApiError> {

@@ -17,8 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
 use super::de::Checked;
+use super::{id_of, wrong_type};
 use crate::auth::Authed;
-use crate::error::invalid_key;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -300,21 +300,6 @@ pub(crate) fn rollup_view(r: Rollup) -> RollupView {
             })
             .collect(),
     }
-}
-
-/// A record id from the path: anything but a number is "not found".
-fn id_of(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found())
-}
-
-/// A 422 naming a field given with the wrong JSON type.
-fn wrong_type(field: &str) -> ApiError {
-    invalid_key(
-        field,
-        "invalid_parameter",
-        "grid_meeting.wrong_type",
-        &[("field", field)],
-    )
 }
 
 fn optional_id(field: &str, v: Checked<i64>) -> Result<Option<i64>, ApiError> {

@@ -18,6 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
 use super::de::Checked;
+use super::{id_of, wrong_type};
 use crate::auth::Authed;
 use crate::error::invalid_key;
 use crate::{ApiError, AppState};
@@ -562,21 +563,6 @@ fn figures_view(f: UnitFigures) -> UnitFiguresView {
 }
 
 // ---- helpers ------------------------------------------------------------------------------
-
-/// A record id from the path: anything but a number is "not found".
-fn id_of(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found())
-}
-
-/// A 422 naming a field given with the wrong JSON type.
-fn wrong_type(field: &str) -> ApiError {
-    invalid_key(
-        field,
-        "invalid_parameter",
-        "meeting.wrong_type",
-        &[("field", field)],
-    )
-}
 
 fn required_number(field: &str, v: Checked<i64>) -> Result<i64, ApiError> {
     match v {

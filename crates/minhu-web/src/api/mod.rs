@@ -122,6 +122,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// A record's numeric id from its path; anything else names no record (404).
+pub(crate) fn id_of(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError::not_found())
+}
+
+/// A 422 naming a field given with the wrong JSON type.
+pub(crate) fn wrong_type(field: &str) -> ApiError {
+    crate::error::invalid_key(
+        field,
+        "invalid_parameter",
+        "api.wrong_type",
+        &[("field", field)],
+    )
+}
+
 /// Reads a JSON body into `T`: an empty body, or one that is not an object, is `T`'s
 /// default (every field absent), as the fields of a typed body are read leniently (see
 /// [`de`]) and each handler names the field it refuses.

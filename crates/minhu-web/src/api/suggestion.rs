@@ -19,8 +19,8 @@ use utoipa::{IntoParams, ToSchema};
 use super::ApiQuery;
 use super::de::Checked;
 use super::topic::{TopicBody, TopicDetail, new_topic, topic_detail};
+use super::{id_of, wrong_type};
 use crate::auth::Authed;
-use crate::error::invalid_key;
 use crate::{ApiError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -333,21 +333,6 @@ fn triage_result(o: TriageOutcome) -> TriageResult {
         suggestion: suggestion_item(o.suggestion),
         topic: o.topic.map(topic_detail),
     }
-}
-
-/// A record id from the path: anything but a number is "not found".
-pub(crate) fn id_of(text: &str) -> Result<i64, ApiError> {
-    text.parse().map_err(|_| ApiError::not_found())
-}
-
-/// A 422 naming a field given with the wrong JSON type.
-pub(crate) fn wrong_type(field: &str) -> ApiError {
-    invalid_key(
-        field,
-        "invalid_parameter",
-        "suggestion.wrong_type",
-        &[("field", field)],
-    )
 }
 
 pub(crate) fn checked<T>(field: &str, v: Checked<T>) -> Result<Option<T>, ApiError> {

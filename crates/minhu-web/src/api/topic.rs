@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::de::Checked;
-use super::suggestion::{SuggestionItem, checked, id_of, suggestion_item, wrong_type};
+use super::suggestion::{SuggestionItem, checked, suggestion_item};
+use super::{id_of, wrong_type};
 use crate::api::ledger::{Format, file};
 use crate::auth::Authed;
 use crate::{ApiError, AppState};
